@@ -1,0 +1,155 @@
+// Command trustsync manages Genesys Cloud organization authorization (trusts
+// between organizations) from a reviewable YAML desired-state file.
+//
+//	trustsync validate -f trusts.yaml      check the file offline
+//	trustsync plan     -f trusts.yaml      show what would change
+//	trustsync apply    -f trusts.yaml      make live state match the file
+//	trustsync sandbox                      run a local emulator of the API
+//
+// See README.md for the file format, authentication and exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// cli is the command tree. Each command is one struct with a Run method.
+type cli struct {
+	Validate validateCmd `cmd:"" help:"Check desired-state files offline (schema, semantics, policy)."`
+	Plan     planCmd     `cmd:"" help:"Read live state and show the changes apply would make."`
+	Apply    applyCmd    `cmd:"" help:"Make live state match the desired-state files."`
+	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file (not yet available)."`
+	Sandbox  sandboxCmd  `cmd:"" help:"Run a local emulator of the Genesys Cloud orgauthorization API."`
+	Version  versionCmd  `cmd:"" help:"Print the trustsync version."`
+}
+
+// env is what commands need from the process; tests and main fill it in.
+type env struct {
+	ctx     context.Context
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	getenv  func(string) string
+	version string
+	// isTerminal reports whether the given stream is an interactive terminal.
+	isTerminal func(f any) bool
+	// workDir is the directory relative paths are resolved against.
+	workDir string
+}
+
+// exitError carries a process exit code out of a command's Run. A nil err
+// means the command has already reported what went wrong (or nothing did).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode is the code the process exits with.
+func (e *exitError) ExitCode() int { return e.code }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &env{
+		ctx:     ctx,
+		stdin:   os.Stdin,
+		stdout:  os.Stdout,
+		stderr:  os.Stderr,
+		getenv:  os.Getenv,
+		version: version,
+		isTerminal: func(f any) bool {
+			file, ok := f.(*os.File)
+			return ok && term.IsTerminal(int(file.Fd()))
+		},
+		workDir: ".",
+	})
+	stop()
+	os.Exit(code)
+}
+
+// run parses args, runs the chosen command and returns the exit code.
+func run(ctx context.Context, args []string, e *env) int {
+	var root cli
+	exitCode := -1
+	parser, err := kong.New(&root,
+		kong.Name("trustsync"),
+		kong.Description("Declarative, reviewable Genesys Cloud organization authorization."),
+		kong.UsageOnError(),
+		kong.Writers(e.stdout, e.stderr),
+		kong.Exit(func(code int) { exitCode = code }),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+		kong.Bind(e),
+		kong.Vars{"version": e.version},
+	)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "trustsync: %v\n", err)
+		return 1
+	}
+	kctx, err := parser.Parse(args)
+	if exitCode >= 0 { // --help and friends
+		return exitCode
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "trustsync: %v\n", err)
+		if kctx != nil {
+			fmt.Fprintf(e.stderr, "hint: run 'trustsync %s --help' for usage\n", kctx.Command())
+		} else {
+			fmt.Fprintln(e.stderr, "hint: run 'trustsync --help' for usage")
+		}
+		return 1
+	}
+	if err := kctx.Run(); err != nil {
+		return reportError(e.stderr, err)
+	}
+	return 0
+}
+
+// reportError prints err (unless it was already reported) and returns the
+// exit code it carries, 1 by default.
+func reportError(w io.Writer, err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(w, "trustsync: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(w, "trustsync: %v\n", err)
+	return 1
+}
+
+// versionCmd prints the version.
+type versionCmd struct{}
+
+func (versionCmd) Run(e *env) error {
+	_, err := fmt.Fprintf(e.stdout, "trustsync %s\n", e.version)
+	return err
+}
+
+// exportCmd will write live state as YAML. It is not built yet and says so
+// rather than pretending.
+type exportCmd struct{}
+
+func (exportCmd) Run() error {
+	return &exitError{code: 1, err: errors.New("export is not available yet in this version\nhint: write the file by hand for now; see examples/trusts.yaml")}
+}

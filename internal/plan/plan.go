@@ -1,0 +1,230 @@
+// Package plan computes the changes that bring an organization's live trusts
+// in line with its desired-state configuration.
+//
+// A [Plan] is plain data: an ordered list of [Change] values plus the items
+// that are deliberately left alone (protected trusts, trustor trusts that do
+// not exist yet) and warnings. Rendering (text, Markdown, JSON) and applying
+// are done by other packages from this data; nothing here formats output for
+// people or talks to the API.
+//
+// Every change carries an [Effect]: whether it widens access, narrows it, or
+// neither. Changes are ordered so that every narrowing change comes before
+// every widening one, so a half-finished apply never leaves more access than
+// either the old or the new state allows.
+package plan
+
+import (
+	"fmt"
+	"time"
+)
+
+// Action is what a change does to its object.
+type Action int
+
+const (
+	// NoOp means the object is already as configured. Plans never hold NoOp
+	// changes; it is the zero value so that a forgotten Action is harmless.
+	NoOp Action = iota
+	// Create makes an object that does not exist live.
+	Create
+	// Update changes an existing object in place.
+	Update
+	// Delete removes a live object.
+	Delete
+)
+
+// String returns the lowercase name used in JSON plans ("create", ...).
+func (a Action) String() string {
+	switch a {
+	case NoOp:
+		return "no-op"
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	}
+	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+// Kind is the type of object a change is about. Its value is the name used
+// in JSON plans.
+type Kind string
+
+const (
+	// KindTrustee is a trust this org grants to another org (the trustee).
+	KindTrustee Kind = "trustee"
+	// KindTrusteeUser is a trustee-org user's membership in a trust.
+	KindTrusteeUser Kind = "trustee_user"
+	// KindTrusteeUserRoles is the set of this org's roles a trustee user holds.
+	KindTrusteeUserRoles Kind = "trustee_user_roles"
+	// KindTrustor is a trust another org (the trustor) grants to this org.
+	KindTrustor Kind = "trustor"
+	// KindTrustorUser is one of this org's users in a trustor's trust.
+	KindTrustorUser Kind = "trustor_user"
+)
+
+// Effect says how a change moves access.
+type Effect int
+
+const (
+	// Neutral changes neither widen nor narrow access.
+	Neutral Effect = iota
+	// Narrow changes take access away: removing a trust, user or role,
+	// disabling a trust, setting or bringing forward an expiry.
+	Narrow
+	// Widen changes give access: the opposites of Narrow.
+	Widen
+)
+
+// String returns the name used in JSON plans ("widen", "narrow", "neutral").
+func (e Effect) String() string {
+	switch e {
+	case Neutral:
+		return "neutral"
+	case Narrow:
+		return "narrow"
+	case Widen:
+		return "widen"
+	}
+	return fmt.Sprintf("Effect(%d)", int(e))
+}
+
+// Role is a role of this org, with its name for display.
+type Role struct {
+	ID   string
+	Name string
+}
+
+// User is a user, with its name for display and, in a trustee trust, the
+// roles it holds.
+type User struct {
+	ID    string
+	Name  string
+	Roles []Role // sorted by name, then id
+}
+
+// Value is the state of one object before or after a change. Only the fields
+// that belong to the change's Kind are set:
+//
+//   - trustee: Name, Enabled, Expires; Users (with roles) on create and on
+//     delete (the users who gain or lose access); PairingID on create.
+//   - trustee_user: Name, Roles (the roles it is created with or loses).
+//   - trustee_user_roles: Roles, the complete role set.
+//   - trustor: Name, Users (our users in the trust).
+//   - trustor_user: Name.
+type Value struct {
+	Name      string
+	Enabled   *bool
+	Expires   *time.Time
+	PairingID string
+	Roles     []Role
+	Users     []User
+}
+
+// Change is one API-level step of a plan.
+type Change struct {
+	Action Action
+	Kind   Kind
+	// Address identifies the object stably and readably, for example
+	// `trustee[Bluebird Outsourcing b000…].user[Bo Blue c001…]`.
+	Address string
+	// TrusteeID, TrustorID and UserID are full ids; those that do not apply
+	// to the Kind are empty. For trustee kinds TrustorID is this org; for
+	// trustor kinds TrusteeID is this org.
+	TrusteeID string
+	TrustorID string
+	UserID    string
+	// Before is the live value (nil for Create). After is the value the
+	// change leaves behind (nil for Delete); for trustee_user_roles and
+	// trustee updates it is the complete new value, so executing a change
+	// never needs the changes around it.
+	Before *Value
+	After  *Value
+	Effect Effect
+	// Reason says why the change is needed, e.g. "not in configuration".
+	Reason string
+}
+
+// Org identifies an organization.
+type Org struct {
+	ID   string
+	Name string
+}
+
+// Protected is a live trust the plan leaves alone on purpose.
+type Protected struct {
+	Kind      Kind // KindTrustee or KindTrustor
+	Address   string
+	TrusteeID string
+	TrustorID string
+	Name      string
+	Reason    string // e.g. "listed under protect", "Genesys Customer Care trust"
+}
+
+// Pending is a trustor listed in the configuration whose trust the other org
+// has not created yet. It is not a change: only the trustor can create it.
+type Pending struct {
+	Address   string
+	TrustorID string
+	Name      string
+	Message   string
+}
+
+// Warning is something a reviewer should know that does not block the plan.
+type Warning struct {
+	Message string
+	Hint    string
+	// File, Line and Col locate the warning in a desired-state file when it
+	// comes from one; Line is 0 otherwise.
+	File string
+	Line int
+	Col  int
+}
+
+// Plan is the complete, ordered result of comparing configuration with live
+// state.
+type Plan struct {
+	Organization Org
+	// Changes in the order apply runs them: all Narrow changes, then
+	// Neutral ones, then all Widen ones; within each group deletions of
+	// children before parents and creations of parents before children.
+	Changes   []Change
+	Protected []Protected
+	Pending   []Pending
+	Warnings  []Warning
+	// Managed counts the live objects the configuration manages (trustees,
+	// trustee users, trustors, trustor users; protected and Customer Care
+	// trusts excluded). Removals counts how many of them the plan deletes,
+	// a deleted trust counting with its users. Apply's removal guard uses
+	// both.
+	Managed  int
+	Removals int
+}
+
+// Summary counts a plan's changes by action.
+type Summary struct {
+	Add    int
+	Change int
+	Remove int
+}
+
+// Summary counts the plan's changes.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			s.Add++
+		case Update:
+			s.Change++
+		case Delete:
+			s.Remove++
+		}
+	}
+	return s
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
