@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSandboxCommand starts `trustsync sandbox` in-process, talks to it,
+// stops it as a signal would and checks the state file it leaves.
+func TestSandboxCommand(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	outR, outW := io.Pipe()
+	var stderr bytes.Buffer
+	e := &env{
+		ctx: ctx, stdin: strings.NewReader(""), stdout: outW, stderr: &stderr,
+		getenv: func(string) string { return "" }, version: "test",
+		isTerminal: func(any) bool { return false }, workDir: dir,
+	}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sandbox", "--listen", "127.0.0.1:0", "--state", "state.json", "--rate-limit", "6000"}, e)
+		outW.Close()
+	}()
+
+	lines := bufio.NewScanner(outR)
+	readLine := func() string {
+		t.Helper()
+		if !lines.Scan() {
+			t.Fatalf("sandbox output ended early; stderr: %s", stderr.String())
+		}
+		return lines.Text()
+	}
+	first := readLine()
+	m := regexp.MustCompile(`^sandbox listening on (http://127\.0\.0\.1:\d+)$`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("first line %q", first)
+	}
+	base := m[1]
+	wantOrgs := []string{
+		`org "Northwind Insurance" id=a0000000-0000-4000-8000-000000000001 client_id=northwind-demo-client client_secret=demo-secret-northwind-NOT-A-REAL-SECRET (home)`,
+		`org "Bluebird Outsourcing" id=b0000000-0000-4000-8000-000000000002 client_id=bluebird-demo-client client_secret=demo-secret-bluebird-NOT-A-REAL-SECRET`,
+		`org "Copperfield Consulting" id=c0000000-0000-4000-8000-000000000003 client_id=copperfield-demo-client client_secret=demo-secret-copperfield-NOT-A-REAL-SECRET`,
+		`org "Genesys Customer Care" id=d0000000-0000-4000-8000-000000000004 client_id=care-demo-client client_secret=demo-secret-care-NOT-A-REAL-SECRET (customer care)`,
+	}
+	for _, want := range wantOrgs {
+		if got := readLine(); got != want {
+			t.Errorf("org line\n got %s\nwant %s", got, want)
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+
+	// Log in as Bluebird and create a pairing: a mutation, saved to the state file.
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, _ := http.NewRequest(http.MethodPost, base+"/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("bluebird-demo-client", "demo-secret-bluebird-NOT-A-REAL-SECRET")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	mustDo(t, req, http.StatusOK, &tok)
+	req, _ = http.NewRequest(http.MethodPost, base+"/api/v2/orgauthorization/pairings",
+		strings.NewReader(`{"userIds":["b2000000-0000-4000-8000-000000000004"]}`))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	var pairing struct {
+		ID string `json:"id"`
+	}
+	mustDo(t, req, http.StatusOK, &pairing)
+
+	cancel() // what SIGINT/SIGTERM do through main's context
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d; stderr: %s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("sandbox did not stop")
+	}
+	if !strings.Contains(stderr.String(), "sandbox stopped after 1 API requests (1 writes)") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "--api-url "+base) {
+		t.Errorf("no hint on stderr: %s", stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(pairing.ID)) {
+		t.Error("the state file does not hold the pairing")
+	}
+	if _, err := net.Dial("tcp", strings.TrimPrefix(base, "http://")); err == nil {
+		t.Error("the sandbox still listens after stopping")
+	}
+}
+
+func mustDo(t *testing.T, req *http.Request, status int, v any) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != status {
+		t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSandboxCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("orgs:\n  - id: \"a0000000-0000-4000-8000-000000000001\"\n    nmae: N\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--fault-rate", "1.5"}, "--fault-rate must be between 0 and 1, got 1.5"},
+		{[]string{"--rate-limit=-2"}, "--rate-limit must be 0 (unlimited) or more"},
+		{[]string{"--latency=-1s"}, "--latency must not be negative"},
+		{[]string{"--latency", "soon"}, "--latency"},
+		{[]string{"--fixture", "missing.yaml"}, "missing.yaml"},
+		{[]string{"--fixture", "bad.yaml"}, filepath.Join(dir, "bad.yaml") + `:3: unknown key "nmae"`},
+		{[]string{"--listen", busy.Addr().String()}, "hint: is another sandbox running?"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+				getenv: func(string) string { return "" }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
+			code := run(context.Background(), append([]string{"sandbox"}, tt.args...), e)
+			if code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q does not contain %q", stderr.String(), tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+func TestDialAddr(t *testing.T) {
+	for _, tt := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 9400}, "127.0.0.1:9400"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 1}, "127.0.0.1:1"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 2}, "[::1]:2"},
+		{&net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 3}, "10.0.0.5:3"},
+	} {
+		if got := dialAddr(tt.addr); got != tt.want {
+			t.Errorf("dialAddr(%v) = %s, want %s", tt.addr, got, tt.want)
+		}
+	}
+}

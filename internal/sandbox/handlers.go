@@ -1,0 +1,785 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	defaultPageSize = 25
+	maxPageSize     = 100
+	orgAuthPrefix   = "/api/v2/orgauthorization"
+)
+
+// page is a requested listing page.
+type page struct{ size, number int }
+
+// parsePage reads pageSize and pageNumber from q.
+func parsePage(q url.Values) (page, error) {
+	p := page{size: defaultPageSize, number: 1}
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, invalidField("pageSize", "pageSize must be a whole number from 1 to %d, got %q", maxPageSize, v)
+		}
+		if n > maxPageSize {
+			return p, invalidField("pageSize", "pageSize %d is above the maximum of %d", n, maxPageSize)
+		}
+		p.size = n
+	}
+	if v := q.Get("pageNumber"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, invalidField("pageNumber", "pageNumber must be a whole number from 1, got %q", v)
+		}
+		p.number = n
+	}
+	return p, nil
+}
+
+// window returns the items of page p and the page count.
+func window[T any](items []T, p page) ([]T, int) {
+	pageCount := (len(items) + p.size - 1) / p.size
+	start := (p.number - 1) * p.size
+	if start >= len(items) {
+		return []T{}, pageCount
+	}
+	end := min(start+p.size, len(items))
+	return slices.Clone(items[start:end]), pageCount
+}
+
+// paginate builds a listing of page p of items, with URIs that keep the
+// request's other query parameters.
+func paginate[T any](c *call, items []T, p page) entityListing[T] {
+	ents, pageCount := window(items, p)
+	uri := func(n int) string {
+		q := url.Values{}
+		for k, v := range c.r.URL.Query() {
+			q[k] = v
+		}
+		q.Set("pageSize", strconv.Itoa(p.size))
+		q.Set("pageNumber", strconv.Itoa(n))
+		return c.r.URL.Path + "?" + q.Encode()
+	}
+	l := entityListing[T]{
+		Entities:   nonNil(ents),
+		PageSize:   p.size,
+		PageNumber: p.number,
+		Total:      len(items),
+		PageCount:  pageCount,
+		FirstURI:   uri(1),
+		SelfURI:    uri(p.number),
+		LastURI:    uri(max(pageCount, 1)),
+	}
+	if p.number < pageCount {
+		l.NextURI = uri(p.number + 1)
+	}
+	if p.number > 1 {
+		l.PreviousURI = uri(min(p.number-1, max(pageCount, 1)))
+	}
+	return l
+}
+
+// Wire views.
+
+func orgWire(o *orgRec) wireOrg {
+	return wireOrg{ID: o.ID, Name: o.Name, SelfURI: "/api/v2/organizations/" + o.ID}
+}
+
+func (c *call) actorWire(a *actor) *orgUser {
+	if a == nil {
+		return nil
+	}
+	u := &orgUser{ID: a.ClientID, Name: a.ClientID}
+	if o := c.st.orgByID[a.OrgID]; o != nil {
+		w := orgWire(o)
+		u.Organization = &w
+	}
+	return u
+}
+
+func (c *call) me() *actor { return &actor{ClientID: c.clientID, OrgID: c.org.ID} }
+
+func userWire(u FixtureUser) wireUser {
+	return wireUser{ID: u.ID, Name: u.Name, Email: u.Email, Username: u.Email, State: "active", Version: 1, SelfURI: "/api/v2/users/" + u.ID}
+}
+
+func (c *call) trusteeView(t *trustRec) trustee {
+	return trustee{
+		ID:           t.Trustee,
+		Enabled:      t.Enabled,
+		DateCreated:  wireTime(t.DateCreated),
+		DateExpired:  timePtr(t.DateExpired),
+		CreatedBy:    c.actorWire(t.CreatedBy),
+		Organization: orgWire(c.st.orgByID[t.Trustee]),
+		SelfURI:      orgAuthPrefix + "/trustees/" + t.Trustee,
+	}
+}
+
+func (c *call) trustorView(t *trustRec) trustor {
+	return trustor{
+		ID:            t.Trustor,
+		Enabled:       t.Enabled,
+		DateCreated:   wireTime(t.DateCreated),
+		DateExpired:   timePtr(t.DateExpired),
+		CreatedBy:     c.actorWire(t.CreatedBy),
+		Organization:  orgWire(c.st.orgByID[t.Trustor]),
+		Authorization: trustorAuthorized{Permissions: []string{}},
+		SelfURI:       orgAuthPrefix + "/trustors/" + t.Trustor,
+	}
+}
+
+func (c *call) trustUserView(m *memberRec) trustUser {
+	return trustUser{
+		wireUser:         userWire(c.st.userByID[m.UserID].user),
+		TrustUserDetails: trustUserDetails{DateCreated: wireTime(m.DateCreated), CreatedBy: c.actorWire(m.CreatedBy)},
+	}
+}
+
+func (c *call) userAuth(m *memberRec) userAuthorization {
+	roles := make([]roleRef, 0, len(m.RoleIDs))
+	for _, id := range m.RoleIDs {
+		roles = append(roles, roleRef{ID: id, Name: c.st.roleByID[id].role.Name})
+	}
+	return userAuthorization{Roles: roles, UnusedRoles: []roleRef{}, Permissions: []string{}, PermissionPolicies: []any{}}
+}
+
+// Lookups that answer 404 for the caller.
+
+// asTrustor finds the trust where the caller is trustor and trusteeID the
+// trustee.
+func (c *call) asTrustor(trusteeID string) (*trustRec, error) {
+	if t := c.st.findTrust(c.org.ID, trusteeID); t != nil {
+		return t, nil
+	}
+	return nil, notFound("organization %s is not a trustee of organization %s", trusteeID, c.org.ID)
+}
+
+// asTrustee finds the trust where the caller is trustee and trustorID the
+// trustor.
+func (c *call) asTrustee(trustorID string) (*trustRec, error) {
+	if t := c.st.findTrust(trustorID, c.org.ID); t != nil {
+		return t, nil
+	}
+	return nil, notFound("organization %s is not a trustor of organization %s", trustorID, c.org.ID)
+}
+
+// memberOf finds userID in t.
+func memberOf(t *trustRec, userID string) (*memberRec, error) {
+	if m := t.member(userID); m != nil {
+		return m, nil
+	}
+	return nil, notFound("user %s is not in the trust between trustor %s and trustee %s", userID, t.Trustor, t.Trustee)
+}
+
+// checkRoles checks that every id is a role of the caller (the trustor)
+// and returns them without repeats, in order.
+func (c *call) checkRoles(field string, ids []string) ([]string, error) {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		r, ok := c.st.roleByID[id]
+		if !ok || r.org != c.org {
+			return nil, invalidEntity(field, id, "role %q is not a role of organization %s (the trustor)", id, c.org.ID)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// isUserOf reports whether userID is a user of org.
+func (c *call) isUserOf(userID string, org *orgRec) bool {
+	u, ok := c.st.userByID[userID]
+	return ok && u.org == org
+}
+
+// parseDate reads an optional ISO-8601 (RFC 3339) date-time field.
+func parseDate(field string, v *string) (*time.Time, error) {
+	if v == nil || *v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *v)
+	if err != nil {
+		return nil, invalidField(field, "%s %q is not an ISO-8601 date-time such as 2027-06-30T00:00:00.000Z", field, *v)
+	}
+	t = t.UTC().Truncate(time.Millisecond)
+	return &t, nil
+}
+
+// Organizations, roles and users of the caller.
+
+func handleOrgMe(c *call) (int, any, error) {
+	o := orgWire(c.org)
+	o.DefaultLanguage, o.State, o.Version = "en-us", "active", 1
+	return http.StatusOK, o, nil
+}
+
+func handleRoles(c *call) (int, any, error) {
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
+	if err != nil {
+		return 0, nil, err
+	}
+	withCount := false
+	if v := q.Get("userCount"); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return 0, nil, invalidField("userCount", "userCount must be true or false, got %q", v)
+		}
+		withCount = b
+	}
+	name := strings.ToLower(q.Get("name"))
+	roles := []wireRole{}
+	for _, r := range c.org.Roles {
+		if name != "" && !strings.Contains(strings.ToLower(r.Name), name) {
+			continue
+		}
+		w := wireRole{ID: r.ID, Name: r.Name, Permissions: []string{}, SelfURI: "/api/v2/authorization/roles/" + r.ID}
+		if withCount {
+			n := 0
+			for _, t := range c.st.Trusts {
+				if t.Trustor != c.org.ID {
+					continue
+				}
+				for _, m := range t.Users {
+					if slices.Contains(m.RoleIDs, r.ID) {
+						n++
+					}
+				}
+			}
+			w.UserCount = &n
+		}
+		roles = append(roles, w)
+	}
+	return http.StatusOK, paginate(c, roles, p), nil
+}
+
+func handleUsers(c *call) (int, any, error) {
+	p, err := parsePage(c.r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	users := make([]wireUser, 0, len(c.org.Users))
+	for _, u := range c.org.Users {
+		users = append(users, userWire(u))
+	}
+	return http.StatusOK, paginate(c, users, p), nil
+}
+
+func handleUser(c *call) (int, any, error) {
+	id := c.r.PathValue("userId")
+	if !c.isUserOf(id, c.org) {
+		return 0, nil, notFound("user %s not found in organization %s", id, c.org.ID)
+	}
+	return http.StatusOK, userWire(c.st.userByID[id].user), nil
+}
+
+func handleCare(c *call) (int, any, error) {
+	out := careListing{Entities: []wireEntityRef{}}
+	for _, o := range c.st.Orgs {
+		if o.Care {
+			out.Entities = append(out.Entities, wireEntityRef{ID: o.ID, SelfURI: "/api/v2/organizations/" + o.ID})
+		}
+	}
+	return http.StatusOK, out, nil
+}
+
+// Pairings.
+
+func (c *call) pairingView(p *pairingRec) trustRequest {
+	org := c.st.orgByID[p.Trustee]
+	users := make([]orgUser, 0, len(p.UserIDs))
+	for _, id := range p.UserIDs {
+		u := c.st.userByID[id].user
+		users = append(users, orgUser{ID: u.ID, Name: u.Name})
+	}
+	return trustRequest{
+		ID:          p.ID,
+		CreatedBy:   c.actorWire(p.CreatedBy),
+		DateCreated: wireTime(p.DateCreated),
+		Trustee:     orgWire(org),
+		Users:       users,
+		Groups:      []any{},
+		SelfURI:     orgAuthPrefix + "/pairings/" + p.ID,
+	}
+}
+
+func handleCreatePairing(c *call) (int, any, error) {
+	var req pairingCreate
+	if err := decodeJSON(c.body, &req); err != nil {
+		return 0, nil, err
+	}
+	if len(req.GroupIDs) > 0 {
+		g := req.GroupIDs[0]
+		return 0, nil, invalidEntity("groupIds", g, "group %q is not a group of organization %s (the sandbox has no groups)", g, c.org.ID)
+	}
+	var ids []string
+	for _, id := range req.UserIDs {
+		if !c.isUserOf(id, c.org) {
+			return 0, nil, invalidEntity("userIds", id, "user %q is not a user of organization %s", id, c.org.ID)
+		}
+		if slices.Contains(ids, id) {
+			return 0, nil, invalidEntity("userIds", id, "user %q is listed twice", id)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) > c.st.MaxUsersPerTrust {
+		return 0, nil, invalidField("userIds", "a trust holds at most %d users, the pairing names %d", c.st.MaxUsersPerTrust, len(ids))
+	}
+	p := &pairingRec{ID: newUUID(), Trustee: c.org.ID, UserIDs: nonNil(ids), DateCreated: c.now, CreatedBy: c.me()}
+	// Expired pairings are of no use to anyone: drop them as new ones come.
+	c.st.Pairings = slices.DeleteFunc(c.st.Pairings, func(old *pairingRec) bool {
+		if c.now.Sub(old.DateCreated) > pairingTTL {
+			delete(c.st.pairByID, old.ID)
+			return true
+		}
+		return false
+	})
+	c.st.Pairings = append(c.st.Pairings, p)
+	c.st.pairByID[p.ID] = p
+	c.mutated = true
+	return http.StatusOK, c.pairingView(p), nil
+}
+
+func handleGetPairing(c *call) (int, any, error) {
+	id := c.r.PathValue("pairingId")
+	p := c.st.pairByID[id]
+	if p == nil {
+		return 0, nil, notFound("pairing %s not found", id)
+	}
+	return http.StatusOK, c.pairingView(p), nil
+}
+
+// Trustees: the caller is the trustor.
+
+func handleListTrustees(c *call) (int, any, error) {
+	p, err := parsePage(c.r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	var out []trustee
+	for _, t := range c.st.Trusts {
+		if t.Trustor == c.org.ID {
+			out = append(out, c.trusteeView(t))
+		}
+	}
+	return http.StatusOK, paginate(c, out, p), nil
+}
+
+func handleCreateTrustee(c *call) (int, any, error) {
+	var req trustCreate
+	if err := decodeJSON(c.body, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.PairingID == nil || *req.PairingID == "" {
+		return 0, nil, missingField("pairingId")
+	}
+	if req.Enabled == nil {
+		return 0, nil, missingField("enabled")
+	}
+	if len(req.Groups) > 0 {
+		return 0, nil, invalidField("groups", "groups are not supported: the sandbox has no groups")
+	}
+	exp, err := parseDate("dateExpired", req.DateExpired)
+	if err != nil {
+		return 0, nil, err
+	}
+	p := c.st.pairByID[*req.PairingID]
+	if p == nil {
+		return 0, nil, notFound("pairing %s not found", *req.PairingID)
+	}
+	if c.now.Sub(p.DateCreated) > pairingTTL {
+		return 0, nil, invalidEntity("pairingId", p.ID, "pairing %s expired at %s (pairings last 48 hours); ask the trustee org for a new one", p.ID, formatTime(p.DateCreated.Add(pairingTTL)))
+	}
+	if p.Trustee == c.org.ID {
+		return 0, nil, invalidEntity("pairingId", p.ID, "pairing %s was created by organization %s itself; an organization cannot trust itself", p.ID, c.org.ID)
+	}
+	if p.UsedBy != "" {
+		return 0, nil, conflict("pairing %s has already been used", p.ID)
+	}
+	if c.st.findTrust(c.org.ID, p.Trustee) != nil {
+		return 0, nil, conflict("organization %s already trusts organization %s", c.org.ID, p.Trustee)
+	}
+	trusteeOrg := c.st.orgByID[p.Trustee]
+	var members []*memberRec
+	if req.Users != nil {
+		for i, u := range *req.Users {
+			field := fmt.Sprintf("users[%d].id", i)
+			if u.ID == nil || *u.ID == "" {
+				return 0, nil, missingField(field)
+			}
+			if !c.isUserOf(*u.ID, trusteeOrg) {
+				return 0, nil, invalidEntity(field, *u.ID, "user %q is not a user of the trustee organization %s", *u.ID, p.Trustee)
+			}
+			if slices.ContainsFunc(members, func(m *memberRec) bool { return m.UserID == *u.ID }) {
+				return 0, nil, invalidEntity(field, *u.ID, "user %q is listed twice", *u.ID)
+			}
+			if len(u.RoleDivisions) > 0 {
+				return 0, nil, invalidField(fmt.Sprintf("users[%d].roleDivisions", i), "roleDivisions are not supported: the sandbox has no divisions; use roleIds")
+			}
+			roles, err := c.checkRoles(fmt.Sprintf("users[%d].roleIds", i), u.RoleIDs)
+			if err != nil {
+				return 0, nil, err
+			}
+			members = append(members, &memberRec{UserID: *u.ID, RoleIDs: roles, DateCreated: c.now, CreatedBy: c.me()})
+		}
+	} else {
+		for _, id := range p.UserIDs {
+			members = append(members, &memberRec{UserID: id, RoleIDs: []string{}, DateCreated: c.now, CreatedBy: c.me()})
+		}
+	}
+	if len(members) > c.st.MaxUsersPerTrust {
+		return 0, nil, invalidField("users", "a trust holds at most %d users, the request names %d", c.st.MaxUsersPerTrust, len(members))
+	}
+	t := &trustRec{
+		Trustor:     c.org.ID,
+		Trustee:     p.Trustee,
+		Enabled:     *req.Enabled,
+		DateCreated: c.now,
+		DateExpired: exp,
+		CreatedBy:   c.me(),
+		Users:       members,
+	}
+	c.st.Trusts = append(c.st.Trusts, t)
+	p.UsedBy = c.org.ID
+	c.mutated = true
+	changes := []PropertyChange{change("enabled", nil, []string{strconv.FormatBool(t.Enabled)})}
+	if exp != nil {
+		changes = append(changes, change("dateExpired", nil, []string{formatTime(*exp)}))
+	}
+	c.audit(entityTrustee, actionCreate, t, "", changes)
+	for _, m := range members {
+		c.audit(entityTrusteeUser, actionCreate, t, m.UserID, roleChange(nil, m.RoleIDs))
+	}
+	return http.StatusOK, c.trusteeView(t), nil
+}
+
+func handleGetTrustee(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trusteeView(t), nil
+}
+
+func handleUpdateTrustee(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var req trustUpdate
+	if err := decodeJSON(c.body, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Enabled == nil {
+		return 0, nil, missingField("enabled")
+	}
+	exp, err := parseDate("dateExpired", req.DateExpired)
+	if err != nil {
+		return 0, nil, err
+	}
+	var changes []PropertyChange
+	if t.Enabled != *req.Enabled {
+		changes = append(changes, change("enabled", []string{strconv.FormatBool(t.Enabled)}, []string{strconv.FormatBool(*req.Enabled)}))
+	}
+	if oldExp, newExp := dateValues(t.DateExpired), dateValues(exp); !slices.Equal(oldExp, newExp) {
+		changes = append(changes, change("dateExpired", oldExp, newExp))
+	}
+	t.Enabled = *req.Enabled
+	t.DateExpired = exp
+	c.mutated = true
+	if len(changes) > 0 {
+		c.audit(entityTrustee, actionUpdate, t, "", changes)
+	}
+	return http.StatusOK, c.trusteeView(t), nil
+}
+
+func handleDeleteTrustee(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c.deleteTrust(t)
+	return http.StatusNoContent, nil, nil
+}
+
+// deleteTrust removes a whole trust, from either side.
+func (c *call) deleteTrust(t *trustRec) {
+	c.st.removeTrust(t)
+	c.mutated = true
+	changes := []PropertyChange{change("enabled", []string{strconv.FormatBool(t.Enabled)}, nil)}
+	if t.DateExpired != nil {
+		changes = append(changes, change("dateExpired", dateValues(t.DateExpired), nil))
+	}
+	c.audit(entityTrustee, actionDelete, t, "", changes)
+}
+
+func handleListTrusteeUsers(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.listMembers(t)
+}
+
+func (c *call) listMembers(t *trustRec) (int, any, error) {
+	p, err := parsePage(c.r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	users := make([]trustUser, 0, len(t.Users))
+	for _, m := range t.Users {
+		users = append(users, c.trustUserView(m))
+	}
+	return http.StatusOK, paginate(c, users, p), nil
+}
+
+func handleAddTrusteeUser(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var req memberCreate
+	if err := decodeJSON(c.body, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.ID == nil || *req.ID == "" {
+		return 0, nil, missingField("id")
+	}
+	if !c.isUserOf(*req.ID, c.st.orgByID[t.Trustee]) {
+		return 0, nil, invalidEntity("id", *req.ID, "user %q is not a user of the trustee organization %s", *req.ID, t.Trustee)
+	}
+	if len(req.RoleDivisions) > 0 {
+		return 0, nil, invalidField("roleDivisions", "roleDivisions are not supported: the sandbox has no divisions; use roleIds")
+	}
+	roles, err := c.checkRoles("roleIds", req.RoleIDs)
+	if err != nil {
+		return 0, nil, err
+	}
+	if t.member(*req.ID) != nil {
+		return 0, nil, conflict("user %s is already in the trust with organization %s", *req.ID, t.Trustee)
+	}
+	if len(t.Users) >= c.st.MaxUsersPerTrust {
+		return 0, nil, invalidEntity("id", *req.ID, "the trust with organization %s already holds the maximum of %d users", t.Trustee, c.st.MaxUsersPerTrust)
+	}
+	m := &memberRec{UserID: *req.ID, RoleIDs: roles, DateCreated: c.now, CreatedBy: c.me()}
+	t.Users = append(t.Users, m)
+	c.mutated = true
+	c.audit(entityTrusteeUser, actionCreate, t, m.UserID, roleChange(nil, m.RoleIDs))
+	return http.StatusOK, c.trustUserView(m), nil
+}
+
+func handleGetTrusteeUser(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trustUserView(m), nil
+}
+
+func handleDeleteTrusteeUser(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.removeMember(t, c.r.PathValue("trusteeUserId"))
+}
+
+// removeMember takes a user out of a trust, from either side.
+func (c *call) removeMember(t *trustRec, userID string) (int, any, error) {
+	m, err := memberOf(t, userID)
+	if err != nil {
+		return 0, nil, err
+	}
+	t.removeMember(userID)
+	c.mutated = true
+	c.audit(entityTrusteeUser, actionDelete, t, userID, roleChange(m.RoleIDs, nil))
+	return http.StatusNoContent, nil, nil
+}
+
+func handleGetRoles(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.userAuth(m), nil
+}
+
+func handleSetRoles(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var ids []string
+	if err := decodeJSON(c.body, &ids); err != nil {
+		return 0, nil, err
+	}
+	if ids == nil {
+		return 0, nil, badRequest("the request body must be a JSON array of role ids, not null")
+	}
+	roles, err := c.checkRoles("body", ids)
+	if err != nil {
+		return 0, nil, err
+	}
+	old := m.RoleIDs
+	m.RoleIDs = roles
+	c.mutated = true
+	if !sameSet(old, roles) {
+		c.audit(entityTrusteeUserRoles, actionUpdate, t, m.UserID, roleChange(old, roles))
+	}
+	return http.StatusOK, c.userAuth(m), nil
+}
+
+func handleDeleteRoles(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	old := m.RoleIDs
+	m.RoleIDs = []string{}
+	c.mutated = true
+	if len(old) > 0 {
+		c.audit(entityTrusteeUserRoles, actionDelete, t, m.UserID, roleChange(old, nil))
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+// Trustors: the caller is the trustee.
+
+func handleListTrustors(c *call) (int, any, error) {
+	p, err := parsePage(c.r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	var out []trustor
+	for _, t := range c.st.Trusts {
+		if t.Trustee == c.org.ID {
+			out = append(out, c.trustorView(t))
+		}
+	}
+	return http.StatusOK, paginate(c, out, p), nil
+}
+
+func handleGetTrustor(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trustorView(t), nil
+}
+
+func handleDeleteTrustor(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c.deleteTrust(t)
+	return http.StatusNoContent, nil, nil
+}
+
+func handleListTrustorUsers(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.listMembers(t)
+}
+
+func handleGetTrustorUser(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trustUserView(m), nil
+}
+
+func handleAddTrustorUser(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	uid := c.r.PathValue("trusteeUserId")
+	if !c.isUserOf(uid, c.org) {
+		return 0, nil, invalidEntity("trusteeUserId", uid, "user %q is not a user of organization %s (the trustee)", uid, c.org.ID)
+	}
+	if t.member(uid) != nil {
+		return 0, nil, conflict("user %s is already in the trust with organization %s", uid, t.Trustor)
+	}
+	if len(t.Users) >= c.st.MaxUsersPerTrust {
+		return 0, nil, invalidEntity("trusteeUserId", uid, "the trust with organization %s already holds the maximum of %d users", t.Trustor, c.st.MaxUsersPerTrust)
+	}
+	m := &memberRec{UserID: uid, RoleIDs: []string{}, DateCreated: c.now, CreatedBy: c.me()}
+	t.Users = append(t.Users, m)
+	c.mutated = true
+	c.audit(entityTrusteeUser, actionCreate, t, uid, nil)
+	return http.StatusOK, c.trustUserView(m), nil
+}
+
+func handleDeleteTrustorUser(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.removeMember(t, c.r.PathValue("trusteeUserId"))
+}
+
+// Helpers for audit property changes.
+
+func change(prop string, old, new []string) PropertyChange {
+	return PropertyChange{Property: prop, OldValues: nonNil(old), NewValues: nonNil(new)}
+}
+
+// roleChange is the roleIds change from old to new, or nothing when both
+// are empty.
+func roleChange(old, new []string) []PropertyChange {
+	if len(old) == 0 && len(new) == 0 {
+		return nil
+	}
+	return []PropertyChange{change("roleIds", slices.Clone(old), slices.Clone(new))}
+}
+
+func dateValues(t *time.Time) []string {
+	if t == nil {
+		return nil
+	}
+	return []string{formatTime(*t)}
+}
+
+// sameSet reports whether a and b hold the same strings.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}

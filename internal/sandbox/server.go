@@ -1,0 +1,772 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options tune a Server for tests and benchmarks.
+type Options struct {
+	// Latency delays every API request, without serializing concurrent
+	// ones. Token requests and /_sandbox routes are never delayed.
+	Latency time.Duration
+	// RateLimit is the number of requests per minute each access token may
+	// make (a token bucket holding one second's worth, at least 1); 0 means
+	// unlimited.
+	RateLimit int
+	// FaultRate is the probability (0..1) that an API request fails with a
+	// 502, 503 or 504; half the faulted writes commit first.
+	FaultRate float64
+	// FaultSeed seeds the fault draws: the same seed and the same sequence
+	// of requests give the same faults.
+	FaultSeed int64
+	// StatePath is the state file: "" keeps everything in memory; else it
+	// is loaded at start when it exists and rewritten atomically after each
+	// mutation.
+	StatePath string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is an in-memory, multi-org emulator of the Genesys Cloud
+// organization authorization API. It is an http.Handler; every method is
+// safe for concurrent use.
+type Server struct {
+	opts  Options
+	now   func() time.Time
+	api   *http.ServeMux
+	admin *http.ServeMux
+	// sleep waits out the latency; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu      sync.Mutex
+	st      *store
+	stats   Stats
+	buckets map[string]*bucket
+	rng     *rand.Rand
+	faults  []*Fault
+	gen     uint64 // bumped by every mutation
+
+	persistMu sync.Mutex
+	written   uint64 // the gen last written to StatePath
+}
+
+// OrgInfo describes one org of the sandbox.
+type OrgInfo struct {
+	ID, Name string
+	Care     bool
+	Clients  []ClientCredentials
+}
+
+// Stats counts what the sandbox answered, as GET /_sandbox/stats shows it.
+type Stats struct {
+	// Requests counts every answered API request, including 401s, 429s
+	// and faults.
+	Requests int64 `json:"requests"`
+	// Writes counts committed mutations, including those whose answer a
+	// fault lost.
+	Writes int64 `json:"writes"`
+	// TokenRequests counts POST /oauth/token requests (not in Requests).
+	TokenRequests int64 `json:"tokenRequests"`
+	// ByRoute counts API requests by "METHOD /path/{template}".
+	ByRoute map[string]int64 `json:"byRoute"`
+	// ByStatus counts API requests by HTTP status ("200", "429", ...).
+	ByStatus map[string]int64 `json:"byStatus"`
+}
+
+// Fault is a scripted failure, for tests of code that talks to the sandbox.
+type Fault struct {
+	// Method matches the request method; "" matches any.
+	Method string
+	// Path is the exact URL path to match; "" matches any API path (not
+	// /oauth/token, which only an explicit Path matches).
+	Path string
+	// Query is a substring the raw query must contain; "" matches any.
+	Query string
+	// Status is the HTTP status to answer, e.g. 429, 500, 502, 503, 504.
+	Status int
+	// RetryAfter is the Retry-After of a 429, in seconds (default 1).
+	RetryAfter int
+	// Commit makes a write take effect before the fault answers, so that
+	// only the answer is lost.
+	Commit bool
+	// Times is how many matching requests fail (default 1).
+	Times int
+}
+
+// bucket is the rate-limit token bucket of one access token.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+const (
+	tokenLifetime = 24 * time.Hour
+	pairingTTL    = 48 * time.Hour
+	maxBodyBytes  = 1 << 20
+	apiPrefix     = "/api/v2/"
+	oauthPath     = "/oauth/token"
+	sandboxPrefix = "/_sandbox"
+)
+
+// New builds a Server from a fixture, or from the state file when
+// opts.StatePath names one that exists.
+func New(fx *Fixture, opts Options) (*Server, error) {
+	if opts.FaultRate < 0 || opts.FaultRate > 1 || math.IsNaN(opts.FaultRate) {
+		return nil, fmt.Errorf("sandbox: fault rate must be between 0 and 1, got %v", opts.FaultRate)
+	}
+	if opts.RateLimit < 0 {
+		return nil, fmt.Errorf("sandbox: rate limit must not be negative, got %d", opts.RateLimit)
+	}
+	if opts.Latency < 0 {
+		return nil, fmt.Errorf("sandbox: latency must not be negative, got %v", opts.Latency)
+	}
+	s := &Server{
+		opts:    opts,
+		now:     opts.Now,
+		sleep:   sleepCtx,
+		buckets: map[string]*bucket{},
+		rng:     rand.New(rand.NewPCG(uint64(opts.FaultSeed), 0x7275737473796e63)),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.stats = Stats{ByRoute: map[string]int64{}, ByStatus: map[string]int64{}}
+
+	loaded := false
+	if opts.StatePath != "" {
+		st, err := loadStore(opts.StatePath)
+		switch {
+		case err == nil:
+			s.st, loaded = st, true
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	if !loaded {
+		if fx == nil {
+			return nil, errors.New("sandbox: no fixture (use DemoFixture for the demo orgs)")
+		}
+		if err := fx.validate(); err != nil {
+			return nil, fmt.Errorf("sandbox: invalid fixture: %w", err)
+		}
+		s.st = newStore(fx, s.clock())
+		if opts.StatePath != "" {
+			if err := s.flush(); err != nil {
+				return nil, fmt.Errorf("sandbox: %w", err)
+			}
+		}
+	}
+	s.routes()
+	return s, nil
+}
+
+// clock returns the current time at the API's millisecond precision.
+func (s *Server) clock() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Orgs lists the orgs in fixture order; the first is the home org.
+func (s *Server) Orgs() []OrgInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]OrgInfo, 0, len(s.st.Orgs))
+	for _, o := range s.st.Orgs {
+		out = append(out, OrgInfo{ID: o.ID, Name: o.Name, Care: o.Care, Clients: append([]ClientCredentials(nil), o.Clients...)})
+	}
+	return out
+}
+
+// Stats returns the request counters (a copy).
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.statsLocked()
+}
+
+func (s *Server) statsLocked() Stats {
+	out := s.stats
+	out.ByRoute = make(map[string]int64, len(s.stats.ByRoute))
+	for k, v := range s.stats.ByRoute {
+		out.ByRoute[k] = v
+	}
+	out.ByStatus = make(map[string]int64, len(s.stats.ByStatus))
+	for k, v := range s.stats.ByStatus {
+		out.ByStatus[k] = v
+	}
+	return out
+}
+
+// ResetStats zeroes the request counters.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = Stats{ByRoute: map[string]int64{}, ByStatus: map[string]int64{}}
+}
+
+// AuditLog returns every audit entry, oldest first.
+func (s *Server) AuditLog() []AuditLogMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]AuditLogMessage, len(s.st.Audit))
+	for i, m := range s.st.Audit {
+		out[i] = cloneAudit(m)
+	}
+	return out
+}
+
+// Inject scripts a failure: the next f.Times requests that match f fail
+// with f.Status. Scripted faults are checked in the order injected, before
+// the rate limit and the random faults.
+func (s *Server) Inject(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	if f.Status == http.StatusTooManyRequests && f.RetryAfter <= 0 {
+		f.RetryAfter = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// Close writes the state file (when there is one). The server keeps
+// answering afterwards; Close may be called more than once.
+func (s *Server) Close() error {
+	if s.opts.StatePath == "" {
+		return nil
+	}
+	return s.flush()
+}
+
+// flush writes the current store to the state file.
+func (s *Server) flush() error {
+	s.mu.Lock()
+	data, err := s.st.marshal()
+	gen := s.gen
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.persist(data, gen, true)
+}
+
+// persist writes a snapshot taken at generation gen, unless a newer one has
+// been written already (force writes it regardless of age).
+func (s *Server) persist(data []byte, gen uint64, force bool) error {
+	s.persistMu.Lock()
+	defer s.persistMu.Unlock()
+	if !force && gen <= s.written {
+		return nil
+	}
+	if gen < s.written {
+		return nil
+	}
+	if err := writeState(s.opts.StatePath, data); err != nil {
+		return err
+	}
+	s.written = gen
+	return nil
+}
+
+// ServeHTTP answers the whole API: /api/v2/..., POST /oauth/token and the
+// /_sandbox control routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == oauthPath:
+		s.serveToken(w, r)
+	case r.URL.Path == sandboxPrefix || strings.HasPrefix(r.URL.Path, sandboxPrefix+"/"):
+		w.Header().Set("inin-correlation-id", newUUID())
+		s.admin.ServeHTTP(w, r)
+	default:
+		s.api.ServeHTTP(w, r)
+	}
+}
+
+// handlerFunc is the body of one API operation. It runs with the store
+// locked and returns the status and the value to answer with, or an
+// *apiError.
+type handlerFunc func(c *call) (int, any, error)
+
+// call is one authenticated API request being handled.
+type call struct {
+	st       *store
+	r        *http.Request
+	body     []byte
+	now      time.Time
+	org      *orgRec
+	clientID string
+	// mutated is set by a handler that committed a change.
+	mutated bool
+}
+
+// route returns the http.Handler of one API operation: latency, auth,
+// scripted faults, rate limit, random faults, then fn; it counts the
+// answer and persists a mutation.
+func (s *Server) route(pattern string, write bool, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveAPI(w, r, pattern, write, fn)
+	})
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, pattern string, write bool, fn handlerFunc) {
+	corr := newUUID()
+	w.Header().Set("inin-correlation-id", corr)
+	if s.opts.Latency > 0 {
+		if err := s.sleep(r.Context(), s.opts.Latency); err != nil {
+			return // the client went away
+		}
+	}
+	body, rerr := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if rerr == nil && len(body) > maxBodyBytes {
+		rerr = fmt.Errorf("request body is larger than %d bytes", maxBodyBytes)
+	}
+
+	s.mu.Lock()
+	status, val, retryAfter, snapshot, gen := s.handleLocked(r, pattern, write, fn, body, rerr)
+	route := pattern
+	if route == "" {
+		route = r.Method + " (unmatched)"
+	}
+	s.stats.Requests++
+	s.stats.ByRoute[route]++
+	s.stats.ByStatus[strconv.Itoa(status)]++
+	s.mu.Unlock()
+
+	if snapshot != nil {
+		if err := s.persist(snapshot, gen, false); err != nil {
+			status, val = http.StatusInternalServerError, internalError(fmt.Errorf("the change was made but the sandbox could not save its state file: %w", err))
+		}
+	}
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	s.answer(w, corr, status, val)
+}
+
+// handleLocked runs the checks and the handler of one API request with
+// s.mu held. It returns the answer, a Retry-After (0 = none) and, after a
+// mutation with a state file, the snapshot to write.
+func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn handlerFunc, body []byte, readErr error) (status int, val any, retryAfter int, snapshot []byte, gen uint64) {
+	now := s.clock()
+	org, clientID, token, aerr := s.authenticate(r, now)
+	if aerr != nil {
+		return aerr.Status, aerr, 0, nil, 0
+	}
+	c := &call{st: s.st, r: r, body: body, now: now, org: org, clientID: clientID}
+	run := func() (int, any) {
+		if readErr != nil {
+			return http.StatusBadRequest, badRequest("read request body: %v", readErr)
+		}
+		st, v, err := fn(c)
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = internalError(err)
+			}
+			return ae.Status, ae
+		}
+		return st, v
+	}
+	finish := func(status int, val any, retryAfter int) (int, any, int, []byte, uint64) {
+		if !c.mutated {
+			return status, val, retryAfter, nil, 0
+		}
+		s.stats.Writes++
+		s.gen++
+		if s.opts.StatePath == "" {
+			return status, val, retryAfter, nil, 0
+		}
+		data, err := s.st.marshal()
+		if err != nil {
+			return http.StatusInternalServerError, internalError(err), 0, nil, 0
+		}
+		return status, val, retryAfter, data, s.gen
+	}
+
+	if f := s.takeFault(r); f != nil {
+		if write && f.Commit {
+			run()
+		}
+		fe := faultError(f.Status, f.RetryAfter)
+		return finish(fe.Status, fe, fe.RetryAfter)
+	}
+	if s.opts.RateLimit > 0 {
+		if ok, wait := s.allow(token, now); !ok {
+			fe := faultError(http.StatusTooManyRequests, wait)
+			return fe.Status, fe, wait, nil, 0
+		}
+	}
+	if s.opts.FaultRate > 0 && s.rng.Float64() < s.opts.FaultRate {
+		status := []int{http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}[s.rng.IntN(3)]
+		commit := s.rng.IntN(2) == 0
+		if write && commit {
+			run()
+		}
+		fe := faultError(status, 0)
+		return finish(fe.Status, fe, 0)
+	}
+	st, v := run()
+	return finish(st, v, 0)
+}
+
+// takeFault returns the first scripted fault matching r, counting it used.
+func (s *Server) takeFault(r *http.Request) *Fault {
+	for i, f := range s.faults {
+		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
+			continue
+		}
+		if f.Path == "" && !strings.HasPrefix(r.URL.Path, apiPrefix) {
+			continue
+		}
+		if f.Path != "" && f.Path != r.URL.Path {
+			continue
+		}
+		if f.Query != "" && !strings.Contains(r.URL.RawQuery, f.Query) {
+			continue
+		}
+		out := *f
+		f.Times--
+		if f.Times <= 0 {
+			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+		}
+		return &out
+	}
+	return nil
+}
+
+// allow takes one request from token's bucket. When the bucket is empty it
+// returns false and the whole seconds until a request is allowed again.
+func (s *Server) allow(token string, now time.Time) (bool, int) {
+	rate := float64(s.opts.RateLimit) / 60 // per second
+	capacity := math.Max(1, rate)
+	b := s.buckets[token]
+	if b == nil {
+		b = &bucket{tokens: capacity, last: now}
+		s.buckets[token] = b
+	}
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = math.Min(capacity, b.tokens+elapsed*rate)
+		b.last = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	wait := int(math.Ceil((1 - b.tokens) / rate))
+	return false, max(wait, 1)
+}
+
+// authenticate resolves the bearer token of r.
+func (s *Server) authenticate(r *http.Request, now time.Time) (*orgRec, string, string, *apiError) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(tok) == "" {
+		return nil, "", "", &apiError{Status: http.StatusUnauthorized, Code: "authentication.required",
+			Message: "No authentication bearer token specified in authorization header."}
+	}
+	tok = strings.TrimSpace(tok)
+	rec := s.st.tokenByVal[tok]
+	if rec == nil || !rec.Expires.After(now) {
+		return nil, "", "", &apiError{Status: http.StatusUnauthorized, Code: "bad.credentials",
+			Message: "Invalid login credentials."}
+	}
+	return s.st.orgByID[rec.OrgID], rec.ClientID, tok, nil
+}
+
+// answer writes an API answer: JSON for a value, nothing for 204, and an
+// ErrorBody carrying the correlation id for an *apiError.
+func (s *Server) answer(w http.ResponseWriter, corr string, status int, val any) {
+	if ae, ok := val.(*apiError); ok {
+		val = ae.body(corr)
+	}
+	if status == http.StatusNoContent || val == nil {
+		w.WriteHeader(status)
+		return
+	}
+	data, err := encodeJSON(val)
+	if err != nil {
+		data, _ = encodeJSON(internalError(err).body(corr))
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+// encodeJSON encodes v as the API does: without escaping &, < and > (the
+// listings' URIs hold literal "&").
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// routes registers every operation.
+func (s *Server) routes() {
+	s.api = http.NewServeMux()
+	type op struct {
+		pattern string
+		fn      handlerFunc
+	}
+	const oa = "/api/v2/orgauthorization"
+	ops := []op{
+		{"GET /api/v2/organizations/me", handleOrgMe},
+		{"GET /api/v2/authorization/roles", handleRoles},
+		{"GET /api/v2/users", handleUsers},
+		{"GET /api/v2/users/{userId}", handleUser},
+		{"GET " + oa + "/trustees/care", handleCare},
+
+		{"POST " + oa + "/pairings", handleCreatePairing},
+		{"GET " + oa + "/pairings/{pairingId}", handleGetPairing},
+
+		{"GET " + oa + "/trustees", handleListTrustees},
+		{"POST " + oa + "/trustees", handleCreateTrustee},
+		{"GET " + oa + "/trustees/{trusteeOrgId}", handleGetTrustee},
+		{"PUT " + oa + "/trustees/{trusteeOrgId}", handleUpdateTrustee},
+		{"DELETE " + oa + "/trustees/{trusteeOrgId}", handleDeleteTrustee},
+		{"GET " + oa + "/trustees/{trusteeOrgId}/users", handleListTrusteeUsers},
+		{"POST " + oa + "/trustees/{trusteeOrgId}/users", handleAddTrusteeUser},
+		{"GET " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}", handleGetTrusteeUser},
+		{"DELETE " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}", handleDeleteTrusteeUser},
+		{"GET " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles", handleGetRoles},
+		{"PUT " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles", handleSetRoles},
+		{"DELETE " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles", handleDeleteRoles},
+
+		{"GET " + oa + "/trustors", handleListTrustors},
+		{"GET " + oa + "/trustors/{trustorOrgId}", handleGetTrustor},
+		{"DELETE " + oa + "/trustors/{trustorOrgId}", handleDeleteTrustor},
+		{"GET " + oa + "/trustors/{trustorOrgId}/users", handleListTrustorUsers},
+		{"GET " + oa + "/trustors/{trustorOrgId}/users/{trusteeUserId}", handleGetTrustorUser},
+		{"PUT " + oa + "/trustors/{trustorOrgId}/users/{trusteeUserId}", handleAddTrustorUser},
+		{"DELETE " + oa + "/trustors/{trustorOrgId}/users/{trusteeUserId}", handleDeleteTrustorUser},
+
+		{"POST " + oa + "/trustees/audits", handleTrusteeAudits},
+		{"POST " + oa + "/trustor/audits", handleTrustorAudits},
+	}
+	for _, o := range ops {
+		method, _, _ := strings.Cut(o.pattern, " ")
+		// The audit queries are POSTs that change nothing.
+		write := method != http.MethodGet && !strings.HasSuffix(o.pattern, "/audits")
+		s.api.Handle(o.pattern, s.route(o.pattern, write, o.fn))
+	}
+	s.api.Handle("/", s.route("", false, s.handleUnknown))
+
+	s.admin = http.NewServeMux()
+	s.admin.HandleFunc("GET /_sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
+		s.answer(w, w.Header().Get("inin-correlation-id"), http.StatusOK, s.Stats())
+	})
+	s.admin.HandleFunc("POST /_sandbox/stats/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetStats()
+		s.answer(w, w.Header().Get("inin-correlation-id"), http.StatusOK, s.Stats())
+	})
+	s.admin.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		status, code := http.StatusNotFound, "not.found"
+		if r.URL.Path == sandboxPrefix+"/stats" || r.URL.Path == sandboxPrefix+"/stats/reset" {
+			status, code = http.StatusMethodNotAllowed, "method.not.allowed"
+		}
+		s.answer(w, w.Header().Get("inin-correlation-id"), status, &apiError{Status: status, Code: code,
+			Message: fmt.Sprintf("no sandbox route %s %s (there are GET /_sandbox/stats and POST /_sandbox/stats/reset)", r.Method, r.URL.Path)})
+	})
+}
+
+// handleUnknown answers a path no operation matches: 405 when another
+// method would match, else 404.
+func (s *Server) handleUnknown(c *call) (int, any, error) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		if m == c.r.Method {
+			continue
+		}
+		probe := c.r.Clone(context.Background())
+		probe.Method = m
+		if _, p := s.api.Handler(probe); p != "/" && p != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		return 0, nil, &apiError{Status: http.StatusMethodNotAllowed, Code: "method.not.allowed",
+			Message: fmt.Sprintf("%s is not allowed on %s (allowed: %s)", c.r.Method, c.r.URL.Path, strings.Join(allowed, ", "))}
+	}
+	return 0, nil, &apiError{Status: http.StatusNotFound, Code: "not.found",
+		Message: fmt.Sprintf("no API operation at %s %s", c.r.Method, c.r.URL.Path)}
+}
+
+// serveToken answers POST /oauth/token (client credentials, HTTP Basic).
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	corr := newUUID()
+	w.Header().Set("inin-correlation-id", corr)
+	s.mu.Lock()
+	s.stats.TokenRequests++
+	f := s.takeFault(r)
+	s.mu.Unlock()
+	if f != nil {
+		fe := faultError(f.Status, f.RetryAfter)
+		if fe.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(fe.RetryAfter))
+		}
+		oauthCode := "invalid_request"
+		if fe.Status >= 500 {
+			oauthCode = "server_error"
+		}
+		s.answer(w, corr, fe.Status, tokenError{Error: oauthCode, ErrorDescription: fe.Message, Description: fe.Message, errorBody: fe.body(corr)})
+		return
+	}
+	fail := func(status int, code, desc string) {
+		body := tokenError{Error: code, ErrorDescription: desc, Description: desc,
+			errorBody: (&apiError{Status: status, Code: code, Message: desc}).body(corr)}
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Basic realm="sandbox"`)
+		}
+		s.answer(w, corr, status, body)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		fail(http.StatusMethodNotAllowed, "invalid_request", "use POST for /oauth/token")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		fail(http.StatusBadRequest, "invalid_request", "malformed form body: "+err.Error())
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		fail(http.StatusUnauthorized, "invalid_client", "client credentials are required as HTTP Basic authentication")
+		return
+	}
+	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
+		fail(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use client_credentials", gt))
+		return
+	}
+	now := s.clock()
+	s.mu.Lock()
+	c, known := s.st.clientByID[id]
+	if !known || c.secret != secret {
+		s.mu.Unlock()
+		fail(http.StatusUnauthorized, "invalid_client", "client not found or wrong secret")
+		return
+	}
+	tok := &tokenRec{Token: newToken(), ClientID: id, OrgID: c.org.ID, Expires: now.Add(tokenLifetime)}
+	s.st.addToken(tok, now)
+	s.gen++
+	var data []byte
+	var err error
+	if s.opts.StatePath != "" {
+		data, err = s.st.marshal()
+	}
+	gen := s.gen
+	s.mu.Unlock()
+	if err == nil && data != nil {
+		err = s.persist(data, gen, false)
+	}
+	if err != nil {
+		fail(http.StatusInternalServerError, "server_error", err.Error())
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.answer(w, corr, http.StatusOK, tokenResponse{AccessToken: tok.Token, TokenType: "bearer", ExpiresIn: int(tokenLifetime / time.Second)})
+}
+
+// cloneAudit deep-copies an audit entry.
+func cloneAudit(m AuditLogMessage) AuditLogMessage {
+	if m.User != nil {
+		u := *m.User
+		m.User = &u
+	}
+	if m.Client != nil {
+		c := *m.Client
+		m.Client = &c
+	}
+	if m.Entity != nil {
+		e := *m.Entity
+		m.Entity = &e
+	}
+	if m.Context != nil {
+		ctx := make(map[string]string, len(m.Context))
+		for k, v := range m.Context {
+			ctx[k] = v
+		}
+		m.Context = ctx
+	}
+	pcs := make([]PropertyChange, len(m.PropertyChanges))
+	for i, pc := range m.PropertyChanges {
+		pcs[i] = PropertyChange{Property: pc.Property, OldValues: append([]string{}, pc.OldValues...), NewValues: append([]string{}, pc.NewValues...)}
+	}
+	m.PropertyChanges = pcs
+	return m
+}
+
+// decodeJSON decodes a request body into v, naming the field at fault.
+func decodeJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("a JSON request body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			field := te.Field
+			if field == "" {
+				return badRequest("request body: expected %s, got a JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
+			}
+			ae := badRequest("field %s: expected %s, got a JSON %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+			ae.Details = []errorDetail{{ErrorCode: "invalid.value", FieldName: field}}
+			return ae
+		case errors.As(err, &se):
+			return badRequest("malformed JSON at byte %d: %v", se.Offset, err)
+		default:
+			return badRequest("malformed JSON: %v", err)
+		}
+	}
+	if dec.More() {
+		return badRequest("malformed JSON: unexpected data after the request body")
+	}
+	return nil
+}
+
+// jsonKind names a Go kind the way a JSON user thinks of it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "int", "int64", "float64":
+		return "a number"
+	}
+	return "a " + kind
+}
