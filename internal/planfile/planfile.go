@@ -1,0 +1,374 @@
+// Package planfile writes and reads saved plans (`trustsync plan --out`),
+// the input of `trustsync apply PLANFILE`.
+//
+// A saved plan is one JSON object (docs/plan-format.md, "Saved plan
+// files"): the file's own format version, the trustsync version that wrote
+// it, the digest of the configuration and the fingerprint of the live state
+// the plan was computed from, the configuration files, the JSON plan
+// document itself, and plan_digest, a SHA-256 over the canonical bytes of
+// every other member. [Read] refuses a file whose digest does not match, so
+// a hand-edited plan is never applied; [File.SamePlan] lets apply check that
+// the plan it recomputes against live state is the one that was reviewed.
+package planfile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/render"
+)
+
+// FormatVersion is the version of the saved plan file format. It is
+// independent of the JSON plan's own format_version.
+const FormatVersion = "1"
+
+// Meta is what a saved plan records besides the plan itself.
+type Meta struct {
+	// TrustsyncVersion is the version of trustsync that wrote the file.
+	TrustsyncVersion string
+	// ConfigDigest is config.Config.Digest() of the configuration the plan
+	// was computed from.
+	ConfigDigest string
+	// LiveFingerprint is live.State.Fingerprint() of the live state the
+	// plan was computed from.
+	LiveFingerprint string
+	// Files are the configuration files, as given on the command line.
+	Files []string
+}
+
+// File is a saved plan read back by [Read].
+type File struct {
+	// Path is where the file was read from.
+	Path string
+	// FormatVersion is the file's format version ([FormatVersion]).
+	FormatVersion string
+	Meta          Meta
+	// Document is the saved JSON plan; [File.Plan] converts it to plan
+	// data.
+	Document *render.Document
+	// PlanDigest is the verified plan_digest (lowercase hex SHA-256).
+	PlanDigest string
+
+	raw []byte // the plan member, compacted
+}
+
+// wire is the file's JSON form; member order is the order written.
+type wire struct {
+	FormatVersion    string          `json:"format_version"`
+	TrustsyncVersion string          `json:"trustsync_version"`
+	ConfigDigest     string          `json:"config_digest"`
+	LiveFingerprint  string          `json:"live_fingerprint"`
+	Files            []string        `json:"files"`
+	Plan             json.RawMessage `json:"plan"`
+	PlanDigest       string          `json:"plan_digest,omitempty"`
+}
+
+// digestMember is the member the digest covers everything but.
+const digestMember = "plan_digest"
+
+// Write saves p with meta to path atomically: it writes a temporary file in
+// the same directory, syncs it and renames it over path, so readers see the
+// old file or the complete new one, never a partial one. The file is
+// created with mode 0600.
+func Write(path string, p *plan.Plan, meta Meta) error {
+	if meta.ConfigDigest == "" {
+		return fmt.Errorf("write plan file %s: no configuration digest", path)
+	}
+	if meta.LiveFingerprint == "" {
+		return fmt.Errorf("write plan file %s: no live state fingerprint", path)
+	}
+	data, err := marshal(p, meta)
+	if err != nil {
+		return fmt.Errorf("write plan file %s: %w", path, err)
+	}
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("write plan file %s: %w", path, err)
+	}
+	return nil
+}
+
+// marshal returns the file's bytes.
+func marshal(p *plan.Plan, meta Meta) ([]byte, error) {
+	doc, err := render.MarshalPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	w := wire{
+		FormatVersion:    FormatVersion,
+		TrustsyncVersion: meta.TrustsyncVersion,
+		ConfigDigest:     meta.ConfigDigest,
+		LiveFingerprint:  meta.LiveFingerprint,
+		Files:            slices.Clone(meta.Files),
+		Plan:             doc,
+	}
+	if w.Files == nil {
+		w.Files = []string{}
+	}
+	body, err := encode(w)
+	if err != nil {
+		return nil, err
+	}
+	canon, err := canonical(body)
+	if err != nil {
+		return nil, err
+	}
+	w.PlanDigest = digest(canon)
+	return encode(w)
+}
+
+func encode(w wire) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(w); err != nil {
+		return nil, fmt.Errorf("encode plan file: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// canonical returns the bytes plan_digest is computed over: the top-level
+// object without its plan_digest member, members sorted by key, every
+// value with insignificant whitespace removed and otherwise unchanged.
+func canonical(data []byte) ([]byte, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return nil, err
+	}
+	delete(members, digestMember)
+	keys := make([]string, 0, len(members))
+	for k := range members {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(kb)
+		buf.WriteByte(':')
+		if err := json.Compact(&buf, members[k]); err != nil {
+			return nil, err
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// writeAtomic writes data to a temporary file next to path and renames it
+// into place.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename durable where the platform allows syncing a
+	// directory; the file is complete either way.
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// Read loads a saved plan. It refuses a file that is not valid JSON, has an
+// unknown format version, or whose plan_digest does not match its content
+// (it was edited after it was written).
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	return parse(path, data)
+}
+
+func parse(path string, data []byte) (*File, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("plan file %s is empty; run plan --out again", path)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field == "" {
+			return nil, fmt.Errorf("plan file %s is not a trustsync plan file: it holds a JSON %s, not an object", path, typ.Value)
+		}
+		return nil, fmt.Errorf("plan file %s is not valid JSON: %w", path, render.DescribeJSONError(data, err))
+	}
+	rawVersion, ok := members["format_version"]
+	if !ok {
+		return nil, fmt.Errorf("plan file %s has no format_version; it is not a trustsync plan file", path)
+	}
+	var version string
+	if err := json.Unmarshal(rawVersion, &version); err != nil {
+		return nil, fmt.Errorf("plan file %s: format_version must be a string, got %s", path, rawVersion)
+	}
+	if version != FormatVersion {
+		return nil, fmt.Errorf("plan file %s has format version %q, which this trustsync does not read (it reads %q); run plan --out again with this trustsync",
+			path, version, FormatVersion)
+	}
+	var stored string
+	if raw, ok := members[digestMember]; ok {
+		if err := json.Unmarshal(raw, &stored); err != nil {
+			return nil, fmt.Errorf("plan file %s: plan_digest must be a string, got %s", path, raw)
+		}
+	}
+	if stored == "" {
+		return nil, fmt.Errorf("plan file %s has no plan_digest, so it cannot be checked; run plan --out again", path)
+	}
+	canon, err := canonical(data)
+	if err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", path, err)
+	}
+	if digest(canon) != stored {
+		return nil, fmt.Errorf("plan file %s was modified after it was written; run plan again", path)
+	}
+
+	var w wire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", path, render.DescribeJSONError(data, err))
+	}
+	switch {
+	case len(w.Plan) == 0 || string(w.Plan) == "null":
+		return nil, fmt.Errorf("plan file %s has no plan", path)
+	case w.ConfigDigest == "":
+		return nil, fmt.Errorf("plan file %s has no config_digest", path)
+	case w.LiveFingerprint == "":
+		return nil, fmt.Errorf("plan file %s has no live_fingerprint", path)
+	}
+	doc, err := render.ParseJSON(w.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", path, err)
+	}
+	if _, err := doc.Plan(); err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", path, err)
+	}
+	var raw bytes.Buffer
+	if err := json.Compact(&raw, w.Plan); err != nil {
+		return nil, fmt.Errorf("plan file %s: %w", path, err)
+	}
+	return &File{
+		Path:          path,
+		FormatVersion: version,
+		Meta: Meta{
+			TrustsyncVersion: w.TrustsyncVersion,
+			ConfigDigest:     w.ConfigDigest,
+			LiveFingerprint:  w.LiveFingerprint,
+			Files:            w.Files,
+		},
+		Document:   doc,
+		PlanDigest: stored,
+		raw:        raw.Bytes(),
+	}, nil
+}
+
+// Plan returns the saved plan as plan data. Each call returns a fresh copy.
+func (f *File) Plan() (*plan.Plan, error) {
+	return f.Document.Plan()
+}
+
+// SamePlan reports whether p renders to exactly the saved JSON plan, so
+// that applying p does what the saved plan showed.
+func (f *File) SamePlan(p *plan.Plan) (bool, error) {
+	b, err := compactPlan(p)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(b, f.raw), nil
+}
+
+// Difference describes how p differs from the saved plan, for an error
+// message; it returns "" when they are the same.
+func (f *File) Difference(p *plan.Plan) (string, error) {
+	same, err := f.SamePlan(p)
+	if err != nil || same {
+		return "", err
+	}
+	now, err := render.NewDocument(p)
+	if err != nil {
+		return "", err
+	}
+	saved := f.Document
+	for i := range min(len(saved.Changes), len(now.Changes)) {
+		a, _ := json.Marshal(saved.Changes[i])
+		b, _ := json.Marshal(now.Changes[i])
+		if bytes.Equal(a, b) {
+			continue
+		}
+		s, n := saved.Changes[i], now.Changes[i]
+		if s.Action == n.Action && s.Address == n.Address {
+			return fmt.Sprintf("change %d (%s %s) differs in its detail", i+1, s.Action, s.Address), nil
+		}
+		return fmt.Sprintf("change %d differs: the saved plan will %s %s, the current plan will %s %s",
+			i+1, s.Action, s.Address, n.Action, n.Address), nil
+	}
+	if len(saved.Changes) != len(now.Changes) {
+		return fmt.Sprintf("the saved plan has %d changes, the current plan has %d", len(saved.Changes), len(now.Changes)), nil
+	}
+	return "the changes are the same but protected trusts, pending trusts, warnings or counts differ", nil
+}
+
+// DigestPlan returns the lowercase hex SHA-256 of p's JSON plan document
+// with insignificant whitespace removed. Unlike a file's plan_digest it
+// covers the plan alone, not the file's metadata, so a plan computed and
+// applied in one run and the same plan saved to a file have the same
+// DigestPlan (for apply records).
+func DigestPlan(p *plan.Plan) (string, error) {
+	b, err := compactPlan(p)
+	if err != nil {
+		return "", err
+	}
+	return digest(b), nil
+}
+
+func compactPlan(p *plan.Plan) ([]byte, error) {
+	b, err := render.MarshalPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
