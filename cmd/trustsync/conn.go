@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/sandbox"
+)
+
+// Environment variables of the connection settings. The credential and
+// region names are those of the official Genesys Cloud CLI and Terraform
+// provider.
+const (
+	envClientID     = "GENESYSCLOUD_OAUTHCLIENT_ID"
+	envClientSecret = "GENESYSCLOUD_OAUTHCLIENT_SECRET"
+	envAccessToken  = "GENESYSCLOUD_ACCESS_TOKEN"
+	envRegion       = "GENESYSCLOUD_REGION"
+	envAPIURL       = "TRUSTSYNC_API_URL"
+)
+
+// connFlags are the connection settings of every command that talks to an
+// org. Commands embed it; secrets never come from flags, only from the
+// environment.
+type connFlags struct {
+	Region      string        `name:"region" placeholder:"REGION" help:"Genesys Cloud region key (eu-west-1) or domain (mypurecloud.ie). Default: $GENESYSCLOUD_REGION, then organization.region of the file."`
+	APIURL      string        `name:"api-url" placeholder:"URL" help:"API base URL, also used for login (for example a sandbox); plain http only for loopback addresses. Default: $TRUSTSYNC_API_URL."`
+	Sandbox     bool          `name:"sandbox" help:"Talk to an in-process sandbox with the demo orgs (state in .trustsync/sandbox.json), as the home org."`
+	Concurrency int           `name:"concurrency" default:"8" help:"Maximum API requests in flight."`
+	RateLimit   int           `name:"rate-limit" default:"0" placeholder:"N" help:"At most N API requests per minute (0: only what the service allows), to leave capacity to other integrations."`
+	MaxAttempts int           `name:"max-attempts" default:"5" placeholder:"N" help:"Attempts per API request (retries of 429, 502, 503, 504 and connection errors)."`
+	Timeout     time.Duration `name:"timeout" default:"2m" help:"Deadline of one API call including its retries."`
+	Debug       bool          `name:"debug" help:"Log one line per HTTP request to stderr (method, path, status, duration, attempt, correlation id; secrets redacted)."`
+}
+
+// check validates the flag values and combinations.
+func (f *connFlags) check() error {
+	switch {
+	case f.Concurrency < 1:
+		return fmt.Errorf("--concurrency must be at least 1, got %d", f.Concurrency)
+	case f.RateLimit < 0:
+		return fmt.Errorf("--rate-limit must not be negative, got %d", f.RateLimit)
+	case f.MaxAttempts < 1:
+		return fmt.Errorf("--max-attempts must be at least 1, got %d", f.MaxAttempts)
+	case f.Timeout <= 0:
+		return fmt.Errorf("--timeout must be positive, got %s", f.Timeout)
+	case f.Sandbox && f.APIURL != "":
+		return errors.New("--sandbox and --api-url both name the service to use; give one")
+	case f.Sandbox && f.Region != "":
+		return errors.New("--sandbox and --region both name the service to use; give one")
+	}
+	return nil
+}
+
+// connect builds the API client the flags, the environment and the
+// configuration's region (cfgRegion, "" when none) call for. The returned
+// func releases the connection: it stops an in-process sandbox and writes
+// its state; it is safe to call more than once.
+func (f *connFlags) connect(e *env, cfgRegion string) (*client.Client, func() error, error) {
+	if err := f.check(); err != nil {
+		return nil, nil, err
+	}
+	version := e.version
+	if version == "" {
+		version = "dev"
+	}
+	cfg := client.Config{
+		Concurrency: f.Concurrency,
+		RateLimit:   f.RateLimit,
+		MaxAttempts: f.MaxAttempts,
+		Deadline:    f.Timeout,
+		UserAgent:   "trustsync/" + version,
+	}
+	if f.Debug {
+		cfg.Debug = e.stderr
+	}
+	if f.Sandbox {
+		return connectSandbox(e, cfg)
+	}
+	getenv := e.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	var err error
+	if cfg.APIURL, cfg.LoginURL, err = f.endpoints(getenv, cfgRegion); err != nil {
+		return nil, nil, err
+	}
+	if err := credentials(getenv, &cfg); err != nil {
+		return nil, nil, err
+	}
+	c, err := client.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() error { return nil }, nil
+}
+
+// endpoints picks the API and login base URLs: --api-url, then
+// TRUSTSYNC_API_URL, then the region from --region, GENESYSCLOUD_REGION or
+// the configuration, in that order.
+func (f *connFlags) endpoints(getenv func(string) string, cfgRegion string) (apiURL, loginURL string, err error) {
+	for _, src := range []struct{ name, val string }{{"--api-url", f.APIURL}, {envAPIURL, getenv(envAPIURL)}} {
+		v := strings.TrimSpace(src.val)
+		if v == "" {
+			continue
+		}
+		u := strings.TrimRight(v, "/")
+		if err := client.CheckBaseURL(u); err != nil {
+			return "", "", fmt.Errorf("%s: %w", src.name, err)
+		}
+		return u, u, nil
+	}
+	for _, src := range []struct{ name, val string }{{"--region", f.Region}, {envRegion, getenv(envRegion)}, {"organization.region", cfgRegion}} {
+		v := strings.TrimSpace(src.val)
+		if v == "" {
+			continue
+		}
+		api, login, err := client.EndpointsFor(v)
+		if err != nil {
+			return "", "", fmt.Errorf("%s: %w", src.name, err)
+		}
+		return api, login, nil
+	}
+	return "", "", fmt.Errorf("no region: set --region or %s (for example eu-west-1), or organization.region in the file\nhint: run with --sandbox to try trustsync against the built-in demo orgs", envRegion)
+}
+
+// credentials fills in the secrets from the environment: a ready access
+// token wins over client credentials.
+func credentials(getenv func(string) string, cfg *client.Config) error {
+	tok := strings.TrimSpace(getenv(envAccessToken))
+	id := strings.TrimSpace(getenv(envClientID))
+	secret := strings.TrimSpace(getenv(envClientSecret))
+	switch {
+	case tok != "":
+		cfg.AccessToken = tok
+	case id != "" && secret != "":
+		cfg.ClientID, cfg.ClientSecret = id, secret
+	case id != "":
+		return fmt.Errorf("%s is set but %s is not; set both (the OAuth client's id and secret)", envClientID, envClientSecret)
+	case secret != "":
+		return fmt.Errorf("%s is set but %s is not; set both (the OAuth client's id and secret)", envClientSecret, envClientID)
+	default:
+		return fmt.Errorf("no credentials: set %s and %s (an OAuth client-credentials client), or %s\nhint: run with --sandbox to try trustsync against the built-in demo orgs", envClientID, envClientSecret, envAccessToken)
+	}
+	return nil
+}
+
+// connectSandbox serves the demo sandbox on a loopback port in-process,
+// with its state in <workDir>/.trustsync/sandbox.json, and connects to it as
+// the home org's first client.
+func connectSandbox(e *env, cfg client.Config) (*client.Client, func() error, error) {
+	dir := filepath.Join(e.workDir, ".trustsync")
+	if err := ensureStateDir(dir); err != nil {
+		return nil, nil, err
+	}
+	srv, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{StatePath: filepath.Join(dir, "sandbox.json")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: remove %s to start again from the demo orgs", err, filepath.Join(dir, "sandbox.json"))
+	}
+	orgs := srv.Orgs()
+	if len(orgs) == 0 || len(orgs[0].Clients) == 0 {
+		return nil, nil, errors.New("start the sandbox: its home org has no OAuth client")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the sandbox: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	var c *client.Client
+	var once sync.Once
+	var closeErr error
+	closeFn := func() error {
+		once.Do(func() {
+			// Our own keep-alive connections would hold up the shutdown.
+			if c != nil {
+				c.CloseIdleConnections()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			var err error
+			if serr := hs.Shutdown(ctx); serr != nil {
+				// The command is done with the sandbox: cut whatever is
+				// still open after the grace period.
+				_ = hs.Close()
+			}
+			if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+				err = serr
+			}
+			if cerr := srv.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("save sandbox state: %w", cerr))
+			}
+			if err != nil {
+				closeErr = fmt.Errorf("stop the sandbox: %w", err)
+			}
+		})
+		return closeErr
+	}
+
+	base := "http://" + ln.Addr().String()
+	cfg.APIURL, cfg.LoginURL = base, base
+	cfg.ClientID, cfg.ClientSecret = orgs[0].Clients[0].ID, orgs[0].Clients[0].Secret
+	if c, err = client.New(cfg); err != nil {
+		return nil, nil, errors.Join(err, closeFn())
+	}
+	return c, closeFn, nil
+}
+
+// ensureStateDir creates dir with a .gitignore that keeps its content out
+// of version control.
+func ensureStateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	gi := filepath.Join(dir, ".gitignore")
+	if _, err := os.Stat(gi); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("check %s: %w", gi, err)
+	}
+	if err := os.WriteFile(gi, []byte("# trustsync's local state (sandbox); never commit it.\n*\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", gi, err)
+	}
+	return nil
+}

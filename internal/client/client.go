@@ -1,0 +1,647 @@
+// Package client talks to the Genesys Cloud Platform API for trustsync: the
+// organization authorization (trust) operations, organizations/me, roles,
+// users and the Customer Care org list.
+//
+// # Dependability
+//
+// Every request goes through one path that
+//   - authenticates with an OAuth client-credentials grant (or a ready
+//     token), reusing the token until shortly before it expires and
+//     fetching a new one when the API rejects it;
+//   - limits requests in flight ([Config.Concurrency]) and, optionally, the
+//     request rate ([Config.RateLimit]);
+//   - honours a 429's Retry-After for every request of the client, not just
+//     the one that got it, and from then on paces requests just below the
+//     rate the service allowed, so a steady limit yields few 429s;
+//   - retries 502, 503, 504 and connection errors with exponential backoff
+//     and full jitter for GET, PUT and DELETE, and a POST only when it
+//     provably never reached the service;
+//   - turns every non-2xx answer into an [*APIError] (status, code, message,
+//     correlation id, details, the missing permission of a 403), keeping the
+//     last answer when retries run out.
+//
+// A retried write can meet its own earlier success (the answer was lost but
+// the change was made): a retried DELETE answered 404 returns [AlreadyGone]
+// and a retried add answered 409 returns [AlreadyPresent] instead of an
+// error, so the caller can confirm by reading back.
+//
+// List methods follow every page (100 entries a page) and return an error,
+// never a partial list, when any page fails.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Config configures a Client.
+type Config struct {
+	// APIURL is the API base, e.g. https://api.mypurecloud.ie; LoginURL the
+	// OAuth base, e.g. https://login.mypurecloud.ie (default APIURL). Plain
+	// http is accepted only for loopback hosts.
+	APIURL, LoginURL string
+	// ClientID and ClientSecret are OAuth client credentials; AccessToken
+	// is a ready token used instead of them.
+	ClientID, ClientSecret string
+	AccessToken            string
+	// HTTPClient supplies the transport (and cookie jar); nil means a
+	// default transport. Redirects are never followed, so a bearer token
+	// never travels to another host, and each attempt has its own timeout
+	// within Deadline.
+	HTTPClient *http.Client
+	// Concurrency is the maximum number of requests in flight (default 8).
+	Concurrency int
+	// RateLimit is a ceiling in requests per minute; 0 means none.
+	RateLimit int
+	// MaxAttempts bounds the attempts of one request (default 5).
+	MaxAttempts int
+	// Deadline bounds one call including its retries (default 2m).
+	Deadline time.Duration
+	// Debug, when set, receives one line per HTTP request with secrets
+	// redacted.
+	Debug io.Writer
+	// UserAgent is sent with every request (default "trustsync/dev").
+	UserAgent string
+}
+
+// Defaults of Config.
+const (
+	DefaultConcurrency = 8
+	DefaultMaxAttempts = 5
+	DefaultDeadline    = 2 * time.Minute
+	DefaultUserAgent   = "trustsync/dev"
+)
+
+// Client is a Genesys Cloud API client. It is safe for concurrent use.
+type Client struct {
+	apiURL    *url.URL
+	hc        *http.Client
+	tokens    tokenSource
+	userAgent string
+	debug     io.Writer
+	debugMu   sync.Mutex
+
+	maxAttempts int
+	deadline    time.Duration
+	sem         chan struct{}
+	userLimit   *rate.Limiter // nil: no --rate-limit
+	pacer       *pacer
+
+	pauseMu    sync.Mutex
+	pauseUntil time.Time // no request starts before this (Retry-After)
+
+	stats struct {
+		requests, retries, rateLimited, tokenRequests atomic.Int64
+	}
+
+	// Hooks, replaced by tests to keep them fast and deterministic.
+	now      func() time.Time
+	sleep    func(ctx context.Context, d time.Duration) error
+	jitter   func(max time.Duration) time.Duration // uniform in [0, max]
+	pageSize int
+	// backoffBase and backoffMax shape the exponential backoff.
+	backoffBase, backoffMax time.Duration
+	// attemptTimeout bounds a single attempt inside the call's deadline.
+	attemptTimeout time.Duration
+}
+
+// Stats counts a client's traffic for a run summary.
+type Stats struct {
+	// Requests is the number of API requests sent, retries included.
+	Requests int64
+	// Retries is the number of repeated attempts (API and token requests).
+	Retries int64
+	// RateLimited is the number of 429 (and rate-limited token) answers.
+	RateLimited int64
+	// TokenRequests is the number of access-token requests.
+	TokenRequests int64
+}
+
+// CloseIdleConnections closes the client's idle keep-alive connections,
+// for a caller about to stop a server it talked to.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// Stats returns the counters so far.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests:      c.stats.requests.Load(),
+		Retries:       c.stats.retries.Load(),
+		RateLimited:   c.stats.rateLimited.Load(),
+		TokenRequests: c.stats.tokenRequests.Load(),
+	}
+}
+
+// New checks cfg and returns a client. It does not contact the service.
+func New(cfg Config) (*Client, error) {
+	if cfg.APIURL == "" {
+		return nil, errors.New("no API URL: pick a region or set an API URL")
+	}
+	api, err := checkBaseURL("API URL", cfg.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	loginURL := cfg.LoginURL
+	if loginURL == "" {
+		loginURL = cfg.APIURL
+	}
+	login, err := checkBaseURL("login URL", loginURL)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.AccessToken != "":
+	case cfg.ClientID != "" && cfg.ClientSecret != "":
+	default:
+		return nil, errors.New("no credentials: give a client id and secret, or an access token")
+	}
+	if cfg.Concurrency < 0 || cfg.RateLimit < 0 || cfg.MaxAttempts < 0 || cfg.Deadline < 0 {
+		return nil, errors.New("concurrency, rate limit, attempts and deadline must not be negative")
+	}
+	c := &Client{
+		apiURL:         api,
+		userAgent:      cfg.UserAgent,
+		debug:          cfg.Debug,
+		maxAttempts:    cfg.MaxAttempts,
+		deadline:       cfg.Deadline,
+		pacer:          newPacer(time.Minute),
+		now:            time.Now,
+		sleep:          sleepCtx,
+		jitter:         fullJitter,
+		pageSize:       100,
+		backoffBase:    500 * time.Millisecond,
+		backoffMax:     20 * time.Second,
+		attemptTimeout: time.Minute,
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.maxAttempts == 0 {
+		c.maxAttempts = DefaultMaxAttempts
+	}
+	if c.deadline == 0 {
+		c.deadline = DefaultDeadline
+	}
+	conc := cfg.Concurrency
+	if conc == 0 {
+		conc = DefaultConcurrency
+	}
+	c.sem = make(chan struct{}, conc)
+	if cfg.RateLimit > 0 {
+		c.userLimit = rate.NewLimiter(rate.Limit(float64(cfg.RateLimit)/60), 1)
+	}
+	base := cfg.HTTPClient
+	if base == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = conc
+		base = &http.Client{Transport: tr}
+	}
+	rt := base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	// Requests never follow redirects: a redirect to another host would
+	// carry the bearer token along.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = &http.Client{Transport: rt, Jar: base.Jar, CheckRedirect: noRedirect}
+	if cfg.AccessToken != "" {
+		c.tokens = staticToken(cfg.AccessToken)
+	} else {
+		thc := &http.Client{Transport: &logTransport{c: c, base: rt}, Timeout: time.Minute, CheckRedirect: noRedirect}
+		c.tokens = newCCTokens(c, login.String(), cfg.ClientID, cfg.ClientSecret, thc)
+	}
+	return c, nil
+}
+
+// CheckBaseURL reports whether s is usable as an API or login base URL:
+// an https URL, or an http one on a loopback address.
+func CheckBaseURL(s string) error {
+	_, err := checkBaseURL("URL", s)
+	return err
+}
+
+// checkBaseURL accepts https URLs, and http ones for loopback hosts only.
+func checkBaseURL(what, s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", what, s, err)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s %q: want a base URL such as https://api.mypurecloud.ie", what, s)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%s %q: plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost); use https", what, s)
+		}
+	default:
+		return nil, fmt.Errorf("%s %q: want an https URL", what, s)
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func fullJitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(max) + 1))
+}
+
+// backoff is the wait before attempt+1: full jitter over an exponentially
+// growing ceiling.
+func (c *Client) backoff(attempt int) time.Duration {
+	ceil := c.backoffBase
+	for i := 1; i < attempt && ceil < c.backoffMax; i++ {
+		ceil *= 2
+	}
+	return c.jitter(min(ceil, c.backoffMax))
+}
+
+// transientStatus reports whether an answer is worth retrying for a
+// request that may be repeated.
+func transientStatus(status int) bool {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// request is one API call.
+type request struct {
+	method string
+	path   string // under APIURL, e.g. /api/v2/orgauthorization/trustees
+	query  url.Values
+	body   any // JSON-encoded when non-nil
+	// repeatable says the request may be sent again after it may have
+	// reached the service (GET, PUT, DELETE and read-only POSTs).
+	repeatable bool
+}
+
+// result describes how a call went, also when it failed.
+type result struct {
+	status   int
+	attempts int
+	// mayHaveApplied is true when an earlier attempt may have been
+	// processed by the service although its answer was an error or lost.
+	mayHaveApplied bool
+}
+
+// maxBody bounds a success body.
+const maxBody = 32 << 20
+
+// do sends req, retrying as the package doc describes, and decodes a 2xx
+// body into out (when out is non-nil).
+func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
+	var res result
+	ctx, cancel := context.WithTimeout(ctx, c.deadline)
+	defer cancel()
+
+	var payload []byte
+	if req.body != nil {
+		var err error
+		if payload, err = json.Marshal(req.body); err != nil {
+			return res, fmt.Errorf("encode request body: %w", err)
+		}
+	}
+	u := *c.apiURL
+	u.Path = strings.TrimRight(c.apiURL.Path, "/") + req.path
+	u.RawPath = ""
+	if len(req.query) > 0 {
+		u.RawQuery = req.query.Encode()
+	}
+	reauthed := false
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		res.attempts = attempt
+		if attempt > 1 {
+			c.stats.retries.Add(1)
+		}
+		if err := c.waitTurn(ctx); err != nil {
+			return res, giveUp(attempt-1, err, lastErr)
+		}
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			return res, err
+		}
+		out1, err := c.attempt(ctx, req, &u, payload, tok, attempt)
+		if err != nil && ctx.Err() != nil {
+			return res, giveUp(attempt, ctx.Err(), lastErr)
+		}
+		var wait time.Duration
+		switch {
+		case err != nil: // no answer
+			lastErr = err
+			if out1.wrote {
+				res.mayHaveApplied = true
+			}
+			if out1.wrote && !req.repeatable {
+				return res, err
+			}
+			wait = c.backoff(attempt)
+		case out1.status == http.StatusTooManyRequests:
+			res.status = out1.status
+			lastErr = out1.apiErr
+			wait = c.onRateLimited(out1.apiErr)
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+				return res, fmt.Errorf("rate limited: Retry-After %s is beyond the deadline: %w", wait.Round(time.Second), out1.apiErr)
+			}
+			wait = 0 // waitTurn waits out the pause
+		case out1.status == http.StatusUnauthorized && !reauthed && c.tokens.invalidate(tok):
+			// The token expired or was revoked early: fetch a new one once.
+			res.status = out1.status
+			lastErr = out1.apiErr
+			reauthed = true
+		case transientStatus(out1.status):
+			res.status = out1.status
+			lastErr = out1.apiErr
+			res.mayHaveApplied = true
+			if !req.repeatable {
+				return res, out1.apiErr
+			}
+			wait = max(c.backoff(attempt), out1.apiErr.RetryAfter)
+		case out1.status >= 300:
+			res.status = out1.status
+			return res, out1.apiErr
+		default:
+			res.status = out1.status
+			if out != nil && len(bytes.TrimSpace(out1.body)) > 0 && out1.status != http.StatusNoContent {
+				if err := json.Unmarshal(out1.body, out); err != nil {
+					return res, fmt.Errorf("decode %s %s answer: %w", req.method, req.path, err)
+				}
+			}
+			return res, nil
+		}
+		if attempt >= c.maxAttempts {
+			return res, giveUp(attempt, nil, lastErr)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return res, giveUp(attempt, err, lastErr)
+		}
+	}
+}
+
+// giveUp words the end of a retried call, keeping the last answer.
+func giveUp(attempts int, cause, last error) error {
+	switch {
+	case last == nil:
+		return cause
+	case cause == nil && attempts <= 1:
+		return last
+	case cause == nil:
+		return fmt.Errorf("gave up after %d attempts: %w", attempts, last)
+	default:
+		return fmt.Errorf("gave up after %d attempts (%w): %w", attempts, cause, last)
+	}
+}
+
+// attemptResult is one HTTP exchange.
+type attemptResult struct {
+	status int
+	body   []byte
+	apiErr *APIError // for non-2xx answers
+	wrote  bool      // request headers were written (it may have reached the service)
+}
+
+// attempt sends one HTTP request and reads its answer.
+func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload []byte, tok string, attempt int) (attemptResult, error) {
+	var out attemptResult
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return out, ctx.Err()
+	}
+	defer func() { <-c.sem }()
+
+	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
+	defer cancel()
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteHeaders: func() { wrote.Store(true) },
+	})
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	hreq, err := http.NewRequestWithContext(actx, req.method, u.String(), body)
+	if err != nil {
+		return out, fmt.Errorf("build request: %w", err)
+	}
+	hreq.Header.Set("Authorization", "Bearer "+tok)
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.userAgent)
+	if payload != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	c.stats.requests.Add(1)
+	start := time.Now()
+	resp, err := c.hc.Do(hreq)
+	if err != nil {
+		out.wrote = wrote.Load()
+		c.logRequest(req.method, u, 0, time.Since(start), attempt, "", err)
+		return out, fmt.Errorf("%s %s: %w", req.method, req.path, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	out.wrote = true
+	out.status = resp.StatusCode
+	limit := int64(maxBody)
+	if resp.StatusCode >= 300 {
+		limit = maxErrorBody
+	}
+	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	corr := resp.Header.Get("inin-correlation-id")
+	c.logRequest(req.method, u, resp.StatusCode, time.Since(start), attempt, corr, err)
+	if err != nil {
+		return out, fmt.Errorf("%s %s: read answer: %w", req.method, req.path, err)
+	}
+	if int64(len(out.body)) > limit {
+		if resp.StatusCode < 300 {
+			return out, fmt.Errorf("%s %s: answer larger than %d bytes", req.method, req.path, limit)
+		}
+		out.body = out.body[:limit]
+	}
+	// Let the connection be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode >= 300 {
+		out.apiErr = newAPIError(req.method, req.path, resp, out.body)
+	}
+	if resp.StatusCode != http.StatusTooManyRequests {
+		c.pacer.observe(c.now(), false, 0)
+	}
+	return out, nil
+}
+
+// unwrapURLError drops net/url's "Get \"https://...\":" prefix, which
+// repeats the method and URL the caller already names.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// onRateLimited records a 429: it pauses every request of the client for
+// Retry-After, lowers the pace and returns the pause.
+func (c *Client) onRateLimited(e *APIError) time.Duration {
+	c.stats.rateLimited.Add(1)
+	wait := e.RetryAfter
+	if wait <= 0 {
+		wait = time.Second
+	}
+	now := c.now()
+	c.pacer.observe(now, true, wait)
+	c.pauseMu.Lock()
+	if until := now.Add(wait); until.After(c.pauseUntil) {
+		c.pauseUntil = until
+	}
+	c.pauseMu.Unlock()
+	return wait
+}
+
+// waitTurn blocks until a request may start: after any Retry-After pause,
+// within the --rate-limit ceiling and the pace learnt from 429s.
+func (c *Client) waitTurn(ctx context.Context) error {
+	if err := c.waitPause(ctx); err != nil {
+		return err
+	}
+	if c.userLimit != nil {
+		now := c.now()
+		r := c.userLimit.ReserveN(now, 1)
+		if err := c.sleep(ctx, r.DelayFrom(now)); err != nil {
+			r.CancelAt(c.now())
+			return err
+		}
+	}
+	now := c.now()
+	d, cancel := c.pacer.reserve(now)
+	if err := c.sleep(ctx, d); err != nil {
+		cancel(c.now())
+		return err
+	}
+	// A 429 may have arrived meanwhile.
+	return c.waitPause(ctx)
+}
+
+func (c *Client) waitPause(ctx context.Context) error {
+	for {
+		c.pauseMu.Lock()
+		until := c.pauseUntil
+		c.pauseMu.Unlock()
+		d := until.Sub(c.now())
+		if d <= 0 {
+			return ctx.Err()
+		}
+		if err := c.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// logTransport sends token requests with the client's User-Agent and logs
+// them in debug mode.
+type logTransport struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+func (t *logTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", t.c.userAgent)
+	start := time.Now()
+	resp, err := t.base.RoundTrip(r)
+	status, corr := 0, ""
+	if resp != nil {
+		status, corr = resp.StatusCode, resp.Header.Get("inin-correlation-id")
+	}
+	t.c.logRequest(r.Method, r.URL, status, time.Since(start), 0, corr, err)
+	return resp, err
+}
+
+// logRequest writes one debug line. It never writes headers or bodies, and
+// query values whose names suggest secrets are redacted.
+func (c *Client) logRequest(method string, u *url.URL, status int, d time.Duration, attempt int, corr string, err error) {
+	if c.debug == nil {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "trustsync: debug: %s %s", method, redactedURL(u))
+	if status != 0 {
+		fmt.Fprintf(&b, " %d", status)
+	}
+	fmt.Fprintf(&b, " %s", d.Round(100*time.Microsecond))
+	if attempt > 0 {
+		fmt.Fprintf(&b, " attempt=%d", attempt)
+	}
+	if corr != "" {
+		fmt.Fprintf(&b, " correlation=%s", cleanText(corr))
+	}
+	if err != nil {
+		fmt.Fprintf(&b, " error=%q", cleanText(unwrapURLError(err).Error()))
+	}
+	b.WriteByte('\n')
+	c.debugMu.Lock()
+	defer c.debugMu.Unlock()
+	_, _ = io.WriteString(c.debug, b.String())
+}
+
+// redactedURL is the path and query of u with secret-looking values
+// replaced.
+func redactedURL(u *url.URL) string {
+	s := u.EscapedPath()
+	if u.RawQuery == "" {
+		return s
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return s + "?REDACTED"
+	}
+	for k := range q {
+		lk := strings.ToLower(k)
+		for _, w := range []string{"token", "secret", "password", "code", "assertion", "key"} {
+			if strings.Contains(lk, w) {
+				q[k] = []string{"REDACTED"}
+				break
+			}
+		}
+	}
+	return s + "?" + q.Encode()
+}

@@ -1,0 +1,187 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// APIError is a non-2xx answer of the API. Callers match it with errors.As;
+// when retries ran out it is the last answer received.
+type APIError struct {
+	// Status is the HTTP status code.
+	Status int
+	// Code, Message and Details come from the error body when it has them.
+	Code    string
+	Message string
+	Details []ErrorDetail
+	// CorrelationID is the inin-correlation-id header (or the body's
+	// contextId), the id Genesys Cloud support asks for.
+	CorrelationID string
+	// Method and Path say which request failed (the path has no query).
+	Method string
+	Path   string
+	// Body is the raw body, read up to a bound.
+	Body []byte
+	// Permission is the missing permission a 403 body names, if any.
+	Permission string
+	// RetryAfter is the answer's Retry-After (sent with 429s, sometimes
+	// with 503s), if any.
+	RetryAfter time.Duration
+}
+
+// Error reads like "403 Forbidden (missing.permissions): message; missing
+// permission authorization:orgTrustee:view [correlation id X]".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(e.Status))
+	if t := http.StatusText(e.Status); t != "" {
+		b.WriteString(" " + t)
+	}
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Permission != "" && !strings.Contains(e.Message, e.Permission) {
+		b.WriteString("; missing permission " + e.Permission)
+	}
+	if e.CorrelationID != "" {
+		b.WriteString(" [correlation id " + e.CorrelationID + "]")
+	}
+	return b.String()
+}
+
+// IsNotFound reports whether err is (or wraps) an APIError with status 404.
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+// IsConflict reports whether err is (or wraps) an APIError with status 409.
+func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
+
+func hasStatus(err error, status int) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == status
+}
+
+// maxErrorBody bounds how much of an error body is read and kept.
+const maxErrorBody = 64 << 10
+
+// newAPIError builds the error for a non-2xx answer; body is already
+// bounded.
+func newAPIError(method, path string, resp *http.Response, body []byte) *APIError {
+	e := &APIError{
+		Status:        resp.StatusCode,
+		Method:        method,
+		Path:          path,
+		Body:          body,
+		CorrelationID: resp.Header.Get("inin-correlation-id"),
+	}
+	var eb ErrorBody
+	if err := json.Unmarshal(body, &eb); err == nil {
+		e.Code = eb.Code
+		e.Message = cleanText(eb.Message)
+		if e.Message == "" {
+			e.Message = cleanText(expandParams(eb.MessageWithParams, eb.MessageParams))
+		}
+		e.Details = eb.Details
+		if e.CorrelationID == "" {
+			e.CorrelationID = eb.ContextID
+		}
+		if e.Status == http.StatusForbidden {
+			e.Permission = missingPermission(eb)
+		}
+	} else if len(body) > 0 {
+		// Not JSON (a proxy's page, say): keep a short first line.
+		line, _, _ := strings.Cut(string(body), "\n")
+		e.Message = cleanText(line)
+	}
+	e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return e
+}
+
+// cleanText makes service text safe and short for a one-line message.
+func cleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	const max = 300
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8Start(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// expandParams fills {name} placeholders of messageWithParams.
+func expandParams(msg string, params map[string]string) string {
+	for k, v := range params {
+		msg = strings.ReplaceAll(msg, "{"+k+"}", v)
+	}
+	return msg
+}
+
+// permissionPattern matches a Genesys Cloud permission such as
+// authorization:orgTrustee:view.
+var permissionPattern = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9]*:[A-Za-z][A-Za-z0-9]*:[A-Za-z*][A-Za-z0-9*]*\b`)
+
+// missingPermission finds the permission a 403 body names: in
+// messageParams first, then in the message texts and details.
+func missingPermission(eb ErrorBody) string {
+	for k, v := range eb.MessageParams {
+		if strings.Contains(strings.ToLower(k), "permission") {
+			if p := permissionPattern.FindAllString(v, -1); len(p) > 0 {
+				return strings.Join(p, ", ")
+			}
+		}
+	}
+	for _, s := range []string{eb.Message, expandParams(eb.MessageWithParams, eb.MessageParams)} {
+		if p := permissionPattern.FindAllString(s, -1); len(p) > 0 {
+			return strings.Join(p, ", ")
+		}
+	}
+	for _, d := range eb.Details {
+		for _, s := range []string{d.EntityName, d.EntityID, d.ErrorCode} {
+			if p := permissionPattern.FindString(s); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// parseRetryAfter reads a Retry-After header: seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}

@@ -1,0 +1,141 @@
+package client
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// pacer spreads requests out after the service has answered 429, so that
+// under a steady limit the client settles just below the allowed rate
+// instead of waiting out Retry-After and bursting into the limit again.
+//
+// At a 429 it estimates the allowed rate as the answers that got through
+// in the recent window divided by that window's span plus the Retry-After:
+// a limiter that let n requests through and now wants a pause of r allows
+// about n per (span + r), whether it is a per-minute window (n near the
+// limit, r the rest of the minute) or a small token bucket (n the bucket,
+// r the refill of one token). The client then paces at 90 % of the
+// estimate with an x/time/rate limiter, lowers the rate again on a further
+// 429 and probes upwards by 10 % after each full window without one, so a
+// limit that grows is found again.
+type pacer struct {
+	window time.Duration
+
+	mu          sync.Mutex
+	lim         *rate.Limiter // nil: not pacing (no 429 seen yet)
+	ok          ring          // times of answers that were not 429
+	lastLimited time.Time     // last time the rate was lowered
+	lastRaise   time.Time     // last time the rate was raised
+}
+
+const (
+	paceSafety   = 0.9              // fraction of the estimated limit to use
+	paceRaise    = 1.1              // step up after a quiet window
+	paceMinRate  = rate.Limit(0.05) // never slower than one request in 20 s
+	paceSettling = time.Second      // 429s this close together count as one
+)
+
+func newPacer(window time.Duration) *pacer { return &pacer{window: window} }
+
+// reserve books a slot at now and returns how long to wait for it and a
+// cancel func to give the slot back if the caller gives up.
+func (p *pacer) reserve(now time.Time) (time.Duration, func(time.Time)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.lim == nil {
+		return 0, func(time.Time) {}
+	}
+	r := p.lim.ReserveN(now, 1)
+	return r.DelayFrom(now), r.CancelAt
+}
+
+// observe records an answer at now; limited is true for a 429, whose
+// Retry-After is retryAfter.
+func (p *pacer) observe(now time.Time, limited bool, retryAfter time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !limited {
+		p.ok.add(now)
+		if p.lim != nil {
+			since := p.lastLimited
+			if p.lastRaise.After(since) {
+				since = p.lastRaise
+			}
+			if now.Sub(since) >= p.window {
+				p.lim.SetLimitAt(now, p.lim.Limit()*paceRaise)
+				p.lastRaise = now
+			}
+		}
+		return
+	}
+	if p.lim != nil && now.Sub(p.lastLimited) < paceSettling {
+		return // the same burst of 429s
+	}
+	if retryAfter <= 0 {
+		retryAfter = time.Second
+	}
+	n, oldest := p.ok.since(now.Add(-p.window))
+	span := retryAfter
+	if n > 0 {
+		span += now.Sub(oldest)
+	}
+	est := rate.Limit(float64(max(n, 1)) / span.Seconds() * paceSafety)
+	if p.lim != nil && est > p.lim.Limit()*paceSafety {
+		est = p.lim.Limit() * paceSafety
+	}
+	est = max(est, paceMinRate)
+	// Burst 1: after the Retry-After pause one request goes at once and
+	// the others follow one interval apart.
+	if p.lim == nil {
+		p.lim = rate.NewLimiter(est, 1)
+	} else {
+		p.lim.SetLimitAt(now, est)
+	}
+	p.lastLimited = now
+}
+
+// limit returns the current paced rate, or 0 when not pacing.
+func (p *pacer) limit() rate.Limit {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.lim == nil {
+		return 0
+	}
+	return p.lim.Limit()
+}
+
+// ringSize bounds the answers remembered; at high rates the estimate uses
+// the last ringSize answers instead of a whole window.
+const ringSize = 2048
+
+// ring holds the most recent answer times in constant memory.
+type ring struct {
+	times [ringSize]time.Time
+	next  int // index of the next write
+	n     int // entries in use
+}
+
+func (r *ring) add(t time.Time) {
+	r.times[r.next] = t
+	r.next = (r.next + 1) % ringSize
+	if r.n < ringSize {
+		r.n++
+	}
+}
+
+// since counts the entries after cut and returns the oldest of them.
+func (r *ring) since(cut time.Time) (int, time.Time) {
+	count := 0
+	var oldest time.Time
+	for i := 1; i <= r.n; i++ {
+		t := r.times[(r.next-i+ringSize)%ringSize]
+		if !t.After(cut) {
+			break
+		}
+		count++
+		oldest = t
+	}
+	return count, oldest
+}
