@@ -111,7 +111,7 @@ type User struct {
 //   - trustee: Name, Enabled, Expires; Users (with roles) on create and on
 //     delete (the users who gain or lose access); PairingID on create.
 //   - trustee_user: Name, Roles (the roles it is created with or loses).
-//   - trustee_user_roles: Roles, the complete role set.
+//   - trustee_user_roles: Name (the user's), Roles, the complete role set.
 //   - trustor: Name, Users (our users in the trust).
 //   - trustor_user: Name.
 type Value struct {

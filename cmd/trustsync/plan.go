@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/trustsync/trustsync/internal/planfile"
+	"github.com/trustsync/trustsync/internal/render"
+)
+
+// planCmd reads live state and shows the changes apply would make.
+type planCmd struct {
+	Files            []string `short:"f" name:"file" sep:"none" default:"trusts.yaml" placeholder:"PATH" help:"Desired-state file, or a directory whose *.yaml/*.yml files are merged. Repeatable. Default: trusts.yaml in the working directory."`
+	Format           string   `enum:"text,markdown,json" default:"text" help:"Output format: text, markdown (for a pull request comment) or json (docs/plan-format.md)."`
+	Out              string   `placeholder:"PLANFILE" help:"Also save the plan, with the configuration digest and live state fingerprint, for 'trustsync apply PLANFILE'."`
+	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 2 when there are, 1 on error."`
+
+	connFlags `embed:""`
+}
+
+// Run computes the plan and renders it to stdout. Everything else
+// (diagnostics, timings, progress) goes to stderr, so stdout is identical
+// across runs against unchanged live state.
+func (c *planCmd) Run(e *env) (err error) {
+	run, err := preparePlan(e, c.Files, &c.connFlags)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := run.close(); cerr != nil && err == nil {
+			err = &exitError{code: 1, err: cerr}
+		}
+	}()
+	p := run.plan
+
+	var out bytes.Buffer
+	switch c.Format {
+	case "json":
+		err = render.JSON(&out, p)
+	case "markdown":
+		err = render.Markdown(&out, p)
+	default:
+		color := e.isTerminal != nil && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
+		err = render.Text(&out, p, render.TextOptions{Color: color})
+	}
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("render plan: %w", err)}
+	}
+	if _, err := e.stdout.Write(out.Bytes()); err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("write plan: %w", err)}
+	}
+
+	if c.Out != "" {
+		path := resolvePath(e.workDir, c.Out)
+		meta := planfile.Meta{
+			TrustsyncVersion: e.version,
+			ConfigDigest:     run.configDigest,
+			LiveFingerprint:  run.fingerprint,
+			Files:            run.files,
+		}
+		if err := planfile.Write(path, p, meta); err != nil {
+			return &exitError{code: 1, err: err}
+		}
+		fmt.Fprintf(e.stderr, "trustsync: saved the plan to %s; apply it with 'trustsync apply %s'\n", c.Out, c.Out)
+	}
+
+	if c.DetailedExitcode && p.HasChanges() {
+		return &exitError{code: 2}
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package live
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
+// Fingerprint returns the sha256 (hex) of the state's canonical JSON form:
+// sorted, with empty lists rather than absent ones and times in UTC. Two
+// reads of unchanged live state have the same fingerprint, so a saved plan
+// can tell whether live state moved since it was made.
+func (s *State) Fingerprint() string {
+	c := s.clone()
+	c.normalize()
+	data, err := json.Marshal(c)
+	if err != nil {
+		// State holds only strings, bools and times; a time outside the
+		// years 0-9999 is the one thing that cannot be marshaled.
+		data = []byte("unmarshalable state: " + err.Error())
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// clone returns a deep copy of s.
+func (s *State) clone() *State {
+	c := *s
+	c.Roles = slices.Clone(s.Roles)
+	c.CareOrgIDs = slices.Clone(s.CareOrgIDs)
+	c.Trustees = slices.Clone(s.Trustees)
+	for i := range c.Trustees {
+		t := &c.Trustees[i]
+		if t.Expires != nil {
+			e := *t.Expires
+			t.Expires = &e
+		}
+		t.Users = slices.Clone(t.Users)
+		for j := range t.Users {
+			t.Users[j].RoleIDs = slices.Clone(t.Users[j].RoleIDs)
+		}
+	}
+	c.Trustors = slices.Clone(s.Trustors)
+	for i := range c.Trustors {
+		t := &c.Trustors[i]
+		if t.Expires != nil {
+			e := *t.Expires
+			t.Expires = &e
+		}
+		t.Users = slices.Clone(t.Users)
+	}
+	return &c
+}
+
+// normalize sorts s in place as documented on [State], turns nil lists into
+// empty ones and times into UTC.
+func (s *State) normalize() {
+	s.Roles = nonNil(s.Roles)
+	slices.SortFunc(s.Roles, func(a, b Role) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	s.CareOrgIDs = nonNil(s.CareOrgIDs)
+	slices.Sort(s.CareOrgIDs)
+	s.Trustees = nonNil(s.Trustees)
+	slices.SortFunc(s.Trustees, func(a, b Trustee) int { return strings.Compare(a.OrgID, b.OrgID) })
+	for i := range s.Trustees {
+		t := &s.Trustees[i]
+		if t.Expires != nil {
+			u := t.Expires.UTC()
+			t.Expires = &u
+		}
+		t.Users = nonNil(t.Users)
+		slices.SortFunc(t.Users, func(a, b TrusteeUser) int { return strings.Compare(a.ID, b.ID) })
+		for j := range t.Users {
+			t.Users[j].RoleIDs = nonNil(t.Users[j].RoleIDs)
+			slices.Sort(t.Users[j].RoleIDs)
+		}
+	}
+	s.Trustors = nonNil(s.Trustors)
+	slices.SortFunc(s.Trustors, func(a, b Trustor) int { return strings.Compare(a.OrgID, b.OrgID) })
+	for i := range s.Trustors {
+		t := &s.Trustors[i]
+		if t.Expires != nil {
+			u := t.Expires.UTC()
+			t.Expires = &u
+		}
+		t.Users = nonNil(t.Users)
+		slices.SortFunc(t.Users, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,73 @@
+package live
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFingerprintCanonical(t *testing.T) {
+	exp := time.Date(2027, 6, 30, 2, 0, 0, 0, time.FixedZone("CEST", 2*3600))
+	a := &State{
+		Org:          Org{ID: "o", Name: "Org"},
+		Roles:        []Role{{ID: "r2", Name: "B"}, {ID: "r1", Name: "A"}},
+		CareOrgIDs:   []string{"z", "y"},
+		TrusteesRead: true,
+		Trustees: []Trustee{
+			{OrgID: "t2", Expires: &exp, Users: []TrusteeUser{{ID: "u2", RoleIDs: []string{"r2", "r1"}}, {ID: "u1"}}},
+			{OrgID: "t1", Enabled: true},
+		},
+		TrustorsRead: true,
+		Trustors:     []Trustor{{OrgID: "s2", Users: []User{{ID: "v2"}, {ID: "v1"}}}, {OrgID: "s1"}},
+	}
+	utc := exp.UTC()
+	b := &State{
+		Org:          Org{ID: "o", Name: "Org"},
+		Roles:        []Role{{ID: "r1", Name: "A"}, {ID: "r2", Name: "B"}},
+		CareOrgIDs:   []string{"y", "z"},
+		TrusteesRead: true,
+		Trustees: []Trustee{
+			{OrgID: "t1", Enabled: true, Users: []TrusteeUser{}},
+			{OrgID: "t2", Expires: &utc, Users: []TrusteeUser{{ID: "u1", RoleIDs: []string{}}, {ID: "u2", RoleIDs: []string{"r1", "r2"}}}},
+		},
+		TrustorsRead: true,
+		Trustors:     []Trustor{{OrgID: "s1", Users: []User{}}, {OrgID: "s2", Users: []User{{ID: "v1"}, {ID: "v2"}}}},
+	}
+	fa := a.Fingerprint()
+	if fa != b.Fingerprint() {
+		t.Error("equal states in different order have different fingerprints")
+	}
+	if len(fa) != 64 {
+		t.Errorf("fingerprint %q is not sha256 hex", fa)
+	}
+	// Fingerprint does not modify the state.
+	if a.Trustees[0].OrgID != "t2" || a.Roles[0].ID != "r2" || a.Trustees[0].Users[0].RoleIDs[0] != "r2" {
+		t.Error("Fingerprint reordered its receiver")
+	}
+	for name, mutate := range map[string]func(s *State){
+		"role renamed":     func(s *State) { s.Roles[0].Name = "C" },
+		"trust disabled":   func(s *State) { s.Trustees[0].Enabled = false },
+		"expiry moved":     func(s *State) { e := utc.Add(time.Hour); s.Trustees[0].Expires = &e },
+		"user role added":  func(s *State) { s.Trustees[1].Users[0].RoleIDs = []string{"r1"} },
+		"trustor user cut": func(s *State) { s.Trustors[1].Users = s.Trustors[1].Users[:1] },
+		"section unread":   func(s *State) { s.TrustorsRead = false },
+	} {
+		c := b.clone()
+		mutate(c)
+		if c.Fingerprint() == fa {
+			t.Errorf("%s: fingerprint unchanged", name)
+		}
+	}
+}
+
+func TestUniqueBy(t *testing.T) {
+	got := uniqueBy([]string{"a", "B", "b", "", "", "c", "a"}, func(s string) string { return s })
+	want := []string{"a", "B", "", "", "c"}
+	if len(got) != len(want) {
+		t.Fatalf("uniqueBy = %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("uniqueBy = %q, want %q", got, want)
+		}
+	}
+}

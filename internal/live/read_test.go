@@ -1,0 +1,341 @@
+package live_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/live"
+	"github.com/trustsync/trustsync/internal/sandbox"
+)
+
+const (
+	homeID   = "a0000000-0000-4000-8000-000000000001"
+	blueID   = "b0000000-0000-4000-8000-000000000002"
+	copperID = "c0000000-0000-4000-8000-000000000003"
+	careID   = "d0000000-0000-4000-8000-000000000004"
+)
+
+// startSandbox serves the demo fixture and returns a client logged in as
+// Northwind, the home org.
+func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, *client.Client) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.DemoFixture(), opts)
+	if err != nil {
+		t.Fatalf("sandbox: %v", err)
+	}
+	srv := httptest.NewServer(sb)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := sb.Close(); err != nil {
+			t.Errorf("close sandbox: %v", err)
+		}
+	})
+	home := sb.Orgs()[0]
+	c, err := client.New(client.Config{
+		APIURL:       srv.URL,
+		LoginURL:     srv.URL,
+		ClientID:     home.Clients[0].ID,
+		ClientSecret: home.Clients[0].Secret,
+		MaxAttempts:  1,
+		Deadline:     10 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	return sb, c
+}
+
+func date(s string) *time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+// demoState is what Northwind sees of the demo fixture.
+func demoState() *live.State {
+	return &live.State{
+		Org: live.Org{ID: homeID, Name: "Northwind Insurance"},
+		Roles: []live.Role{
+			{ID: "a1000000-0000-4000-8000-000000000002", Name: "Claims Agent"},
+			{ID: "a1000000-0000-4000-8000-000000000001", Name: "Claims Supervisor"},
+			{ID: "a1000000-0000-4000-8000-000000000006", Name: "Master Admin"},
+			{ID: "a1000000-0000-4000-8000-000000000003", Name: "Quality Evaluator"},
+			{ID: "a1000000-0000-4000-8000-000000000004", Name: "Reporting Viewer"},
+			{ID: "a1000000-0000-4000-8000-000000000005", Name: "Telephony Admin"},
+		},
+		CareOrgIDs:   []string{careID},
+		TrusteesRead: true,
+		Trustees: []live.Trustee{
+			{OrgID: blueID, OrgName: "Bluebird Outsourcing", Enabled: true, Expires: date("2027-06-30T00:00:00Z"),
+				Users: []live.TrusteeUser{
+					{ID: "b2000000-0000-4000-8000-000000000001", Name: "Bo Blue",
+						RoleIDs: []string{"a1000000-0000-4000-8000-000000000001", "a1000000-0000-4000-8000-000000000004"}},
+					{ID: "b2000000-0000-4000-8000-000000000002", Name: "Bella Byrne",
+						RoleIDs: []string{"a1000000-0000-4000-8000-000000000002"}},
+					{ID: "b2000000-0000-4000-8000-000000000003", Name: "Ben Baker",
+						RoleIDs: []string{"a1000000-0000-4000-8000-000000000003"}},
+				}},
+			{OrgID: careID, OrgName: "Genesys Customer Care", Enabled: true,
+				Users: []live.TrusteeUser{{ID: "d2000000-0000-4000-8000-000000000001", Name: "Grace Gale",
+					RoleIDs: []string{"a1000000-0000-4000-8000-000000000006"}}}},
+		},
+		TrustorsRead: true,
+		Trustors: []live.Trustor{
+			{OrgID: copperID, OrgName: "Copperfield Consulting", Enabled: true,
+				Users: []live.User{
+					{ID: "a2000000-0000-4000-8000-000000000001", Name: "Nadia North"},
+					{ID: "a2000000-0000-4000-8000-000000000002", Name: "Oscar Ortega"},
+				}},
+		},
+	}
+}
+
+func TestReadDemo(t *testing.T) {
+	_, c := startSandbox(t, sandbox.Options{})
+	var (
+		mu    sync.Mutex
+		steps []live.Progress
+	)
+	st, err := live.Read(context.Background(), c, live.Scope{
+		Trustees: true, Trustors: true,
+		PinOrgID: strings.ToUpper(homeID), // ids compare case-insensitively
+		Progress: func(p live.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			steps = append(steps, p)
+		},
+	})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if diff := cmp.Diff(demoState(), st); diff != "" {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+	if st.Fingerprint() != demoState().Fingerprint() {
+		t.Error("fingerprint differs from an equal state's")
+	}
+
+	// me, roles, care, trustees, trustors, 2 trustee user lists, 4 user
+	// roles, 1 trustor user list.
+	const requests = 12
+	if len(steps) != requests {
+		t.Fatalf("progress calls = %d, want %d", len(steps), requests)
+	}
+	for i, p := range steps {
+		if p.Done != i+1 || p.Total < p.Done || (i > 0 && p.Total < steps[i-1].Total) {
+			t.Errorf("progress %d = %+v after %+v", i, p, steps[max(i-1, 0)])
+		}
+	}
+	if last := steps[len(steps)-1]; last.Done != last.Total {
+		t.Errorf("last progress = %+v, want done = total", last)
+	}
+}
+
+// recorder passes calls through to the real client, counting them and the
+// calls in flight.
+type recorder struct {
+	live.API
+	mu       sync.Mutex
+	calls    []string
+	inFlight atomic.Int32
+	maxSeen  atomic.Int32
+}
+
+func (r *recorder) note(name string) func() {
+	r.mu.Lock()
+	r.calls = append(r.calls, name)
+	r.mu.Unlock()
+	n := r.inFlight.Add(1)
+	for {
+		m := r.maxSeen.Load()
+		if n <= m || r.maxSeen.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return func() { r.inFlight.Add(-1) }
+}
+
+func (r *recorder) GetOrganizationMe(ctx context.Context) (*client.Organization, error) {
+	defer r.note("me")()
+	return r.API.GetOrganizationMe(ctx)
+}
+
+func (r *recorder) ListRoles(ctx context.Context) ([]client.Role, error) {
+	defer r.note("roles")()
+	return r.API.ListRoles(ctx)
+}
+
+func (r *recorder) ListCareTrustees(ctx context.Context) ([]string, error) {
+	defer r.note("care")()
+	return r.API.ListCareTrustees(ctx)
+}
+
+func (r *recorder) ListTrustees(ctx context.Context) ([]client.Trustee, error) {
+	defer r.note("trustees")()
+	return r.API.ListTrustees(ctx)
+}
+
+func (r *recorder) ListTrusteeUsers(ctx context.Context, id string) ([]client.TrustUser, error) {
+	defer r.note("trustee users")()
+	return r.API.ListTrusteeUsers(ctx, id)
+}
+
+func (r *recorder) GetTrusteeUserRoles(ctx context.Context, id, user string) (*client.UserAuthorization, error) {
+	defer r.note("trustee user roles")()
+	return r.API.GetTrusteeUserRoles(ctx, id, user)
+}
+
+func (r *recorder) ListTrustors(ctx context.Context) ([]client.Trustor, error) {
+	defer r.note("trustors")()
+	return r.API.ListTrustors(ctx)
+}
+
+func (r *recorder) ListTrustorUsers(ctx context.Context, id string) ([]client.TrustUser, error) {
+	defer r.note("trustor users")()
+	return r.API.ListTrustorUsers(ctx, id)
+}
+
+func (r *recorder) sortedCalls() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.calls)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func TestReadScope(t *testing.T) {
+	tests := []struct {
+		name  string
+		scope live.Scope
+		calls []string
+	}{
+		{"nothing managed", live.Scope{}, []string{"me", "roles"}},
+		{"trustors only", live.Scope{Trustors: true}, []string{"me", "roles", "trustor users", "trustors"}},
+		{"trustees only", live.Scope{Trustees: true}, []string{"care", "me", "roles", "trustee user roles", "trustee users", "trustees"}},
+	}
+	_, c := startSandbox(t, sandbox.Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{API: c}
+			st, err := live.Read(context.Background(), rec, tt.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.calls, rec.sortedCalls()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			want := demoState()
+			if !tt.scope.Trustees {
+				want.TrusteesRead, want.Trustees, want.CareOrgIDs = false, []live.Trustee{}, []string{}
+			}
+			if !tt.scope.Trustors {
+				want.TrustorsRead, want.Trustors = false, []live.Trustor{}
+			}
+			if diff := cmp.Diff(want, st); diff != "" {
+				t.Errorf("state (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadConcurrencyLimit(t *testing.T) {
+	_, c := startSandbox(t, sandbox.Options{Latency: 5 * time.Millisecond})
+	rec := &recorder{API: c}
+	if _, err := live.Read(context.Background(), rec, live.Scope{Trustees: true, Trustors: true, Concurrency: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if m := rec.maxSeen.Load(); m > 2 {
+		t.Errorf("%d requests in flight, limit 2", m)
+	}
+}
+
+func TestReadPinMismatch(t *testing.T) {
+	_, c := startSandbox(t, sandbox.Options{})
+	rec := &recorder{API: c}
+	_, err := live.Read(context.Background(), rec, live.Scope{Trustees: true, PinOrgID: copperID})
+	var pe *live.PinError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want *PinError", err)
+	}
+	if pe.Want != copperID || pe.Got != (live.Org{ID: homeID, Name: "Northwind Insurance"}) {
+		t.Errorf("PinError = %+v", pe)
+	}
+	if want := "pinned to organization " + copperID + ", but the credentials belong to Northwind Insurance (" + homeID + ")"; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %q, want it to contain %q", err, want)
+	}
+	if diff := cmp.Diff([]string{"me"}, rec.sortedCalls()); diff != "" {
+		t.Errorf("calls after a pin mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadFailure(t *testing.T) {
+	sb, c := startSandbox(t, sandbox.Options{})
+	sb.Inject(sandbox.Fault{
+		Method: "GET",
+		Path:   "/api/v2/orgauthorization/trustees/" + blueID + "/users",
+		Status: 500,
+		Times:  10,
+	})
+	st, err := live.Read(context.Background(), c, live.Scope{Trustees: true, Trustors: true})
+	if err == nil {
+		t.Fatalf("Read succeeded with %+v, want an error", st)
+	}
+	if !strings.Contains(err.Error(), "list users of trustee "+blueID) {
+		t.Errorf("err = %v, want it to name the failed listing", err)
+	}
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 500 {
+		t.Errorf("err = %v, want an *APIError with status 500", err)
+	}
+}
+
+func TestReadCanceled(t *testing.T) {
+	_, c := startSandbox(t, sandbox.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := live.Read(ctx, c, live.Scope{Trustees: true}); err == nil {
+		t.Error("Read with a canceled context succeeded")
+	}
+}
+
+func TestFingerprintChangesWithLiveState(t *testing.T) {
+	_, c := startSandbox(t, sandbox.Options{})
+	ctx := context.Background()
+	scope := live.Scope{Trustees: true, Trustors: true}
+	first, err := live.Read(ctx, c, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := live.Read(ctx, c, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Fingerprint() != again.Fingerprint() {
+		t.Fatal("two reads of unchanged state have different fingerprints")
+	}
+	if _, err := c.UpdateTrustee(ctx, blueID, client.TrustUpdate{Enabled: false}); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := live.Read(ctx, c, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Trustees[0].Enabled {
+		t.Fatal("update not visible")
+	}
+	if first.Fingerprint() == changed.Fingerprint() {
+		t.Error("fingerprint unchanged after a live change")
+	}
+}

@@ -1,0 +1,728 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/live"
+)
+
+// Reasons used by changes and protected items.
+const (
+	ReasonNotInConfig   = "not in configuration"
+	ReasonNotLive       = "in configuration, not live"
+	ReasonRolesRemoved  = "roles not in configuration"
+	ReasonRolesAdded    = "roles in configuration, not live"
+	ReasonProtectListed = "listed under protect"
+	ReasonCustomerCare  = "Genesys Customer Care trust"
+)
+
+// minManagedForGuard is the number of managed live objects from which
+// apply's removal guard applies.
+const minManagedForGuard = 8
+
+// Compute compares the desired state cfg with the live state st and returns
+// the ordered plan that makes live state match cfg. It does no I/O.
+//
+// Role references are resolved against st.Roles: a reference equal to a
+// role id is that role, otherwise the one role with exactly that name.
+// Every problem found (an organization pin that does not match, unknown or
+// ambiguous roles, forbidden roles, a trustee to create without a pairing
+// id) is returned, joined with [errors.Join], as a [*Problem] carrying the
+// file position it is about; the plan is nil then.
+func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
+	if cfg == nil {
+		return nil, errors.New("compute plan: no configuration")
+	}
+	if st == nil {
+		return nil, errors.New("compute plan: no live state")
+	}
+	if o := cfg.Organization; o != nil && o.ID != "" && !strings.EqualFold(o.ID, st.Org.ID) {
+		return nil, PinMismatch(o, st.Org)
+	}
+	if cfg.ManageTrustees && !st.TrusteesRead {
+		return nil, errors.New("compute plan: the configuration manages trustees but live trustees were not read")
+	}
+	if cfg.ManageTrustors && !st.TrustorsRead {
+		return nil, errors.New("compute plan: the configuration manages trustors but live trustors were not read")
+	}
+
+	b := &builder{
+		cfg:   cfg,
+		st:    st,
+		roles: newRoleIndex(st.Roles),
+		care:  idSet(st.CareOrgIDs),
+		plan:  &Plan{Organization: Org{ID: st.Org.ID, Name: st.Org.Name}},
+	}
+	b.resolveForbidden()
+	if cfg.ManageTrustees {
+		b.trustees()
+	}
+	if cfg.ManageTrustors {
+		b.trustors()
+	}
+	if len(b.errs) > 0 {
+		return nil, errors.Join(b.errs...)
+	}
+	p := b.plan
+	b.removalWarning()
+	sortChanges(p.Changes)
+	sort.SliceStable(p.Protected, func(i, j int) bool {
+		a, c := p.Protected[i], p.Protected[j]
+		return lessStrings(
+			[]string{string(a.Kind), a.Address, a.TrusteeID, a.TrustorID},
+			[]string{string(c.Kind), c.Address, c.TrusteeID, c.TrustorID})
+	})
+	sort.SliceStable(p.Pending, func(i, j int) bool {
+		a, c := p.Pending[i], p.Pending[j]
+		return lessStrings([]string{a.Address, a.TrustorID}, []string{c.Address, c.TrustorID})
+	})
+	sortWarnings(p.Warnings)
+	return p, nil
+}
+
+// PinMismatch returns the problem reported when the configuration is pinned
+// to an organization other than the one the credentials belong to.
+func PinMismatch(pin *config.Organization, got live.Org) *Problem {
+	gotName := got.ID
+	if got.Name != "" {
+		gotName = fmt.Sprintf("%s (%s)", got.Name, got.ID)
+	}
+	want := pin.ID
+	if pin.Name != "" {
+		want = fmt.Sprintf("%s (%s)", pin.Name, pin.ID)
+	}
+	return &Problem{
+		Pos:     pin.Pos,
+		Message: fmt.Sprintf("the configuration is pinned to organization %s, but the credentials belong to %s", want, gotName),
+		Hint:    "use credentials (or a region) for the pinned organization, or correct organization.id",
+	}
+}
+
+// builder accumulates a plan and its problems.
+type builder struct {
+	cfg   *config.Config
+	st    *live.State
+	roles *roleIndex
+	care  map[string]bool
+	// forbidden maps lowercase role ids to the reference that forbids them.
+	forbidden map[string]config.RoleRef
+	plan      *Plan
+	errs      []error
+}
+
+func (b *builder) errorf(pos config.Pos, hint, format string, args ...any) {
+	b.errs = append(b.errs, &Problem{Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (b *builder) warnf(pos config.Pos, hint, format string, args ...any) {
+	b.plan.Warnings = append(b.plan.Warnings, Warning{
+		Message: fmt.Sprintf(format, args...),
+		Hint:    hint,
+		File:    pos.File,
+		Line:    pos.Line,
+		Col:     pos.Col,
+	})
+}
+
+func (b *builder) add(c Change) { b.plan.Changes = append(b.plan.Changes, c) }
+
+// resolveForbidden resolves policy.forbiddenRoles; an unknown role is only a
+// warning since nothing can grant it.
+func (b *builder) resolveForbidden() {
+	b.forbidden = make(map[string]config.RoleRef)
+	for _, ref := range b.cfg.Policy.ForbiddenRoles {
+		r, rerr := b.roles.resolve(ref.Ref)
+		if rerr != nil {
+			b.warnf(ref.Pos, rerr.hint, "policy.forbiddenRoles: %s", rerr.msg)
+			continue
+		}
+		b.forbidden[strings.ToLower(r.ID)] = ref
+	}
+}
+
+// desiredRoles resolves a user's role references into a sorted role list,
+// reporting unknown, ambiguous and forbidden roles. ok is false when any
+// reference failed.
+func (b *builder) desiredRoles(u config.TrusteeUser) (roles []Role, ok bool) {
+	ok = true
+	seen := make(map[string]bool)
+	for _, ref := range u.Roles {
+		r, rerr := b.roles.resolve(ref.Ref)
+		if rerr != nil {
+			b.errorf(ref.Pos, rerr.hint, "%s", rerr.msg)
+			ok = false
+			continue
+		}
+		if fr, bad := b.forbidden[strings.ToLower(r.ID)]; bad {
+			where := ""
+			if loc := FormatPos(fr.Pos); loc != "" {
+				where = " at " + loc
+			}
+			b.errorf(ref.Pos, "remove the role from this user, or from policy.forbiddenRoles",
+				"role %q (%s) is forbidden by policy.forbiddenRoles%s and cannot be granted", r.Name, r.ID, where)
+			ok = false
+			continue
+		}
+		if seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		roles = append(roles, Role{ID: r.ID, Name: r.Name})
+	}
+	sortRoles(roles)
+	if roles == nil {
+		roles = []Role{}
+	}
+	return roles, ok
+}
+
+// liveRoles turns live role ids into display roles.
+func (b *builder) liveRoles(ids []string) []Role {
+	roles := make([]Role, 0, len(ids))
+	seen := make(map[string]bool)
+	for _, id := range ids {
+		id = b.roles.canonicalID(id)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		roles = append(roles, Role{ID: id, Name: b.roles.name(id)})
+	}
+	sortRoles(roles)
+	return roles
+}
+
+func (b *builder) trustees() {
+	cfg, st := b.cfg, b.st
+	protected := make(map[string]bool)
+	for _, r := range cfg.Protect.Trustees {
+		protected[strings.ToLower(r.ID)] = true
+	}
+	liveByID := make(map[string]*live.Trustee, len(st.Trustees))
+	for i := range st.Trustees {
+		liveByID[strings.ToLower(st.Trustees[i].OrgID)] = &st.Trustees[i]
+	}
+	desired := make(map[string]config.Pos, len(cfg.Trustees))
+	for _, t := range cfg.Trustees {
+		key := strings.ToLower(t.ID)
+		if first, dup := desired[key]; dup {
+			b.errorf(t.Pos, "list each trustee once", "trustee %s is listed twice (first at %s)", t.ID, FormatPos(first))
+			continue
+		}
+		desired[key] = t.Pos
+		lt := liveByID[key]
+		if protected[key] {
+			b.warnf(t.Pos, "remove it from protect.trustees to manage it",
+				"trustee %s is listed under protect.trustees, so its entry under trustees is not applied", t.ID)
+			continue
+		}
+		b.trustee(t, lt)
+	}
+	for i := range st.Trustees {
+		lt := &st.Trustees[i]
+		key := strings.ToLower(lt.OrgID)
+		_, inConfig := desired[key]
+		addr := trusteeAddr(lt.OrgName, lt.OrgID)
+		switch {
+		case protected[key]:
+			b.protect(KindTrustee, addr, lt.OrgID, b.st.Org.ID, lt.OrgName, ReasonProtectListed)
+			continue
+		case b.care[key] && !inConfig:
+			b.protect(KindTrustee, addr, lt.OrgID, b.st.Org.ID, lt.OrgName, ReasonCustomerCare)
+			continue
+		}
+		b.plan.Managed += 1 + len(lt.Users)
+		if inConfig {
+			continue
+		}
+		b.plan.Removals += 1 + len(lt.Users)
+		b.add(Change{
+			Action:    Delete,
+			Kind:      KindTrustee,
+			Address:   addr,
+			TrusteeID: lt.OrgID,
+			TrustorID: b.st.Org.ID,
+			Before: &Value{
+				Name:    lt.OrgName,
+				Enabled: boolPtr(lt.Enabled),
+				Expires: timePtr(lt.Expires),
+				Users:   b.liveTrusteeUsers(lt.Users),
+			},
+			Effect: Narrow,
+			Reason: ReasonNotInConfig,
+		})
+	}
+}
+
+func (b *builder) protect(kind Kind, addr, trusteeID, trustorID, name, reason string) {
+	b.plan.Protected = append(b.plan.Protected, Protected{
+		Kind: kind, Address: addr, TrusteeID: trusteeID, TrustorID: trustorID, Name: name, Reason: reason,
+	})
+}
+
+func (b *builder) liveTrusteeUsers(us []live.TrusteeUser) []User {
+	out := make([]User, 0, len(us))
+	for _, u := range us {
+		out = append(out, User{ID: u.ID, Name: u.Name, Roles: b.liveRoles(u.RoleIDs)})
+	}
+	sortUsers(out)
+	return out
+}
+
+// trustee plans one configured (not protected) trustee against its live
+// trust lt, which is nil when the trust does not exist.
+func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
+	name := t.Name
+	if name == "" && lt != nil {
+		name = lt.OrgName
+	}
+	addr := trusteeAddr(name, t.ID)
+	orgID := b.st.Org.ID
+
+	// Resolve every user's roles first so that all role problems are
+	// reported, whatever else happens to the trust.
+	desiredRoles := make([][]Role, len(t.Users))
+	rolesOK := true
+	for i, u := range t.Users {
+		var ok bool
+		desiredRoles[i], ok = b.desiredRoles(u)
+		rolesOK = rolesOK && ok
+	}
+
+	if lt == nil {
+		if t.PairingID == "" {
+			b.errorf(t.Pos, "add the pairingId the trustee org gave you (it creates a pairing with POST /api/v2/orgauthorization/pairings)",
+				"trustee %s does not exist live and has no pairingId to create it with", displayOrg(t.Name, t.ID))
+			return
+		}
+		after := &Value{
+			Name:      name,
+			Enabled:   boolPtr(t.Enabled),
+			Expires:   timePtr(t.Expires),
+			PairingID: t.PairingID,
+		}
+		if t.ManageUsers {
+			after.Users = make([]User, 0, len(t.Users))
+			for i, u := range t.Users {
+				after.Users = append(after.Users, User{ID: u.ID, Name: u.Name, Roles: desiredRoles[i]})
+			}
+			sortUsers(after.Users)
+		}
+		b.add(Change{
+			Action: Create, Kind: KindTrustee, Address: addr,
+			TrusteeID: t.ID, TrustorID: orgID,
+			After: after, Effect: Widen, Reason: ReasonNotLive,
+		})
+		return
+	}
+
+	trusteeID := lt.OrgID
+	if t.Name != "" && lt.OrgName != "" && t.Name != lt.OrgName {
+		b.warnf(t.Pos, "names in the file are informational; update it to match",
+			"trustee %s is named %q live, not %q", shortID(lt.OrgID), lt.OrgName, t.Name)
+	}
+	b.trusteeState(t, lt, name, addr)
+
+	if !t.ManageUsers || !rolesOK {
+		return
+	}
+	liveUsers := make(map[string]*live.TrusteeUser, len(lt.Users))
+	for i := range lt.Users {
+		liveUsers[strings.ToLower(lt.Users[i].ID)] = &lt.Users[i]
+	}
+	wanted := make(map[string]config.Pos, len(t.Users))
+	for i, u := range t.Users {
+		key := strings.ToLower(u.ID)
+		if first, dup := wanted[key]; dup {
+			b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustee %s (first at %s)", u.ID, t.ID, FormatPos(first))
+			continue
+		}
+		wanted[key] = u.Pos
+		lu := liveUsers[key]
+		uname := u.Name
+		if uname == "" && lu != nil {
+			uname = lu.Name
+		}
+		uaddr := addr + userAddr(uname, u.ID)
+		want := desiredRoles[i]
+		if lu == nil {
+			b.add(Change{
+				Action: Create, Kind: KindTrusteeUser, Address: uaddr,
+				TrusteeID: trusteeID, TrustorID: orgID, UserID: u.ID,
+				After:  &Value{Name: uname, Roles: want},
+				Effect: Widen, Reason: ReasonNotLive,
+			})
+			continue
+		}
+		if u.Name != "" && lu.Name != "" && u.Name != lu.Name {
+			b.warnf(u.Pos, "names in the file are informational; update it to match",
+				"user %s of trustee %s is named %q live, not %q", shortID(lu.ID), shortID(trusteeID), lu.Name, u.Name)
+		}
+		have := b.liveRoles(lu.RoleIDs)
+		kept, removed, added := diffRoles(have, want)
+		raddr := uaddr + ".roles"
+		if len(removed) > 0 {
+			b.add(Change{
+				Action: Update, Kind: KindTrusteeUserRoles, Address: raddr,
+				TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID,
+				Before: &Value{Name: uname, Roles: have}, After: &Value{Name: uname, Roles: kept},
+				Effect: Narrow, Reason: ReasonRolesRemoved,
+			})
+		}
+		if len(added) > 0 {
+			b.add(Change{
+				Action: Update, Kind: KindTrusteeUserRoles, Address: raddr,
+				TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID,
+				Before: &Value{Name: uname, Roles: kept}, After: &Value{Name: uname, Roles: want},
+				Effect: Widen, Reason: ReasonRolesAdded,
+			})
+		}
+	}
+	for i := range lt.Users {
+		lu := &lt.Users[i]
+		if _, ok := wanted[strings.ToLower(lu.ID)]; ok {
+			continue
+		}
+		b.plan.Removals++
+		b.add(Change{
+			Action: Delete, Kind: KindTrusteeUser, Address: addr + userAddr(lu.Name, lu.ID),
+			TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID,
+			Before: &Value{Name: lu.Name, Roles: b.liveRoles(lu.RoleIDs)},
+			Effect: Narrow, Reason: ReasonNotInConfig,
+		})
+	}
+}
+
+// trusteeState plans the enabled flag and expiry of an existing trust. A
+// change that both narrows and widens becomes two updates: first to the
+// intersection of the old and new states (never wider than either), then to
+// the new state.
+func (b *builder) trusteeState(t config.Trustee, lt *live.Trustee, name, addr string) {
+	e0, x0 := lt.Enabled, lt.Expires
+	e1, x1 := t.Enabled, t.Expires
+	if e0 == e1 && sameTime(x0, x1) {
+		return
+	}
+	em, xm := e0 && e1, earliest(x0, x1)
+	mk := func(before, after *Value, eff Effect, reason string) Change {
+		return Change{
+			Action: Update, Kind: KindTrustee, Address: addr,
+			TrusteeID: lt.OrgID, TrustorID: b.st.Org.ID,
+			Before: before, After: after, Effect: eff, Reason: reason,
+		}
+	}
+	initial := &Value{Name: name, Enabled: boolPtr(e0), Expires: timePtr(x0)}
+	middle := &Value{Name: name, Enabled: boolPtr(em), Expires: timePtr(xm)}
+	final := &Value{Name: name, Enabled: boolPtr(e1), Expires: timePtr(x1)}
+	if em != e0 || !sameTime(xm, x0) {
+		var why []string
+		if em != e0 {
+			why = append(why, "trust disabled")
+		}
+		switch {
+		case sameTime(xm, x0):
+		case x0 == nil:
+			why = append(why, "expiry set")
+		default:
+			why = append(why, "expiry brought forward")
+		}
+		b.add(mk(initial, middle, Narrow, strings.Join(why, "; ")))
+	}
+	if em != e1 || !sameTime(xm, x1) {
+		var why []string
+		if em != e1 {
+			why = append(why, "trust enabled")
+		}
+		switch {
+		case sameTime(xm, x1):
+		case x1 == nil:
+			why = append(why, "expiry removed")
+		default:
+			why = append(why, "expiry extended")
+		}
+		b.add(mk(cloneValue(middle), final, Widen, strings.Join(why, "; ")))
+	}
+}
+
+func (b *builder) trustors() {
+	cfg, st := b.cfg, b.st
+	orgID := st.Org.ID
+	protected := make(map[string]bool)
+	for _, r := range cfg.Protect.Trustors {
+		protected[strings.ToLower(r.ID)] = true
+	}
+	liveByID := make(map[string]*live.Trustor, len(st.Trustors))
+	for i := range st.Trustors {
+		liveByID[strings.ToLower(st.Trustors[i].OrgID)] = &st.Trustors[i]
+	}
+	desired := make(map[string]config.Pos, len(cfg.Trustors))
+	for _, t := range cfg.Trustors {
+		key := strings.ToLower(t.ID)
+		if first, dup := desired[key]; dup {
+			b.errorf(t.Pos, "list each trustor once", "trustor %s is listed twice (first at %s)", t.ID, FormatPos(first))
+			continue
+		}
+		desired[key] = t.Pos
+		if protected[key] {
+			b.warnf(t.Pos, "remove it from protect.trustors to manage it",
+				"trustor %s is listed under protect.trustors, so its entry under trustors is not applied", t.ID)
+			continue
+		}
+		lt := liveByID[key]
+		name := t.Name
+		if name == "" && lt != nil {
+			name = lt.OrgName
+		}
+		addr := trustorAddr(name, t.ID)
+		if lt == nil {
+			msg := fmt.Sprintf("org %s has not created the trust yet", displayOrg(t.Name, t.ID))
+			b.plan.Pending = append(b.plan.Pending, Pending{Address: addr, TrustorID: t.ID, Name: t.Name, Message: msg})
+			b.warnf(t.Pos, "only the trustor org can create the trust: create a pairing (POST /api/v2/orgauthorization/pairings) and send it the pairing id; until then the trust stays pending", "%s", msg)
+			continue
+		}
+		if t.Name != "" && lt.OrgName != "" && t.Name != lt.OrgName {
+			b.warnf(t.Pos, "names in the file are informational; update it to match",
+				"trustor %s is named %q live, not %q", shortID(lt.OrgID), lt.OrgName, t.Name)
+		}
+		if !t.ManageUsers {
+			continue
+		}
+		liveUsers := make(map[string]*live.User, len(lt.Users))
+		for i := range lt.Users {
+			liveUsers[strings.ToLower(lt.Users[i].ID)] = &lt.Users[i]
+		}
+		wanted := make(map[string]config.Pos, len(t.Users))
+		for _, u := range t.Users {
+			ukey := strings.ToLower(u.ID)
+			if first, dup := wanted[ukey]; dup {
+				b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustor %s (first at %s)", u.ID, t.ID, FormatPos(first))
+				continue
+			}
+			wanted[ukey] = u.Pos
+			lu := liveUsers[ukey]
+			if lu != nil {
+				if u.Name != "" && lu.Name != "" && u.Name != lu.Name {
+					b.warnf(u.Pos, "names in the file are informational; update it to match",
+						"user %s in trustor %s is named %q live, not %q", shortID(lu.ID), shortID(lt.OrgID), lu.Name, u.Name)
+				}
+				continue
+			}
+			b.add(Change{
+				Action: Create, Kind: KindTrustorUser, Address: addr + userAddr(u.Name, u.ID),
+				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: u.ID,
+				After: &Value{Name: u.Name}, Effect: Widen, Reason: ReasonNotLive,
+			})
+		}
+		for _, lu := range lt.Users {
+			if _, ok := wanted[strings.ToLower(lu.ID)]; ok {
+				continue
+			}
+			b.plan.Removals++
+			b.add(Change{
+				Action: Delete, Kind: KindTrustorUser, Address: addr + userAddr(lu.Name, lu.ID),
+				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: lu.ID,
+				Before: &Value{Name: lu.Name}, Effect: Narrow, Reason: ReasonNotInConfig,
+			})
+		}
+	}
+	for i := range st.Trustors {
+		lt := &st.Trustors[i]
+		key := strings.ToLower(lt.OrgID)
+		_, inConfig := desired[key]
+		addr := trustorAddr(lt.OrgName, lt.OrgID)
+		switch {
+		case protected[key]:
+			b.protect(KindTrustor, addr, orgID, lt.OrgID, lt.OrgName, ReasonProtectListed)
+			continue
+		case b.care[key] && !inConfig:
+			b.protect(KindTrustor, addr, orgID, lt.OrgID, lt.OrgName, ReasonCustomerCare)
+			continue
+		}
+		b.plan.Managed += 1 + len(lt.Users)
+		if inConfig {
+			continue
+		}
+		b.plan.Removals += 1 + len(lt.Users)
+		users := make([]User, 0, len(lt.Users))
+		for _, u := range lt.Users {
+			users = append(users, User{ID: u.ID, Name: u.Name})
+		}
+		sortUsers(users)
+		b.add(Change{
+			Action: Delete, Kind: KindTrustor, Address: addr,
+			TrusteeID: orgID, TrustorID: lt.OrgID,
+			Before: &Value{Name: lt.OrgName, Users: users},
+			Effect: Narrow, Reason: ReasonNotInConfig,
+		})
+	}
+}
+
+// removalWarning warns when apply's removal guard will refuse the plan.
+func (b *builder) removalWarning() {
+	p := b.plan
+	pct := b.cfg.Policy.MaxRemovalPercent
+	if pct <= 0 {
+		pct = config.DefaultMaxRemovalPercent
+	}
+	if !RemovalGuardTrips(p.Managed, p.Removals, pct) {
+		return
+	}
+	p.Warnings = append(p.Warnings, Warning{
+		Message: fmt.Sprintf("this plan removes %d of %d managed live objects (more than policy.maxRemovalPercent, %d%%); apply will refuse this without --allow-removals",
+			p.Removals, p.Managed, pct),
+		Hint: "check that the configuration is complete; if the removals are intended, run apply with --allow-removals",
+	})
+}
+
+// RemovalGuardTrips reports whether removing removals of managed live
+// objects exceeds maxPercent, once at least 8 objects are managed. Apply
+// refuses such a plan unless removals are explicitly allowed.
+func RemovalGuardTrips(managed, removals, maxPercent int) bool {
+	return managed >= minManagedForGuard && removals*100 > maxPercent*managed
+}
+
+// diffRoles splits the move from have to want into the roles kept (have ∩
+// want), removed and added. All inputs and outputs are sorted role lists.
+func diffRoles(have, want []Role) (kept, removed, added []Role) {
+	in := func(rs []Role, id string) bool {
+		for _, r := range rs {
+			if strings.EqualFold(r.ID, id) {
+				return true
+			}
+		}
+		return false
+	}
+	kept = []Role{}
+	for _, r := range have {
+		if in(want, r.ID) {
+			kept = append(kept, r)
+		} else {
+			removed = append(removed, r)
+		}
+	}
+	for _, r := range want {
+		if !in(have, r.ID) {
+			added = append(added, r)
+		}
+	}
+	return kept, removed, added
+}
+
+func trusteeAddr(name, id string) string { return "trustee[" + label(name, id) + "]" }
+func trustorAddr(name, id string) string { return "trustor[" + label(name, id) + "]" }
+func userAddr(name, id string) string    { return ".user[" + label(name, id) + "]" }
+
+func label(name, id string) string {
+	if name == "" {
+		return shortID(id)
+	}
+	return name + " " + shortID(id)
+}
+
+// shortID returns the first four characters of id followed by an ellipsis.
+func shortID(id string) string {
+	r := []rune(id)
+	if len(r) <= 4 {
+		return id
+	}
+	return string(r[:4]) + "…"
+}
+
+func displayOrg(name, id string) string {
+	if name == "" {
+		return id
+	}
+	return fmt.Sprintf("%s (%s)", name, id)
+}
+
+func idSet(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[strings.ToLower(id)] = true
+	}
+	return m
+}
+
+func boolPtr(v bool) *bool { return &v }
+
+func timePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// earliest returns the earlier expiry; nil means never expires.
+func earliest(a, b *time.Time) *time.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case b.Before(*a):
+		return b
+	}
+	return a
+}
+
+func cloneValue(v *Value) *Value {
+	c := *v
+	return &c
+}
+
+func sortRoles(rs []Role) {
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].Name != rs[j].Name {
+			return rs[i].Name < rs[j].Name
+		}
+		return rs[i].ID < rs[j].ID
+	})
+}
+
+func sortUsers(us []User) {
+	sort.Slice(us, func(i, j int) bool {
+		if us[i].Name != us[j].Name {
+			return us[i].Name < us[j].Name
+		}
+		return us[i].ID < us[j].ID
+	})
+}
+
+func sortWarnings(ws []Warning) {
+	sort.SliceStable(ws, func(i, j int) bool {
+		a, b := ws[i], ws[j]
+		// Warnings with a file position come first, in file order.
+		if (a.Line == 0) != (b.Line == 0) {
+			return a.Line != 0
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+}
+
+func lessStrings(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
