@@ -247,6 +247,7 @@ func (b *builder) trustees() {
 			Address:   addr,
 			TrusteeID: lt.OrgID,
 			TrustorID: b.st.Org.ID,
+			OrgName:   lt.OrgName,
 			Before: &Value{
 				Name:    lt.OrgName,
 				Enabled: boolPtr(lt.Enabled),
@@ -315,7 +316,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		}
 		b.add(Change{
 			Action: Create, Kind: KindTrustee, Address: addr,
-			TrusteeID: t.ID, TrustorID: orgID,
+			TrusteeID: t.ID, TrustorID: orgID, OrgName: name,
 			After: after, Effect: Widen, Reason: ReasonNotLive,
 		})
 		return
@@ -353,7 +354,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		if lu == nil {
 			b.add(Change{
 				Action: Create, Kind: KindTrusteeUser, Address: uaddr,
-				TrusteeID: trusteeID, TrustorID: orgID, UserID: u.ID,
+				TrusteeID: trusteeID, TrustorID: orgID, UserID: u.ID, OrgName: name,
 				After:  &Value{Name: uname, Roles: want},
 				Effect: Widen, Reason: ReasonNotLive,
 			})
@@ -369,7 +370,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		if len(removed) > 0 {
 			b.add(Change{
 				Action: Update, Kind: KindTrusteeUserRoles, Address: raddr,
-				TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID,
+				TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID, OrgName: name,
 				Before: &Value{Name: uname, Roles: have}, After: &Value{Name: uname, Roles: kept},
 				Effect: Narrow, Reason: ReasonRolesRemoved,
 			})
@@ -377,7 +378,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		if len(added) > 0 {
 			b.add(Change{
 				Action: Update, Kind: KindTrusteeUserRoles, Address: raddr,
-				TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID,
+				TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID, OrgName: name,
 				Before: &Value{Name: uname, Roles: kept}, After: &Value{Name: uname, Roles: want},
 				Effect: Widen, Reason: ReasonRolesAdded,
 			})
@@ -391,7 +392,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		b.plan.Removals++
 		b.add(Change{
 			Action: Delete, Kind: KindTrusteeUser, Address: addr + userAddr(lu.Name, lu.ID),
-			TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID,
+			TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID, OrgName: name,
 			Before: &Value{Name: lu.Name, Roles: b.liveRoles(lu.RoleIDs)},
 			Effect: Narrow, Reason: ReasonNotInConfig,
 		})
@@ -412,7 +413,7 @@ func (b *builder) trusteeState(t config.Trustee, lt *live.Trustee, name, addr st
 	mk := func(before, after *Value, eff Effect, reason string) Change {
 		return Change{
 			Action: Update, Kind: KindTrustee, Address: addr,
-			TrusteeID: lt.OrgID, TrustorID: b.st.Org.ID,
+			TrusteeID: lt.OrgID, TrustorID: b.st.Org.ID, OrgName: name,
 			Before: before, After: after, Effect: eff, Reason: reason,
 		}
 	}
@@ -514,7 +515,7 @@ func (b *builder) trustors() {
 			}
 			b.add(Change{
 				Action: Create, Kind: KindTrustorUser, Address: addr + userAddr(u.Name, u.ID),
-				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: u.ID,
+				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: u.ID, OrgName: name,
 				After: &Value{Name: u.Name}, Effect: Widen, Reason: ReasonNotLive,
 			})
 		}
@@ -525,7 +526,7 @@ func (b *builder) trustors() {
 			b.plan.Removals++
 			b.add(Change{
 				Action: Delete, Kind: KindTrustorUser, Address: addr + userAddr(lu.Name, lu.ID),
-				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: lu.ID,
+				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: lu.ID, OrgName: name,
 				Before: &Value{Name: lu.Name}, Effect: Narrow, Reason: ReasonNotInConfig,
 			})
 		}
@@ -555,7 +556,7 @@ func (b *builder) trustors() {
 		sortUsers(users)
 		b.add(Change{
 			Action: Delete, Kind: KindTrustor, Address: addr,
-			TrusteeID: orgID, TrustorID: lt.OrgID,
+			TrusteeID: orgID, TrustorID: lt.OrgID, OrgName: lt.OrgName,
 			Before: &Value{Name: lt.OrgName, Users: users},
 			Effect: Narrow, Reason: ReasonNotInConfig,
 		})

@@ -182,6 +182,7 @@ func TestCompute(t *testing.T) {
 		name      string
 		mutate    func(cfg *config.Config, st *live.State)
 		changes   []string
+		orgs      []string // the OrgName of each change, in order
 		protected []string // nil: only the care trust
 		pending   []string
 		warnings  []string // substrings, in order
@@ -208,6 +209,7 @@ func TestCompute(t *testing.T) {
 				"narrow delete trustee " + blueAddr,
 				"narrow delete trustor " + copperAddr,
 			},
+			orgs:    []string{"Bluebird Outsourcing", "Copperfield Consulting"},
 			managed: 7, removals: 7,
 			check: func(t *testing.T, p *Plan) {
 				want := &Value{
@@ -248,6 +250,7 @@ func TestCompute(t *testing.T) {
 				})
 			},
 			changes: []string{"widen create trustee trustee[Elm Partners e000…]"},
+			orgs:    []string{"Elm Partners"},
 			managed: 7,
 			check: func(t *testing.T, p *Plan) {
 				want := &Value{
@@ -272,6 +275,7 @@ func TestCompute(t *testing.T) {
 				cfg.Trustees = append(cfg.Trustees, config.Trustee{ID: otherID, PairingID: "pair-1", Pos: at(40)})
 			},
 			changes: []string{"widen create trustee trustee[e000…]"},
+			orgs:    []string{""},
 			managed: 7,
 			check: func(t *testing.T, p *Plan) {
 				if a := p.Changes[0].After; a.Users != nil || *a.Enabled || a.Expires != nil {
@@ -296,6 +300,7 @@ func TestCompute(t *testing.T) {
 				"widen update trustee_user_roles " + blueAddr + ".user[Bella Byrne b200…].roles",
 				"widen update trustee_user_roles " + boAddr + ".roles",
 			},
+			orgs:    []string{"Bluebird Outsourcing", "Bluebird Outsourcing", "Bluebird Outsourcing", "Bluebird Outsourcing", "Bluebird Outsourcing"},
 			managed: 7, removals: 1,
 			check: func(t *testing.T, p *Plan) {
 				del := p.Changes[0]
@@ -331,6 +336,7 @@ func TestCompute(t *testing.T) {
 				cfg.Trustees[0].Users[2].Roles = nil
 			},
 			changes: []string{"narrow update trustee_user_roles " + blueAddr + ".user[Ben Baker b200…].roles"},
+			orgs:    []string{"Bluebird Outsourcing"},
 			managed: 7,
 			check: func(t *testing.T, p *Plan) {
 				if got := p.Changes[0].After.Roles; got == nil || len(got) != 0 {
@@ -359,6 +365,7 @@ func TestCompute(t *testing.T) {
 				"narrow delete trustor_user " + copperAddr + ".user[Nadia North a200…]",
 				"narrow delete trustor_user " + copperAddr + ".user[Oscar Ortega a200…]",
 			},
+			orgs: []string{"Bluebird Outsourcing", "Bluebird Outsourcing", "Bluebird Outsourcing", "Copperfield Consulting", "Copperfield Consulting"},
 			// 5 of 7 removed, but below 8 managed objects the guard does not apply.
 			managed: 7, removals: 5,
 		},
@@ -400,6 +407,7 @@ func TestCompute(t *testing.T) {
 			},
 			protected: []string{},
 			changes:   []string{"narrow delete trustee_user " + careAddr + ".user[Grace Gale d200…]"},
+			orgs:      []string{"Genesys Customer Care"},
 			managed:   9, removals: 1,
 		},
 		{
@@ -415,6 +423,7 @@ func TestCompute(t *testing.T) {
 				"narrow delete trustor_user " + copperAddr + ".user[Oscar Ortega a200…]",
 				"widen create trustor_user " + copperAddr + ".user[Priya Patel a200…]",
 			},
+			orgs:     []string{"Copperfield Consulting", "Copperfield Consulting"},
 			pending:  []string{"trustor[Elm Partners e000…]: org Elm Partners (" + otherID + ") has not created the trust yet"},
 			warnings: []string{"org Elm Partners (" + otherID + ") has not created the trust yet"},
 			managed:  7, removals: 1,
@@ -453,7 +462,26 @@ func TestCompute(t *testing.T) {
 				st.Trustees[0].OrgName = ""
 			},
 			changes: []string{"narrow update trustee trustee[b000…]"},
+			orgs:    []string{""},
 			managed: 7,
+		},
+		{
+			name: "every change carries its trust's name, from the file or else live",
+			mutate: func(cfg *config.Config, st *live.State) {
+				cfg.Trustees[0].Name = "Bluebird"
+				cfg.Trustees[0].Enabled = false
+				cfg.Trustees[0].Users = cfg.Trustees[0].Users[:2] // Ben removed
+				cfg.Trustors[0].Name = ""
+				cfg.Trustors[0].Users = cfg.Trustors[0].Users[:1] // Oscar removed
+			},
+			changes: []string{
+				"narrow delete trustee_user trustee[Bluebird b000…].user[Ben Baker b200…]",
+				"narrow update trustee trustee[Bluebird b000…]",
+				"narrow delete trustor_user " + copperAddr + ".user[Oscar Ortega a200…]",
+			},
+			orgs:     []string{"Bluebird", "Bluebird", "Copperfield Consulting"},
+			warnings: []string{`trustee b000… is named "Bluebird Outsourcing" live, not "Bluebird"`},
+			managed:  7, removals: 2,
 		},
 		{
 			name: "many removals warn about apply's guard",
@@ -470,6 +498,7 @@ func TestCompute(t *testing.T) {
 				"narrow delete trustor_user " + copperAddr + ".user[a200…]",
 				"narrow delete trustor_user " + copperAddr + ".user[a200…]",
 			},
+			orgs:     []string{"Bluebird Outsourcing", "Copperfield Consulting", "Copperfield Consulting", "Copperfield Consulting", "Copperfield Consulting"},
 			warnings: []string{"removes 8 of 11 managed live objects (more than policy.maxRemovalPercent, 25%); apply will refuse this without --allow-removals"},
 			managed:  11, removals: 8,
 			check: func(t *testing.T, p *Plan) {
@@ -496,6 +525,7 @@ func TestCompute(t *testing.T) {
 				"narrow delete trustor_user " + copperAddr + ".user[a200…]",
 				"narrow delete trustor_user " + copperAddr + ".user[a200…]",
 			},
+			orgs:    []string{"Copperfield Consulting", "Copperfield Consulting", "Copperfield Consulting", "Copperfield Consulting"},
 			managed: 11, removals: 4,
 		},
 		{
@@ -524,6 +554,13 @@ func TestCompute(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.changes, summarize(p.Changes), cmpEmpty); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+			var orgs []string
+			for _, c := range p.Changes {
+				orgs = append(orgs, c.OrgName)
+			}
+			if diff := cmp.Diff(tt.orgs, orgs, cmpEmpty); diff != "" {
+				t.Errorf("org names (-want +got):\n%s", diff)
 			}
 			wantProt := tt.protected
 			if wantProt == nil {

@@ -136,6 +136,11 @@ type Change struct {
 	TrusteeID string
 	TrustorID string
 	UserID    string
+	// OrgName is the name of the other organization of the trust (the
+	// trustee for trustee kinds, the trustor for trustor kinds), from the
+	// configuration or else live; empty when unknown. It lets every change,
+	// including user-level ones, be shown under its trust's name.
+	OrgName string
 	// Before is the live value (nil for Create). After is the value the
 	// change leaves behind (nil for Delete); for trustee_user_roles and
 	// trustee updates it is the complete new value, so executing a change

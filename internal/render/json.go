@@ -46,9 +46,10 @@ type Change struct {
 	TrusteeID string `json:"trustee_id,omitempty"`
 	TrustorID string `json:"trustor_id,omitempty"`
 	UserID    string `json:"user_id,omitempty"`
-	Before    *Value `json:"before"` // null for create
-	After     *Value `json:"after"`  // null for delete
-	Effect    string `json:"effect"` // widen, narrow, neutral
+	OrgName   string `json:"org_name,omitempty"` // the trustee for trustee kinds, the trustor for trustor kinds
+	Before    *Value `json:"before"`             // null for create
+	After     *Value `json:"after"`              // null for delete
+	Effect    string `json:"effect"`             // widen, narrow, neutral
 	Reason    string `json:"reason"`
 }
 
@@ -218,6 +219,7 @@ func NewDocument(p *plan.Plan) (*Document, error) {
 			TrusteeID: c.TrusteeID,
 			TrustorID: c.TrustorID,
 			UserID:    c.UserID,
+			OrgName:   c.OrgName,
 			Before:    docValue(c.Kind, c.Action, c.Before),
 			After:     docValue(c.Kind, c.Action, c.After),
 			Effect:    c.Effect.String(),
@@ -445,7 +447,7 @@ func (d *Document) Plan() (*plan.Plan, error) {
 		}
 		p.Changes = append(p.Changes, plan.Change{
 			Action: a, Kind: k, Address: c.Address,
-			TrusteeID: c.TrusteeID, TrustorID: c.TrustorID, UserID: c.UserID,
+			TrusteeID: c.TrusteeID, TrustorID: c.TrustorID, UserID: c.UserID, OrgName: c.OrgName,
 			Before: planValue(c.Before), After: planValue(c.After),
 			Effect: e, Reason: c.Reason,
 		})

@@ -72,7 +72,7 @@ func Markdown(w io.Writer, p *plan.Plan) error {
 type group struct {
 	trustor bool
 	id      string
-	name    string // org name, or the trust's address when no change names it
+	name    string // the other org's name, or the trust's address when unknown
 	changes []plan.Change
 }
 
@@ -93,11 +93,18 @@ func groupChanges(cs []plan.Change) []*group {
 			out = append(out, g)
 		}
 		g.changes = append(g.changes, c)
-		if (c.Kind == plan.KindTrustee || c.Kind == plan.KindTrustor) && g.name == "" {
-			g.name = oneLine(value(c).Name)
+		if g.name == "" {
+			g.name = oneLine(c.OrgName)
 		}
 	}
 	for _, g := range out {
+		// A plan read from a document written before org_name existed
+		// names the org only in its trust-level values.
+		for _, c := range g.changes {
+			if g.name == "" && (c.Kind == plan.KindTrustee || c.Kind == plan.KindTrustor) {
+				g.name = oneLine(value(c).Name)
+			}
+		}
 		if g.name == "" {
 			g.name = rootAddress(g.changes[0].Address)
 		}

@@ -56,11 +56,73 @@ func TestMarkdownStructure(t *testing.T) {
 	if strings.Contains(md, "[!NOTE]") {
 		t.Error("a small plan was folded")
 	}
-	// A trust whose only changes are to its users is named by its address.
-	p := richPlan()
-	p.Changes = p.Changes[:1]
-	if md := markdownOf(t, p); !strings.Contains(md, "<b>Trustee</b> trustee[Bluebird Outsourcing b000…] <code>") {
-		t.Errorf("trust without a trust-level change is not named by its address:\n%s", md)
+}
+
+// TestMarkdownTrustNames checks how trusts are named in group headings and
+// in the widening callout: by the changes' org name, else by a trust-level
+// value's name (plans read from documents without org_name), else by the
+// trust's address.
+func TestMarkdownTrustNames(t *testing.T) {
+	// Only user-level changes: Ben Baker removed from Bluebird, Priya Patel
+	// added to Copperfield.
+	userLevel := func() *plan.Plan {
+		p := richPlan()
+		p.Changes = []plan.Change{p.Changes[0], p.Changes[len(p.Changes)-2]}
+		return p
+	}
+	clearOrgNames := func(p *plan.Plan) {
+		for i := range p.Changes {
+			p.Changes[i].OrgName = ""
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		plan  func() *plan.Plan
+		want  []string
+		avoid []string
+	}{
+		{
+			name: "org name on user-level changes",
+			plan: userLevel,
+			want: []string{
+				"<summary><b>Trustee</b> Bluebird Outsourcing <code>b0000000-0000-4000-8000-000000000002</code>: 1 to remove",
+				"<summary><b>Trustor</b> Copperfield Consulting <code>c0000000-0000-4000-8000-000000000003</code>: 1 to add",
+				"> - **Copperfield Consulting**: our user Priya Patel gains access to Copperfield Consulting",
+			},
+			avoid: []string{"<b>Trustee</b> trustee[", "<b>Trustor</b> trustor["},
+		},
+		{
+			name: "no org name: the address",
+			plan: func() *plan.Plan { p := userLevel(); clearOrgNames(p); return p },
+			want: []string{
+				"<summary><b>Trustee</b> trustee[Bluebird Outsourcing b000…] <code>",
+				"<summary><b>Trustor</b> trustor[Copperfield Consulting c000…] <code>",
+				`> - **trustor\[Copperfield Consulting c000…\]**: our user Priya Patel gains access to trustor\[Copperfield Consulting c000…\]`,
+			},
+		},
+		{
+			name: "no org name: a trust-level value's name",
+			plan: func() *plan.Plan { p := richPlan(); clearOrgNames(p); return p },
+			want: []string{
+				"<summary><b>Trustee</b> Bluebird Outsourcing <code>b0000000-0000-4000-8000-000000000002</code>",
+				"<summary><b>Trustor</b> Copperfield Consulting <code>c0000000-0000-4000-8000-000000000003</code>",
+				"> - **Copperfield Consulting**: our user Priya Patel gains access to Copperfield Consulting",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			md := markdownOf(t, tc.plan())
+			for _, w := range tc.want {
+				if !strings.Contains(md, w) {
+					t.Errorf("Markdown lacks %q:\n%s", w, md)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(md, a) {
+					t.Errorf("Markdown has %q:\n%s", a, md)
+				}
+			}
+		})
 	}
 }
 

@@ -284,9 +284,9 @@ func details(c plan.Change) []field {
 		if c.Kind == plan.KindTrustor {
 			label = "trustor"
 		}
-		out = append(out, field{label: label, value: identity(c, orgID(c.Kind, c.TrusteeID, c.TrustorID))})
+		out = append(out, field{label: label, value: identity(c, orgID(c.Kind, c.TrusteeID, c.TrustorID), c.OrgName)})
 	default:
-		out = append(out, field{label: "user", value: identity(c, c.UserID)})
+		out = append(out, field{label: "user", value: identity(c, c.UserID, "")})
 	}
 	if c.Kind == plan.KindTrustee || c.Kind == plan.KindTrustor {
 		if c.Kind == plan.KindTrustee || v.Enabled != nil {
@@ -328,15 +328,16 @@ func orNone(items []item, none string) []item {
 }
 
 // identity shows what a change is about as "Name (id)", or
-// "Old → New (id)" when an update renames it.
-func identity(c plan.Change, id string) string {
+// "Old → New (id)" when an update renames it. fallback is the name used
+// when the change's values carry none.
+func identity(c plan.Change, id, fallback string) string {
 	if c.Action == plan.Update && c.Before != nil && c.After != nil {
 		b, a := oneLine(c.Before.Name), oneLine(c.After.Name)
 		if b != a && b != "" && a != "" {
 			return named(b+" → "+a, id)
 		}
 	}
-	return named(value(c).Name, id)
+	return named(cmp.Or(value(c).Name, fallback), id)
 }
 
 // appendScalar adds a scalar field: always for create and delete (the pairing

@@ -205,6 +205,13 @@ func TestTextFieldDetail(t *testing.T) {
 			t.Errorf("text plan lacks %q", want)
 		}
 	}
+
+	// A trust-level value without a name falls back to the change's org name.
+	p := richPlan()
+	p.Changes[5].Before.Name = "" // delete trustee Old Partner LLC
+	if out := textOf(t, p, false); !strings.Contains(out, "trustee: Old Partner LLC ("+oldPartnerID+")") {
+		t.Errorf("text plan does not name the trustee by its org name:\n%s", out)
+	}
 }
 
 func TestInvalidPlans(t *testing.T) {
@@ -296,14 +303,17 @@ func TestJSONShape(t *testing.T) {
 		if got := string(c["address"]); got != fmt.Sprintf("%q", pc.Address) {
 			t.Errorf("change %d address = %s, want plan order (%s)", i, got, pc.Address)
 		}
+		if got, want := string(c["org_name"]), fmt.Sprintf("%q", pc.OrgName); pc.OrgName != "" && got != want {
+			t.Errorf("change %d org_name = %s, want %s", i, got, want)
+		}
 		if pc.Action == plan.Create && string(c["before"]) != "null" {
 			t.Errorf("change %d: create has before %s, want null", i, c["before"])
 		}
 		if pc.Action == plan.Delete && string(c["after"]) != "null" {
 			t.Errorf("change %d: delete has after %s, want null", i, c["after"])
 		}
-		// Only the ids that apply are present.
-		for key, id := range map[string]string{"trustee_id": pc.TrusteeID, "trustor_id": pc.TrustorID, "user_id": pc.UserID} {
+		// Only the ids that apply, and the org name when known, are present.
+		for key, id := range map[string]string{"trustee_id": pc.TrusteeID, "trustor_id": pc.TrustorID, "user_id": pc.UserID, "org_name": pc.OrgName} {
 			if _, ok := c[key]; ok != (id != "") {
 				t.Errorf("change %d: %s present = %v, id %q", i, key, ok, id)
 			}
@@ -345,6 +355,18 @@ func TestJSONShape(t *testing.T) {
 	if len(seen) != len(wantKeys) {
 		t.Errorf("checked %d of %d value shapes", len(seen), len(wantKeys))
 	}
+	// An unknown org name is left out, not written as "".
+	p.Changes[0].OrgName = ""
+	out = render(t, func(b *bytes.Buffer, p *plan.Plan) error { return JSON(b, p) }, p)
+	var unnamed struct {
+		Changes []map[string]json.RawMessage `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &unnamed); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := unnamed.Changes[0]["org_name"]; ok {
+		t.Errorf("change without an org name has org_name %s", v)
+	}
 	if !strings.Contains(out, `"expires": null`) {
 		t.Error("a trust that never expires is not written as expires: null")
 	}
@@ -382,7 +404,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			for i, c := range back.Changes {
 				o := p.Changes[i]
 				if c.Action != o.Action || c.Kind != o.Kind || c.Effect != o.Effect || c.Address != o.Address ||
-					c.TrusteeID != o.TrusteeID || c.TrustorID != o.TrustorID || c.UserID != o.UserID {
+					c.TrusteeID != o.TrusteeID || c.TrustorID != o.TrustorID || c.UserID != o.UserID || c.OrgName != o.OrgName {
 					t.Errorf("change %d: got %+v, want %+v", i, c, o)
 				}
 				if o.After != nil && o.After.Expires != nil && !c.After.Expires.Equal(*o.After.Expires) {
