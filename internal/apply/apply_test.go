@@ -1,0 +1,645 @@
+package apply_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trustsync/trustsync/internal/apply"
+	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/sandbox"
+)
+
+// The org under management is Northwind. Live (testdata/fixture.yaml):
+// trustee Bluebird (enabled, expires 2027-06-30; Bo [Claims Supervisor,
+// Reporting Viewer], Bella [Claims Agent], Ben [Quality Evaluator]), the
+// Customer Care trust, trustor Copperfield (Nadia, Oscar) and trustor
+// Bluebird (Priya).
+
+// everyKind changes every kind of object: the Bluebird trust's expiry is
+// brought forward, Bo's roles are both reduced and extended, Bella loses
+// her only role, Ben is removed, Bianca is added; a trust to Copperfield is
+// created with a user; Oscar leaves the Copperfield trustor, Priya joins
+// it; the Bluebird trustor is left.
+const everyKind = `version: 1
+organization: {id: a0000000-0000-4000-8000-000000000001}
+trustees:
+  - id: b0000000-0000-4000-8000-000000000002
+    expires: 2027-03-31
+    users:
+      - {id: b2000000-0000-4000-8000-000000000001, roles: [Claims Supervisor, Quality Evaluator]}
+      - {id: b2000000-0000-4000-8000-000000000002, roles: []}
+      - {id: b2000000-0000-4000-8000-000000000004, roles: [Claims Agent]}
+  - id: c0000000-0000-4000-8000-000000000003
+    pairingId: %s
+    expires: 2027-01-31
+    users:
+      - {id: c2000000-0000-4000-8000-000000000001, roles: [Reporting Viewer, Claims Agent]}
+trustors:
+  - id: c0000000-0000-4000-8000-000000000003
+    users:
+      - {id: a2000000-0000-4000-8000-000000000001}
+      - {id: a2000000-0000-4000-8000-000000000003}
+`
+
+// followUp is applied after everyKind: the Bluebird trust is disabled and
+// no longer expires (a narrowing and a widening update), Bella gets a role
+// back, and the Copperfield trust is deleted.
+const followUp = `version: 1
+organization: {id: a0000000-0000-4000-8000-000000000001}
+trustees:
+  - id: b0000000-0000-4000-8000-000000000002
+    enabled: false
+    users:
+      - {id: b2000000-0000-4000-8000-000000000001, roles: [Claims Supervisor, Quality Evaluator]}
+      - {id: b2000000-0000-4000-8000-000000000002, roles: [Claims Agent]}
+      - {id: b2000000-0000-4000-8000-000000000004, roles: [Claims Agent]}
+trustors:
+  - id: c0000000-0000-4000-8000-000000000003
+    users:
+      - {id: a2000000-0000-4000-8000-000000000001}
+      - {id: a2000000-0000-4000-8000-000000000003}
+`
+
+// kinds lists the (kind, action, effect) combinations in p.
+func kinds(p *plan.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		k := fmt.Sprintf("%s %s %s", c.Kind, c.Action, c.Effect)
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestApplyEveryKindThenPlanIsEmpty(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	before := h.bystanders()
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	p := h.plan(h.home, cfg)
+
+	seen := kinds(p)
+	for _, want := range []string{
+		"trustee create widen", "trustee update narrow",
+		"trustee_user create widen", "trustee_user delete narrow",
+		"trustee_user_roles update narrow", "trustee_user_roles update widen",
+		"trustor delete narrow", "trustor_user create widen", "trustor_user delete narrow",
+	} {
+		if !slices.Contains(seen, want) {
+			t.Fatalf("the test plan has no %q change; it has %v", want, seen)
+		}
+	}
+
+	auditStart := len(h.srv.AuditLog())
+	var (
+		mu       sync.Mutex
+		progress []int
+	)
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{
+		AllowRemovals: true,
+		Progress: func(r apply.ChangeResult) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress = append(progress, r.Index)
+		},
+	})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	requireOK(t, res)
+	if ok, failed, skipped := res.Counts(); ok != len(p.Changes) || failed != 0 || skipped != 0 || !res.Succeeded() {
+		t.Errorf("Counts() = %d, %d, %d; want %d, 0, 0", ok, failed, skipped, len(p.Changes))
+	}
+	slices.Sort(progress)
+	if want := len(p.Changes); len(progress) != want || slices.Compact(progress) == nil || len(slices.Compact(progress)) != want {
+		t.Errorf("progress reported %v, want each of %d changes once", progress, want)
+	}
+	for i, c := range res.Changes {
+		if c.Index != i || c.Change.Address != p.Changes[i].Address {
+			t.Errorf("result %d is for change %d (%s), want plan order", i, c.Index, c.Change.Address)
+		}
+		if c.Attempts != 1 {
+			t.Errorf("%s: %d attempts without faults, want 1", c.Change.Address, c.Attempts)
+		}
+	}
+
+	entries := h.auditSince(auditStart)
+	requireNarrowBeforeWiden(t, entries)
+	requireWithinPlan(t, p, entries)
+	if again := h.plan(h.home, cfg); again.HasChanges() {
+		t.Fatalf("after apply the plan still has changes:\n%s", addresses(again))
+	}
+
+	// The follow-up covers the remaining kinds: disable, expiry removed,
+	// role set from empty, trust deleted.
+	cfg2 := h.load(followUp)
+	p2 := h.plan(h.home, cfg2)
+	seen = kinds(p2)
+	for _, want := range []string{"trustee update narrow", "trustee update widen", "trustee delete narrow", "trustee_user_roles update widen"} {
+		if !slices.Contains(seen, want) {
+			t.Fatalf("the follow-up plan has no %q change; it has %v", want, seen)
+		}
+	}
+	auditStart = len(h.srv.AuditLog())
+	res, err = apply.Run(context.Background(), h.home, p2, apply.Options{})
+	if err != nil {
+		t.Fatalf("apply follow-up: %v", err)
+	}
+	requireOK(t, res)
+	entries = h.auditSince(auditStart)
+	requireNarrowBeforeWiden(t, entries)
+	requireWithinPlan(t, p2, entries)
+	if again := h.plan(h.home, cfg2); again.HasChanges() {
+		t.Fatalf("after the follow-up apply the plan still has changes:\n%s", addresses(again))
+	}
+	h.requireUntouched(before)
+}
+
+// TestRemovalGuard: removing everything (10 managed live objects) is
+// refused with zero writes unless removals are allowed.
+func TestRemovalGuard(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load("version: 1\ntrustees: []\ntrustors: []\n")
+	p := h.plan(h.home, cfg)
+	if p.Managed < 8 || p.Removals != p.Managed {
+		t.Fatalf("plan manages %d and removes %d objects; the test needs at least 8, all removed", p.Managed, p.Removals)
+	}
+	h.srv.ResetStats()
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{})
+	var ge *apply.RemovalGuardError
+	if !errors.As(err, &ge) || res != nil {
+		t.Fatalf("Run = %v, %v; want a *RemovalGuardError and no result", res, err)
+	}
+	if ge.Removals != p.Removals || ge.Managed != p.Managed || ge.MaxPercent != 25 {
+		t.Errorf("guard error %+v, want %d of %d at 25%%", ge, p.Removals, p.Managed)
+	}
+	for _, want := range []string{"refusing to apply", "--allow-removals", fmt.Sprintf("removes %d of %d", p.Removals, p.Managed)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if w := h.srv.Stats().Writes; w != 0 {
+		t.Fatalf("the refused apply made %d writes", w)
+	}
+	// A higher policy limit lets the same plan through the guard's check.
+	if err := apply.Check(p, apply.Options{MaxRemovalPercent: 100}); err != nil {
+		t.Errorf("Check with maxRemovalPercent 100: %v", err)
+	}
+
+	before := h.bystanders()
+	res, err = apply.Run(context.Background(), h.home, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply with removals allowed: %v", err)
+	}
+	requireOK(t, res)
+	if again := h.plan(h.home, cfg); again.HasChanges() {
+		t.Fatalf("plan after apply:\n%s", addresses(again))
+	}
+	h.requireUntouched(before)
+}
+
+// TestRefusesProtectedAndUnsupportedChanges: a plan that touches a
+// protected trust, or holds a change apply cannot make, is refused as a
+// whole before any write.
+func TestRefusesProtectedAndUnsupportedChanges(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	base := h.plan(h.home, cfg)
+	if len(base.Protected) == 0 {
+		t.Fatal("the plan lists no protected trust; the Customer Care trust should be")
+	}
+
+	enabled := false
+	cases := map[string]struct {
+		change plan.Change
+		opts   apply.Options
+		want   string
+	}{
+		"customer care trust": {
+			change: plan.Change{Action: plan.Delete, Kind: plan.KindTrustee, Address: "trustee[Genesys Customer Care]", TrusteeID: care, TrustorID: northwind, Effect: plan.Narrow},
+			want:   "apply never changes this trust (Genesys Customer Care trust)",
+		},
+		"protected by options": {
+			change: plan.Change{Action: plan.Delete, Kind: plan.KindTrustorUser, Address: "trustor[Copperfield].user[Nadia]", TrusteeID: northwind, TrustorID: copperfield, UserID: nadiaNorth, Effect: plan.Narrow},
+			opts:   apply.Options{ProtectedTrustors: []string{copperfield}},
+			want:   "apply never changes this trust (protected: listed under protect, or a Customer Care org)",
+		},
+		"trustor update": {
+			change: plan.Change{Action: plan.Update, Kind: plan.KindTrustor, Address: "trustor[Copperfield]", TrusteeID: northwind, TrustorID: copperfield, After: &plan.Value{Enabled: &enabled}, Effect: plan.Narrow},
+			want:   "can only be left",
+		},
+		"trustee create without pairing": {
+			change: plan.Change{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[X]", TrusteeID: copperfield, TrustorID: northwind, After: &plan.Value{}, Effect: plan.Widen},
+			want:   "pairingId",
+		},
+		"missing user id": {
+			change: plan.Change{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[?]", TrusteeID: bluebird, TrustorID: northwind, Effect: plan.Narrow},
+			want:   "has no user id",
+		},
+		"unknown kind": {
+			change: plan.Change{Action: plan.Delete, Kind: "trustee_group", Address: "trustee[Bluebird].group[x]", TrusteeID: bluebird, Effect: plan.Narrow},
+			want:   `unknown change kind "trustee_group"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := *base
+			p.Changes = append(slices.Clone(base.Changes), tc.change)
+			tc.opts.AllowRemovals = true
+			h.srv.ResetStats()
+			res, err := apply.Run(context.Background(), h.home, &p, tc.opts)
+			if err == nil || res != nil {
+				t.Fatalf("Run = %v, %v; want a refusal", res, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.change.Address) {
+				t.Errorf("error %q does not name %q and %q", err, tc.change.Address, tc.want)
+			}
+			if w := h.srv.Stats().Writes; w != 0 {
+				t.Fatalf("the refused apply made %d writes", w)
+			}
+		})
+	}
+	if _, err := apply.Run(context.Background(), h.home, nil, apply.Options{}); err == nil {
+		t.Error("Run with a nil plan did not fail")
+	}
+}
+
+// findChange returns the index of the change with kind, action and
+// effect, optionally about userID.
+func findChange(t *testing.T, p *plan.Plan, kind plan.Kind, action plan.Action, effect plan.Effect, userID string) int {
+	t.Helper()
+	for i, c := range p.Changes {
+		if c.Kind == kind && c.Action == action && c.Effect == effect && (userID == "" || c.UserID == userID) {
+			return i
+		}
+	}
+	t.Fatalf("no %s %s %s change for %q in the plan:\n%s", kind, action, effect, userID, addresses(p))
+	return -1
+}
+
+// TestLostAnswers: writes whose answer is lost after they took effect,
+// writes that failed without effect, and retried deletes that meet their
+// own success are resolved by reading back, without duplicate writes.
+func TestLostAnswers(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	p := h.plan(h.home, cfg)
+
+	const api = "/api/v2/orgauthorization"
+	// The trust creation commits, then its answer is lost: no retry.
+	h.srv.Inject(sandbox.Fault{Method: "POST", Path: api + "/trustees", Status: 503, Commit: true})
+	// Adding Bianca fails without effect: read back, then add again.
+	h.srv.Inject(sandbox.Fault{Method: "POST", Path: api + "/trustees/" + bluebird + "/users", Status: 502})
+	// Removing Ben commits but the answer is lost; the client retries the
+	// DELETE, meets a 404 and reports it already gone.
+	h.srv.Inject(sandbox.Fault{Method: "DELETE", Path: api + "/trustees/" + bluebird + "/users/" + benBaker, Status: 504, Commit: true})
+	// Priya joins the trustor trust, the answer is lost twice.
+	h.srv.Inject(sandbox.Fault{Method: "PUT", Path: api + "/trustors/" + copperfield + "/users/" + priyaPatel, Status: 503, Commit: true, Times: 2})
+	// Leaving the Bluebird trustor: a 500 the client does not retry,
+	// after the change was made; a read-back shows it is done.
+	h.srv.Inject(sandbox.Fault{Method: "DELETE", Path: api + "/trustors/" + bluebird, Status: 500, Commit: true})
+
+	h.srv.ResetStats()
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	requireOK(t, res)
+
+	check := func(i, attempts int, note string) {
+		t.Helper()
+		r := res.Changes[i]
+		if r.Attempts != attempts {
+			t.Errorf("%s: %d write attempts, want %d", r.Change.Address, r.Attempts, attempts)
+		}
+		if note != "" && !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, note) }) {
+			t.Errorf("%s: notes %q, want one containing %q", r.Change.Address, r.Notes, note)
+		}
+	}
+	create := findChange(t, p, plan.KindTrustee, plan.Create, plan.Widen, "")
+	check(create, 1, "read-back shows the change in effect")
+	if ids := res.Changes[create].CorrelationIDs; len(ids) != 1 || ids[0] == "" {
+		t.Errorf("trust creation: correlation ids %q, want the lost answer's", ids)
+	}
+	check(findChange(t, p, plan.KindTrusteeUser, plan.Create, plan.Widen, biancaBell), 2, "did not take effect, writing again")
+	check(findChange(t, p, plan.KindTrusteeUser, plan.Delete, plan.Narrow, benBaker), 1, "already gone")
+	check(findChange(t, p, plan.KindTrustorUser, plan.Create, plan.Widen, priyaPatel), 1, "")
+	check(findChange(t, p, plan.KindTrustor, plan.Delete, plan.Narrow, ""), 1, "read-back shows the change in effect")
+
+	// Exactly one write per change, lost answers included: nothing was
+	// done twice.
+	if w := h.srv.Stats().Writes; w != int64(len(p.Changes)) {
+		t.Errorf("%d writes for %d changes", w, len(p.Changes))
+	}
+	if again := h.plan(h.home, cfg); again.HasChanges() {
+		t.Fatalf("plan after apply:\n%s", addresses(again))
+	}
+}
+
+// TestNarrowFailureStopsWidening: when a narrowing change fails, no
+// widening change runs and nothing widens live.
+func TestNarrowFailureStopsWidening(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	p := h.plan(h.home, cfg)
+
+	// 500 is not retried by the client; the read-back shows Ben still in
+	// the trust, the second write fails the same way.
+	path := "/api/v2/orgauthorization/trustees/" + bluebird + "/users/" + benBaker
+	h.srv.Inject(sandbox.Fault{Method: "DELETE", Path: path, Status: 500, Times: 2})
+	auditStart := len(h.srv.AuditLog())
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	failedIdx := findChange(t, p, plan.KindTrusteeUser, plan.Delete, plan.Narrow, benBaker)
+	for i, r := range res.Changes {
+		switch {
+		case i == failedIdx:
+			var apiErr *client.APIError
+			if r.Status != apply.StatusFailed || !errors.As(r.Err, &apiErr) || apiErr.Status != 500 {
+				t.Fatalf("%s: %s, %v; want failed with the API's 500", r.Change.Address, r.Status, r.Err)
+			}
+			if r.Attempts != 2 || len(r.CorrelationIDs) != 2 {
+				t.Errorf("%s: %d attempts, correlation ids %q; want 2 of each", r.Change.Address, r.Attempts, r.CorrelationIDs)
+			}
+			if !strings.Contains(r.Err.Error(), "the user is still in the trust") {
+				t.Errorf("error %q does not say what the read-back found", r.Err)
+			}
+		case r.Change.Effect == plan.Narrow:
+			if r.Status != apply.StatusOK {
+				t.Errorf("%s: %s (%v); other narrowing changes should still run", r.Change.Address, r.Status, r.Err)
+			}
+		case r.Change.Effect == plan.Widen:
+			if r.Status != apply.StatusSkipped || r.Err == nil || !strings.Contains(r.Err.Error(), "no widening change runs") {
+				t.Errorf("%s: %s (%v); want skipped because a narrowing change failed", r.Change.Address, r.Status, r.Err)
+			}
+		}
+	}
+	if _, failed, skipped := res.Counts(); failed != 1 || skipped == 0 || res.Succeeded() {
+		t.Errorf("Counts: %d failed, %d skipped; want 1 failed and the widening changes skipped", failed, skipped)
+	}
+	for _, m := range h.auditSince(auditStart) {
+		if entryEffect(m) == plan.Widen {
+			t.Errorf("a widening write happened: %s %s %v", m.Action, m.EntityType, m.Context)
+		}
+	}
+	// A re-run converges.
+	h.converge(cfg)
+}
+
+// TestPrerequisiteFailure: users to add to a trust whose creation failed
+// are skipped, and a definite API error is reported with its correlation
+// id, after a single write.
+func TestPrerequisiteFailure(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	pairing := h.pairing(copperfield, coraCopper)
+	enabled := true
+	p := &plan.Plan{
+		Organization: plan.Org{ID: northwind},
+		Changes: []plan.Change{
+			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
+				After: &plan.Value{Enabled: &enabled, PairingID: pairing}, Effect: plan.Widen},
+			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
+				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen},
+			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bianca]", TrusteeID: bluebird, TrustorID: northwind, UserID: biancaBell,
+				After: &plan.Value{Roles: []plan.Role{{ID: roleReportingViewer}}}, Effect: plan.Widen},
+		},
+	}
+	h.srv.Inject(sandbox.Fault{Method: "POST", Path: "/api/v2/orgauthorization/trustees", Status: 403})
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	create, user, other := res.Changes[0], res.Changes[1], res.Changes[2]
+	var apiErr *client.APIError
+	if create.Status != apply.StatusFailed || !errors.As(create.Err, &apiErr) || apiErr.Status != 403 || create.Attempts != 1 {
+		t.Fatalf("trust creation: %s after %d attempts (%v); want failed with the 403 after one", create.Status, create.Attempts, create.Err)
+	}
+	if len(create.CorrelationIDs) != 1 || create.CorrelationIDs[0] != apiErr.CorrelationID || apiErr.CorrelationID == "" {
+		t.Errorf("correlation ids %q, want [%s]", create.CorrelationIDs, apiErr.CorrelationID)
+	}
+	if user.Status != apply.StatusSkipped || user.Err == nil || !strings.Contains(user.Err.Error(), "prerequisite trustee[Copperfield] failed") {
+		t.Errorf("user of the failed trust: %s (%v); want skipped for its prerequisite", user.Status, user.Err)
+	}
+	if other.Status != apply.StatusOK {
+		t.Errorf("independent change: %s (%v); want ok", other.Status, other.Err)
+	}
+}
+
+// addingRoles is an API whose PUT .../roles adds to the role set instead of
+// replacing it, as the service might.
+type addingRoles struct {
+	*client.Client
+}
+
+func (a addingRoles) SetTrusteeUserRoles(ctx context.Context, trusteeOrgID, userID string, roleIDs []string) (*client.UserAuthorization, error) {
+	ua, err := a.Client.GetTrusteeUserRoles(ctx, trusteeOrgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	union := ua.RoleIDs()
+	for _, id := range roleIDs {
+		if !slices.Contains(union, id) {
+			union = append(union, id)
+		}
+	}
+	return a.Client.SetTrusteeUserRoles(ctx, trusteeOrgID, userID, union)
+}
+
+func TestRolesReadBackMismatch(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(`version: 1
+trustees:
+  - id: b0000000-0000-4000-8000-000000000002
+    expires: 2027-06-30
+    users:
+      - {id: b2000000-0000-4000-8000-000000000001, roles: [Claims Supervisor]}
+      - {id: b2000000-0000-4000-8000-000000000002, roles: [Claims Agent]}
+      - {id: b2000000-0000-4000-8000-000000000003, roles: [Quality Evaluator]}
+`)
+	p := h.plan(h.home, cfg)
+	if len(p.Changes) != 1 || p.Changes[0].Kind != plan.KindTrusteeUserRoles {
+		t.Fatalf("want one role change, got:\n%s", addresses(p))
+	}
+	res, err := apply.Run(context.Background(), addingRoles{h.home}, p, apply.Options{})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	r := res.Changes[0]
+	if r.Status != apply.StatusFailed {
+		t.Fatalf("role change: %s, want failed", r.Status)
+	}
+	for _, want := range []string{
+		"roles read back as [" + roleClaimsSupervisor + ", " + roleReportingViewer + "]",
+		"want [" + roleClaimsSupervisor + "]",
+		"the service may add rather than replace roles",
+	} {
+		if !strings.Contains(r.Err.Error(), want) {
+			t.Errorf("error %q does not contain %q", r.Err, want)
+		}
+	}
+}
+
+func TestCanceledContextSkipsEverything(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	p := h.plan(h.home, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h.srv.ResetStats()
+	res, err := apply.Run(ctx, h.home, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	for _, r := range res.Changes {
+		if r.Status != apply.StatusSkipped || !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("%s: %s (%v); want skipped as interrupted", r.Change.Address, r.Status, r.Err)
+		}
+	}
+	if w := h.srv.Stats().Writes; w != 0 {
+		t.Errorf("%d writes after cancellation", w)
+	}
+}
+
+// TestFaultsThenRerunConverges applies under random faults (both kinds:
+// failures before and after the change is made) with fixed seeds. Every
+// change ends ok, or failed or skipped with a reason; nothing outside the
+// plan is touched; a re-run without faults converges.
+func TestFaultsThenRerunConverges(t *testing.T) {
+	for _, seed := range []int64{1, 7, 42} {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, sandbox.Options{})
+			before := h.bystanders()
+			cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+			p := h.plan(h.home, cfg)
+
+			h.restart(sandbox.Options{FaultRate: 0.35, FaultSeed: seed})
+			auditStart := len(h.srv.AuditLog())
+			// Few attempts, so that some changes fail for good.
+			api := h.client(northwind, client.Config{MaxAttempts: 2})
+			res, err := apply.Run(context.Background(), api, p, apply.Options{AllowRemovals: true})
+			if err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			requireClean(t, res)
+			ok, failed, skipped := res.Counts()
+			t.Logf("under faults: %d ok, %d failed, %d skipped; sandbox answered %v", ok, failed, skipped, h.srv.Stats().ByStatus)
+			for _, r := range res.Changes {
+				if r.Status != apply.StatusOK || len(r.Notes) > 0 {
+					t.Logf("  %s %s: %v %q", r.Status, r.Change.Address, r.Err, r.Notes)
+				}
+			}
+			entries := h.auditSince(auditStart)
+			requireNarrowBeforeWiden(t, entries)
+			requireWithinPlan(t, p, entries)
+			if faults := h.srv.Stats().ByStatus; faults["502"]+faults["503"]+faults["504"] == 0 {
+				t.Fatalf("no faults were injected: %v", faults)
+			}
+
+			h.restart(sandbox.Options{})
+			auditStart = len(h.srv.AuditLog())
+			h.converge(cfg)
+			requireWithinPlan(t, p, h.auditSince(auditStart))
+			h.requireUntouched(before)
+		})
+	}
+}
+
+// TestRateLimited applies under a tight rate limit: the client waits out
+// the 429s and everything succeeds.
+func TestRateLimited(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	p := h.plan(h.home, cfg)
+	h.restart(sandbox.Options{RateLimit: 600})
+	api := h.client(northwind, client.Config{MaxAttempts: 10})
+	res, err := apply.Run(context.Background(), api, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	requireOK(t, res)
+	if n := h.srv.Stats().ByStatus["429"]; n == 0 {
+		t.Fatalf("the sandbox answered no 429; the test does not exercise rate limiting")
+	}
+	if again := h.plan(h.home, cfg); again.HasChanges() {
+		t.Fatalf("plan after apply:\n%s", addresses(again))
+	}
+}
+
+// requireClean checks that every change ended ok, or failed with an error,
+// or was skipped with a reason.
+func requireClean(t *testing.T, res *apply.Result) {
+	t.Helper()
+	for _, r := range res.Changes {
+		switch r.Status {
+		case apply.StatusOK:
+			if r.Err != nil {
+				t.Errorf("%s: ok with error %v", r.Change.Address, r.Err)
+			}
+		case apply.StatusFailed, apply.StatusSkipped:
+			if r.Err == nil || r.Err.Error() == "" {
+				t.Errorf("%s: %s without a reason", r.Change.Address, r.Status)
+			}
+		default:
+			t.Errorf("%s: unknown status %v", r.Change.Address, r.Status)
+		}
+		if r.Status != apply.StatusSkipped && r.Attempts < 1 {
+			t.Errorf("%s: %s after %d attempts", r.Change.Address, r.Status, r.Attempts)
+		}
+	}
+}
+
+// TestRelatedChangesKeepTheirOrder: whatever order the plan lists them in,
+// a trust is created before its users, a user before its roles, and a trust
+// is deleted after the changes to its users; independent changes still run
+// concurrently.
+func TestRelatedChangesKeepTheirOrder(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	// Without users in the body the pairing's users join the new trust
+	// (here Carl Chen, with no roles); Cora is added separately.
+	pairing := h.pairing(copperfield, "c2000000-0000-4000-8000-000000000002")
+	enabled := true
+	p := &plan.Plan{
+		Organization: plan.Org{ID: northwind},
+		Changes: []plan.Change{
+			{Action: plan.Delete, Kind: plan.KindTrustee, Address: "trustee[Bluebird]", TrusteeID: bluebird, TrustorID: northwind, Effect: plan.Narrow},
+			{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bo]", TrusteeID: bluebird, TrustorID: northwind, UserID: boBlue, Effect: plan.Narrow},
+			{Action: plan.Update, Kind: plan.KindTrusteeUserRoles, Address: "trustee[Copperfield].user[Cora].roles", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
+				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}, {ID: roleReportingViewer}}}, Effect: plan.Widen},
+			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
+				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen},
+			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
+				After: &plan.Value{Enabled: &enabled, PairingID: pairing, Users: []plan.User{}}, Effect: plan.Widen},
+		},
+	}
+	start := len(h.srv.AuditLog())
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{Concurrency: 8})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	requireOK(t, res)
+	var got []string
+	for _, m := range h.auditSince(start) {
+		got = append(got, m.Action+" "+m.EntityType+" "+m.Context["trusteeOrgId"][:1]+" "+m.Context["userId"])
+	}
+	want := []string{
+		"DELETE ORG_TRUSTEE_USER b " + boBlue,
+		"DELETE ORG_TRUSTEE b ",
+		"CREATE ORG_TRUSTEE c ",
+		"CREATE ORG_TRUSTEE_USER c c2000000-0000-4000-8000-000000000002",
+		"CREATE ORG_TRUSTEE_USER c " + coraCopper,
+		"UPDATE ORG_TRUSTEE_USER_ROLES c " + coraCopper,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit order:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,470 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/plan"
+)
+
+// liveState is what a read-back found, compared with the desired result of
+// a change.
+type liveState int
+
+const (
+	// stateDone: live state shows the desired result.
+	stateDone liveState = iota
+	// stateNotDone: live state shows that the write did not happen; it is
+	// safe to issue it again.
+	stateNotDone
+	// stateConflict: live state differs in a way that another write of the
+	// same request would not fix (for example the trust exists with other
+	// settings, so another POST would be refused).
+	stateConflict
+)
+
+// step is one change expressed as a write and a read-back.
+type step struct {
+	// write issues the change once.
+	write func(ctx context.Context) (client.Outcome, error)
+	// check reads live state back and compares it with the desired result;
+	// detail says what differs when it is not done.
+	check func(ctx context.Context) (state liveState, detail string, err error)
+	// confirmable reports whether a write error may mean the change had
+	// already happened (404 on a delete, 409 on an add).
+	confirmable func(err error) bool
+	// alwaysCheck reads back even after a plain success.
+	alwaysCheck bool
+	// mismatchHint is added to a mismatch found after a successful write.
+	mismatchHint string
+}
+
+// execution runs one change and gathers what happened.
+type execution struct {
+	api            API
+	change         plan.Change
+	attempts       int
+	correlationIDs []string
+	notes          []string
+}
+
+func (e *execution) note(format string, args ...any) {
+	e.notes = append(e.notes, fmt.Sprintf(format, args...))
+}
+
+// seen records the correlation ids an error carries.
+func (e *execution) seen(err error) {
+	for _, id := range correlationIDs(err) {
+		if !slices.Contains(e.correlationIDs, id) {
+			e.correlationIDs = append(e.correlationIDs, id)
+		}
+	}
+}
+
+// correlationIDs returns the correlation ids of every API error in err's
+// tree.
+func correlationIDs(err error) []string {
+	if err == nil {
+		return nil
+	}
+	var ids []string
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.CorrelationID != "" {
+		ids = append(ids, apiErr.CorrelationID)
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			ids = append(ids, correlationIDs(e)...)
+		}
+	}
+	return ids
+}
+
+// run executes the change.
+func (e *execution) run(ctx context.Context) error {
+	s, err := e.step()
+	if err != nil {
+		return err
+	}
+	for {
+		e.attempts++
+		outcome, werr := s.write(ctx)
+		e.seen(werr)
+		if werr == nil && outcome == client.Applied && !s.alwaysCheck {
+			return nil
+		}
+		if werr != nil && ctx.Err() != nil {
+			return werr
+		}
+		ambiguous := werr != nil && isAmbiguous(werr)
+		if werr != nil && !ambiguous && (s.confirmable == nil || !s.confirmable(werr)) {
+			return werr
+		}
+
+		state, detail, rerr := s.check(ctx)
+		e.seen(rerr)
+		if rerr != nil {
+			if werr != nil {
+				return fmt.Errorf("%w; reading it back to learn whether it took effect failed too: %w", werr, rerr)
+			}
+			return fmt.Errorf("reading back the change failed: %w", rerr)
+		}
+		switch {
+		case state == stateDone:
+			switch {
+			case werr != nil:
+				e.note("write answered %s; read-back shows the change in effect", describe(werr))
+			case outcome != client.Applied:
+				e.note("write answered %s; read-back shows the change in effect", outcomeName(outcome))
+			}
+			return nil
+		case werr == nil:
+			msg := "after the write, live state differs: " + detail
+			if s.mismatchHint != "" {
+				msg += " (" + s.mismatchHint + ")"
+			}
+			return errors.New(msg)
+		case ambiguous && state == stateNotDone && e.attempts < maxWrites:
+			e.note("write answered %s; read-back shows it did not take effect, writing again", describe(werr))
+			continue
+		default:
+			return fmt.Errorf("%w; read-back: %s", werr, detail)
+		}
+	}
+}
+
+// isAmbiguous reports whether a failed write may or may not have taken
+// effect: a server error (5xx other than 501) or a transport failure or
+// timeout. Client errors (4xx, 429 included: a rate-limited request is not
+// processed) are definite.
+func isAmbiguous(err error) bool {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status >= 500 && apiErr.Status != http.StatusNotImplemented
+	}
+	return !errors.Is(err, context.Canceled)
+}
+
+func isStatus(err error, status int) bool {
+	var apiErr *client.APIError
+	return errors.As(err, &apiErr) && apiErr.Status == status
+}
+
+func isConflict(err error) bool { return isStatus(err, http.StatusConflict) }
+
+// describe names a write error briefly for notes.
+func describe(err error) string {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		if apiErr.CorrelationID != "" {
+			return fmt.Sprintf("%d (correlation id %s)", apiErr.Status, apiErr.CorrelationID)
+		}
+		return fmt.Sprintf("%d", apiErr.Status)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "a timeout"
+	}
+	return "a transport error"
+}
+
+func outcomeName(o client.Outcome) string {
+	switch o {
+	case client.AlreadyGone:
+		return "already gone"
+	case client.AlreadyPresent:
+		return "already present"
+	}
+	return "applied"
+}
+
+// step builds the write and read-back for the change.
+func (e *execution) step() (step, error) {
+	c := e.change
+	api := e.api
+	switch c.Kind {
+	case plan.KindTrustee:
+		switch c.Action {
+		case plan.Create:
+			return e.createTrustee(), nil
+		case plan.Update:
+			body := client.TrustUpdate{Enabled: *c.After.Enabled, DateExpired: utc(c.After.Expires)}
+			return step{
+				write: func(ctx context.Context) (client.Outcome, error) {
+					_, err := api.UpdateTrustee(ctx, c.TrusteeID, body)
+					return client.Applied, err
+				},
+				check: func(ctx context.Context) (liveState, string, error) {
+					t, err := api.GetTrustee(ctx, c.TrusteeID)
+					if client.IsNotFound(err) {
+						return stateConflict, "the trust no longer exists", nil
+					}
+					if err != nil {
+						return 0, "", err
+					}
+					if d := trusteeDiff(t, body.Enabled, body.DateExpired); d != "" {
+						return stateNotDone, d, nil
+					}
+					return stateDone, "", nil
+				},
+			}, nil
+		case plan.Delete:
+			return e.deletion(
+				func(ctx context.Context) (client.Outcome, error) { return api.DeleteTrustee(ctx, c.TrusteeID) },
+				func(ctx context.Context) error { _, err := api.GetTrustee(ctx, c.TrusteeID); return err },
+				"the trust still exists"), nil
+		}
+	case plan.KindTrusteeUser:
+		switch c.Action {
+		case plan.Create:
+			return e.addTrusteeUser(), nil
+		case plan.Delete:
+			return e.deletion(
+				func(ctx context.Context) (client.Outcome, error) {
+					return api.DeleteTrusteeUser(ctx, c.TrusteeID, c.UserID)
+				},
+				func(ctx context.Context) error { _, err := api.GetTrusteeUser(ctx, c.TrusteeID, c.UserID); return err },
+				"the user is still in the trust"), nil
+		}
+	case plan.KindTrusteeUserRoles:
+		return e.setRoles(), nil
+	case plan.KindTrustor:
+		if c.Action == plan.Delete {
+			return e.deletion(
+				func(ctx context.Context) (client.Outcome, error) { return api.DeleteTrustor(ctx, c.TrustorID) },
+				func(ctx context.Context) error { _, err := api.GetTrustor(ctx, c.TrustorID); return err },
+				"the trust still exists"), nil
+		}
+	case plan.KindTrustorUser:
+		switch c.Action {
+		case plan.Create:
+			return step{
+				write: func(ctx context.Context) (client.Outcome, error) {
+					_, o, err := api.AddTrustorUser(ctx, c.TrustorID, c.UserID)
+					return o, err
+				},
+				check: func(ctx context.Context) (liveState, string, error) {
+					_, err := api.GetTrustorUser(ctx, c.TrustorID, c.UserID)
+					if client.IsNotFound(err) {
+						return stateNotDone, "the user is not in the trust", nil
+					}
+					if err != nil {
+						return 0, "", err
+					}
+					return stateDone, "", nil
+				},
+				confirmable: isConflict,
+			}, nil
+		case plan.Delete:
+			return e.deletion(
+				func(ctx context.Context) (client.Outcome, error) {
+					return api.DeleteTrustorUser(ctx, c.TrustorID, c.UserID)
+				},
+				func(ctx context.Context) error { _, err := api.GetTrustorUser(ctx, c.TrustorID, c.UserID); return err },
+				"the user is still in the trust"), nil
+		}
+	}
+	// Check refuses such plans before any write; this guards direct misuse.
+	return step{}, fmt.Errorf("apply cannot %s a %s", c.Action, c.Kind)
+}
+
+// deletion builds a delete whose read-back expects a 404.
+func (e *execution) deletion(del func(context.Context) (client.Outcome, error), get func(context.Context) error, stillThere string) step {
+	return step{
+		write: del,
+		check: func(ctx context.Context) (liveState, string, error) {
+			err := get(ctx)
+			if client.IsNotFound(err) {
+				return stateDone, "", nil
+			}
+			if err != nil {
+				return 0, "", err
+			}
+			return stateNotDone, stillThere, nil
+		},
+		confirmable: client.IsNotFound,
+	}
+}
+
+// createTrustee is one POST /trustees carrying the pairing, the trust's
+// settings and every user with its roles.
+func (e *execution) createTrustee() step {
+	c := e.change
+	api := e.api
+	enabled := true
+	if c.After.Enabled != nil {
+		enabled = *c.After.Enabled
+	}
+	body := client.TrustCreate{
+		PairingID:   c.After.PairingID,
+		Enabled:     enabled,
+		DateExpired: utc(c.After.Expires),
+	}
+	for _, u := range c.After.Users {
+		body.Users = append(body.Users, client.TrustMemberCreate{ID: u.ID, RoleIDs: roleIDs(u.Roles)})
+	}
+	return step{
+		write: func(ctx context.Context) (client.Outcome, error) {
+			_, o, err := api.CreateTrustee(ctx, body)
+			return o, err
+		},
+		check: func(ctx context.Context) (liveState, string, error) {
+			t, err := api.GetTrustee(ctx, c.TrusteeID)
+			if client.IsNotFound(err) {
+				return stateNotDone, "the trust does not exist", nil
+			}
+			if err != nil {
+				return 0, "", err
+			}
+			if d := trusteeDiff(t, body.Enabled, body.DateExpired); d != "" {
+				return stateConflict, "the trust exists but " + d, nil
+			}
+			for _, u := range body.Users {
+				st, d, err := e.trusteeUserState(ctx, c.TrusteeID, u.ID, u.RoleIDs)
+				if err != nil {
+					return 0, "", err
+				}
+				if st != stateDone {
+					return stateConflict, "the trust exists but " + d, nil
+				}
+			}
+			return stateDone, "", nil
+		},
+		confirmable: isConflict,
+	}
+}
+
+// addTrusteeUser is POST /trustees/{id}/users with the user's roles.
+func (e *execution) addTrusteeUser() step {
+	c := e.change
+	api := e.api
+	body := client.TrustMemberCreate{ID: c.UserID, RoleIDs: roleIDs(c.After.Roles)}
+	return step{
+		write: func(ctx context.Context) (client.Outcome, error) {
+			_, o, err := api.AddTrusteeUser(ctx, c.TrusteeID, body)
+			return o, err
+		},
+		check: func(ctx context.Context) (liveState, string, error) {
+			return e.trusteeUserState(ctx, c.TrusteeID, c.UserID, body.RoleIDs)
+		},
+		confirmable: isConflict,
+	}
+}
+
+// trusteeUserState reads a trustee user and its roles back: not done when
+// the user is absent, a conflict when it holds other roles.
+func (e *execution) trusteeUserState(ctx context.Context, trusteeID, userID string, want []string) (liveState, string, error) {
+	if _, err := e.api.GetTrusteeUser(ctx, trusteeID, userID); client.IsNotFound(err) {
+		return stateNotDone, fmt.Sprintf("user %s is not in the trust", userID), nil
+	} else if err != nil {
+		return 0, "", err
+	}
+	got, err := e.readRoles(ctx, trusteeID, userID)
+	if err != nil {
+		return 0, "", err
+	}
+	if !sameIDs(got, want) {
+		return stateConflict, fmt.Sprintf("user %s holds roles %s, want %s", userID, formatIDs(got), formatIDs(want)), nil
+	}
+	return stateDone, "", nil
+}
+
+// readRoles returns a trustee user's sorted role ids.
+func (e *execution) readRoles(ctx context.Context, trusteeID, userID string) ([]string, error) {
+	ua, err := e.api.GetTrusteeUserRoles(ctx, trusteeID, userID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if ua != nil {
+		for _, r := range ua.Roles {
+			ids = append(ids, r.ID)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// setRoles replaces a trustee user's roles (PUT .../roles, or DELETE
+// .../roles for an empty set) and always reads them back.
+func (e *execution) setRoles() step {
+	c := e.change
+	api := e.api
+	var want []string
+	if c.Action != plan.Delete && c.After != nil {
+		want = roleIDs(c.After.Roles)
+	}
+	return step{
+		write: func(ctx context.Context) (client.Outcome, error) {
+			if len(want) == 0 {
+				return api.DeleteTrusteeUserRoles(ctx, c.TrusteeID, c.UserID)
+			}
+			_, err := api.SetTrusteeUserRoles(ctx, c.TrusteeID, c.UserID, want)
+			return client.Applied, err
+		},
+		check: func(ctx context.Context) (liveState, string, error) {
+			got, err := e.readRoles(ctx, c.TrusteeID, c.UserID)
+			if client.IsNotFound(err) {
+				return stateConflict, "the user is not in the trust", nil
+			}
+			if err != nil {
+				return 0, "", err
+			}
+			if !sameIDs(got, want) {
+				return stateNotDone, fmt.Sprintf("roles read back as %s, want %s", formatIDs(got), formatIDs(want)), nil
+			}
+			return stateDone, "", nil
+		},
+		confirmable:  client.IsNotFound,
+		alwaysCheck:  true,
+		mismatchHint: "the service may add rather than replace roles",
+	}
+}
+
+// trusteeDiff describes how a live trust differs from the wanted settings,
+// or returns "" when it matches.
+func trusteeDiff(t *client.Trustee, enabled bool, expires *time.Time) string {
+	if t == nil {
+		return "the trust could not be read"
+	}
+	var d []string
+	if t.Enabled != enabled {
+		d = append(d, fmt.Sprintf("enabled is %t, want %t", t.Enabled, enabled))
+	}
+	if !sameTime(t.DateExpired, expires) {
+		d = append(d, fmt.Sprintf("dateExpired is %s, want %s", formatTime(t.DateExpired), formatTime(expires)))
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return joinWords(d)
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+func formatTime(t *time.Time) string {
+	if t == nil {
+		return "none"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func joinWords(parts []string) string { return strings.Join(parts, " and ") }
