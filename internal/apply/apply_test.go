@@ -618,7 +618,7 @@ func TestRelatedChangesKeepTheirOrder(t *testing.T) {
 			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
 				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen},
 			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
-				After: &plan.Value{Enabled: &enabled, PairingID: pairing, Users: []plan.User{}}, Effect: plan.Widen},
+				After: &plan.Value{Enabled: &enabled, PairingID: pairing}, Effect: plan.Widen},
 		},
 	}
 	start := len(h.srv.AuditLog())
@@ -641,5 +641,37 @@ func TestRelatedChangesKeepTheirOrder(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit order:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCreateTrusteeUsersManagedOrNot: `users: []` creates a trust with no
+// users, although the pairing names some; without a `users` key the
+// pairing's users join (with no roles) and the plan leaves them alone.
+func TestCreateTrusteeUsersManagedOrNot(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		usersKey  string
+		wantUsers int
+	}{
+		{name: "empty list", usersKey: "\n    users: []", wantUsers: 0},
+		{name: "not managed", usersKey: "", wantUsers: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sandbox.Options{})
+			pairing := h.pairing(copperfield, "c2000000-0000-4000-8000-000000000002")
+			cfg := h.load(fmt.Sprintf(`version: 1
+trustees:
+  - id: %s
+    pairingId: %s%s
+`, copperfield, pairing, tc.usersKey))
+			h.converge(cfg)
+			users, err := h.home.ListTrusteeUsers(context.Background(), copperfield)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(users) != tc.wantUsers {
+				t.Errorf("the new trust has %d users, want %d: %+v", len(users), tc.wantUsers, users)
+			}
+		})
 	}
 }

@@ -305,8 +305,15 @@ func (e *execution) createTrustee() step {
 		Enabled:     enabled,
 		DateExpired: utc(c.After.Expires),
 	}
-	for _, u := range c.After.Users {
-		body.Users = append(body.Users, client.TrustMemberCreate{ID: u.ID, RoleIDs: roleIDs(u.Roles)})
+	// Managed users (After.Users non-nil, even empty) are sent as they are;
+	// unmanaged ones are left out, so the pairing's users join.
+	var users []client.TrustMemberCreate
+	if c.After.Users != nil {
+		users = make([]client.TrustMemberCreate, 0, len(c.After.Users))
+		for _, u := range c.After.Users {
+			users = append(users, client.TrustMemberCreate{ID: u.ID, RoleIDs: roleIDs(u.Roles)})
+		}
+		body.Users = &users
 	}
 	return step{
 		write: func(ctx context.Context) (client.Outcome, error) {
@@ -324,7 +331,7 @@ func (e *execution) createTrustee() step {
 			if d := trusteeDiff(t, body.Enabled, body.DateExpired); d != "" {
 				return stateConflict, "the trust exists but " + d, nil
 			}
-			for _, u := range body.Users {
+			for _, u := range users {
 				st, d, err := e.trusteeUserState(ctx, c.TrusteeID, u.ID, u.RoleIDs)
 				if err != nil {
 					return 0, "", err

@@ -288,7 +288,7 @@ func TestWriteOperations(t *testing.T) {
 	}
 	created, o, err := c.CreateTrustee(ctx, TrustCreate{
 		PairingID: pr.ID, Enabled: true,
-		Users: []TrustMemberCreate{{ID: cora, RoleIDs: []string{roleClaimsAgent}}},
+		Users: &[]TrustMemberCreate{{ID: cora, RoleIDs: []string{roleClaimsAgent}}},
 	})
 	if err != nil || o != Applied || created.ID != copperfield {
 		t.Fatalf("CreateTrustee = %+v, %v, %v", created, o, err)

@@ -149,13 +149,17 @@ func TestAuditContextDecoding(t *testing.T) {
 func TestWireNames(t *testing.T) {
 	exp := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
 	got, err := json.Marshal(TrustCreate{PairingID: "p", Enabled: true, DateExpired: &exp,
-		Users: []TrustMemberCreate{{ID: "u", RoleIDs: []string{"r"}}}})
+		Users: &[]TrustMemberCreate{{ID: "u", RoleIDs: []string{"r"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"pairingId":"p","enabled":true,"users":[{"id":"u","roleIds":["r"]}],"dateExpired":"2027-06-30T00:00:00Z"}`
 	if string(got) != want {
 		t.Errorf("TrustCreate = %s, want %s", got, want)
+	}
+	got, _ = json.Marshal(TrustCreate{PairingID: "p", Enabled: true, Users: &[]TrustMemberCreate{}})
+	if want := `{"pairingId":"p","enabled":true,"users":[]}`; string(got) != want {
+		t.Errorf("TrustCreate with no users = %s, want %s", got, want)
 	}
 	got, _ = json.Marshal(TrustUpdate{Enabled: false})
 	if string(got) != `{"enabled":false}` {

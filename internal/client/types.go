@@ -172,11 +172,14 @@ type TrustMemberCreate struct {
 
 // TrustCreate is the body of POST /trustees.
 type TrustCreate struct {
-	PairingID   string              `json:"pairingId,omitempty"`
-	Enabled     bool                `json:"enabled"`
-	Users       []TrustMemberCreate `json:"users,omitempty"`
-	Groups      []TrustMemberCreate `json:"groups,omitempty"`
-	DateExpired *time.Time          `json:"dateExpired,omitempty"`
+	PairingID string `json:"pairingId,omitempty"`
+	Enabled   bool   `json:"enabled"`
+	// Users, when non-nil (even empty), are exactly the trustee users the
+	// trust starts with; nil leaves the key out, and then the pairing's
+	// users join with no roles.
+	Users       *[]TrustMemberCreate `json:"users,omitempty"`
+	Groups      []TrustMemberCreate  `json:"groups,omitempty"`
+	DateExpired *time.Time           `json:"dateExpired,omitempty"`
 }
 
 // TrustUpdate is the body of PUT /trustees/{trusteeOrgId}. A nil

@@ -260,8 +260,10 @@ func docValue(k plan.Kind, a plan.Action, v *plan.Value) *Value {
 		out.Expires = Expiry{Set: true, Time: utc(v.Expires)}
 		out.PairingID = v.PairingID
 		// Users are the people who gain or lose access when a trust is
-		// created or deleted; an update carries them only if set.
-		if a != plan.Update || v.Users != nil {
+		// created or deleted; an update carries them only if set, and a
+		// create leaves them out when they are not managed (the pairing's
+		// users join).
+		if a == plan.Delete || v.Users != nil {
 			out.Users = docUsers(v.Users, true)
 		}
 	case plan.KindTrusteeUser, plan.KindTrusteeUserRoles:

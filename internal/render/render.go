@@ -313,7 +313,9 @@ func details(c plan.Change) []field {
 	case plan.KindTrusteeUser, plan.KindTrusteeUserRoles:
 		out = append(out, field{label: "roles", items: orNone(diffRoles(before.Roles, after.Roles), "(no roles)")})
 	case plan.KindTrustee, plan.KindTrustor:
-		if c.Action != plan.Update || before.Users != nil || after.Users != nil {
+		if c.Kind == plan.KindTrustee && c.Action == plan.Create && after.Users == nil {
+			out = append(out, field{label: "users", items: []item{{mark: " ", text: "not managed: the pairing's users join, without roles"}}})
+		} else if c.Action != plan.Update || before.Users != nil || after.Users != nil {
 			out = append(out, field{label: "users", items: orNone(diffUsers(before.Users, after.Users, c.Kind == plan.KindTrustee), "(no users)")})
 		}
 	}
