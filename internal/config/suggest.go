@@ -3,6 +3,8 @@ package config
 import (
 	"strconv"
 	"strings"
+
+	"github.com/trustsync/trustsync/internal/suggest"
 )
 
 // suggestKey returns a hint for an unknown key: the closest known key when
@@ -26,34 +28,11 @@ func suggestKey(key string, known []string) (match, hint string) {
 	return "", "keys here are: " + strings.Join(known, ", ")
 }
 
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and transpositions of adjacent
-// characters each count one.
+// editDistance is suggest.Distance, except that long keys are never typos
+// of short ones, so it skips the quadratic work for them.
 func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		// Long keys are never typos of short ones; skip the quadratic work.
-		return max(len(ra), len(rb))
+	if len(a) > 64 || len(b) > 64 {
+		return max(len([]rune(a)), len([]rune(b)))
 	}
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
+	return suggest.Distance(a, b)
 }

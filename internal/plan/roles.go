@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trustsync/trustsync/internal/live"
+	"github.com/trustsync/trustsync/internal/suggest"
 )
 
 // roleIndex resolves role references (names or ids, as written in a file)
@@ -93,7 +94,7 @@ func (ix *roleIndex) suggest(ref string) string {
 	var cands []cand
 	for _, n := range ix.names {
 		ln := strings.ToLower(n)
-		d := levenshtein(want, ln)
+		d := suggest.Distance(want, ln)
 		limit := max(2, len([]rune(want))/3)
 		switch {
 		case ln == want:
@@ -129,26 +130,4 @@ func (ix *roleIndex) suggest(ref string) string {
 		return "did you mean " + quoted[0] + " or " + quoted[1] + "?"
 	}
 	return "did you mean " + quoted[0] + ", " + quoted[1] + " or " + quoted[2] + "?"
-}
-
-// levenshtein returns the edit distance between a and b, by rune.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
