@@ -258,7 +258,7 @@ func resultLine(r apply.ChangeResult) string {
 	}
 	msg := r.Err.Error()
 	var missing []string
-	for _, id := range r.CorrelationIDs {
+	for _, id := range r.ErrorCorrelationIDs {
 		if !strings.Contains(msg, id) {
 			missing = append(missing, id)
 		}

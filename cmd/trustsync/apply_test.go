@@ -244,7 +244,7 @@ func TestApplyFailureIsReported(t *testing.T) {
 		Path:   "/api/v2/orgauthorization/trustees/b0000000-0000-4000-8000-000000000002/users/b2000000-0000-4000-8000-000000000003",
 		Status: 403,
 	})
-	r := sb.trustsync(dir, false, "", "apply", "--auto-approve", "--record", "record.json")
+	r := sb.trustsync(dir, false, "", "apply", "--auto-approve", "--record", "record.json", "--debug")
 	requireCode(t, r, 1)
 	lines := resultLines(t, r.stdout)
 	var failed, skipped []string
@@ -290,13 +290,76 @@ func TestApplyFailureIsReported(t *testing.T) {
 		t.Errorf("record header %+v", rec)
 	}
 	i := slices.IndexFunc(rec.Changes, func(c apply.RecordChange) bool { return c.Status == "failed" })
-	if i < 0 || len(rec.Changes[i].CorrelationIDs) != 1 || !strings.Contains(rec.Changes[i].Error, "403") || rec.Changes[i].Effect != "narrow" {
-		t.Errorf("record of the failed change: %+v", rec.Changes)
+	if i < 0 || !strings.Contains(rec.Changes[i].Error, "403") || rec.Changes[i].Effect != "narrow" {
+		t.Fatalf("record of the failed change: %+v", rec.Changes)
+	}
+	// Each change lists the ids of the answers behind it, as the client's
+	// debug log saw them on the wire: the refused delete only its 403
+	// (not read back), named in its error and its result line; an ok
+	// change its write's 2xx first; a skipped change none.
+	answers := debugAnswers(t, r.stderr)
+	listed := map[string]bool{}
+	for _, c := range rec.Changes {
+		for _, id := range c.CorrelationIDs {
+			if id == "" || listed[id] {
+				t.Errorf("%s: correlation ids %q, want each non-empty and listed once in the record", c.Address, c.CorrelationIDs)
+			}
+			listed[id] = true
+			if _, ok := answers[id]; !ok {
+				t.Errorf("%s: correlation id %s is on no answer in the debug log", c.Address, id)
+			}
+		}
+		switch c.Status {
+		case "failed":
+			id := ""
+			if len(c.CorrelationIDs) == 1 {
+				id = c.CorrelationIDs[0]
+			}
+			a := answers[id]
+			if id == "" || a.method != "DELETE" || !strings.HasSuffix(a.path, "/users/"+c.UserID) || a.status != "403" {
+				t.Errorf("%s: correlation ids %q (answer %+v), want just the DELETE's 403", c.Address, c.CorrelationIDs, a)
+			}
+			requireContains(t, "record error", c.Error, "[correlation id "+id+"]")
+			requireContains(t, "failed line", failed[0], "[correlation id "+id+"]")
+			if strings.Count(failed[0], "correlation id") != 1 {
+				t.Errorf("failed line %q names more than the failing answer's correlation id", failed[0])
+			}
+		case "ok":
+			if len(c.CorrelationIDs) == 0 {
+				t.Errorf("%s: ok without correlation ids", c.Address)
+				continue
+			}
+			if a := answers[c.CorrelationIDs[0]]; a.method == "GET" || !strings.HasPrefix(a.status, "2") {
+				t.Errorf("%s: first correlation id %s is on answer %+v, want the write's 2xx", c.Address, c.CorrelationIDs[0], a)
+			}
+		default:
+			if len(c.CorrelationIDs) != 0 {
+				t.Errorf("%s: %s with correlation ids %q", c.Address, c.Status, c.CorrelationIDs)
+			}
+		}
 	}
 
 	r = sb.trustsync(dir, false, "", "apply", "--auto-approve")
 	requireCode(t, r, 0)
 	requireContains(t, "stdout", r.stdout, "Apply: 4 ok, 0 failed, 0 skipped", "Verified")
+}
+
+// debugAnswer is an API answer as a --debug line reports it.
+type debugAnswer struct{ method, path, status string }
+
+// debugAnswers maps the correlation ids in --debug output to the answers
+// that carried them.
+func debugAnswers(t *testing.T, stderr string) map[string]debugAnswer {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^trustsync: debug: (\S+) (\S+) (\d{3}) .*\bcorrelation=(\S+)`)
+	m := map[string]debugAnswer{}
+	for _, g := range re.FindAllStringSubmatch(stderr, -1) {
+		m[g[4]] = debugAnswer{g[1], g[2], g[3]}
+	}
+	if len(m) == 0 {
+		t.Fatalf("no debug line with a correlation id in stderr:\n%s", stderr)
+	}
+	return m
 }
 
 // TestApplyUnderFaultsAndRateLimits: random faults (lost answers and
@@ -376,7 +439,8 @@ func requireOrderAndScope(t *testing.T, entries []sandbox.AuditLogMessage) {
 }
 
 func TestResultLine(t *testing.T) {
-	r := apply.ChangeResult{Status: apply.StatusFailed, Duration: 1500_000_000, CorrelationIDs: []string{"c-1", "c-2"}}
+	r := apply.ChangeResult{Status: apply.StatusFailed, Duration: 1500_000_000,
+		CorrelationIDs: []string{"c-1", "ok-1", "c-2"}, ErrorCorrelationIDs: []string{"c-1", "c-2"}}
 	r.Change.Address = "trustee[X]"
 	r.Err = fmt.Errorf("add user: 500 Internal Server Error [correlation id c-1]\nsecond line")
 	got := resultLine(r)

@@ -27,6 +27,10 @@
 // back, because the service may add roles rather than replace them; a
 // mismatch is a failure naming both role sets.
 //
+// Each change's requests (writes and read-backs) run with their own
+// [client.CorrelationRecorder], so its result lists the correlation id of
+// every API answer behind it, for the apply record and access reviews.
+//
 // # Safety rails
 //
 // [Check] runs before the first write (and [Run] calls it): the removal guard
@@ -51,7 +55,10 @@ import (
 )
 
 // API is the part of the API client apply uses: the writes that execute
-// changes and the reads that confirm them. *client.Client satisfies it.
+// changes and the reads that confirm them. *client.Client satisfies it; an
+// implementation reports the correlation id of each answer to the
+// recorders of the request's context ([client.WithCorrelationRecorder]) as
+// *client.Client does, or the change results list none.
 type API interface {
 	CreateTrustee(ctx context.Context, body client.TrustCreate) (*client.Trustee, client.Outcome, error)
 	UpdateTrustee(ctx context.Context, trusteeOrgID string, body client.TrustUpdate) (*client.Trustee, error)
@@ -147,9 +154,19 @@ type ChangeResult struct {
 	// Attempts counts the writes issued for the change (the client's own
 	// retries of one write are not counted separately).
 	Attempts int
-	// CorrelationIDs are the correlation ids of the API errors met while
-	// executing the change, oldest first, without duplicates.
+	// CorrelationIDs are the correlation ids of every API answer behind
+	// the change, in the order the answers arrived: each write attempt
+	// (the client's retries included) and each read-back request, 2xx and
+	// error answers alike. They let a reviewer find each request in the
+	// organization's audit trail or with Genesys Cloud support. Empty for
+	// a skipped change.
 	CorrelationIDs []string
+	// ErrorCorrelationIDs are the correlation ids of the API errors the
+	// change's writes and read-backs ended in, oldest first, without
+	// duplicates: the ids Err and Notes name. They are among
+	// CorrelationIDs, which also hold the answers the client retried past
+	// and the expected 404 of a read-back after a delete.
+	ErrorCorrelationIDs []string
 	// Notes describe how an ambiguous outcome was resolved, for example
 	// "write answered 503; read-back shows the change took effect".
 	Notes []string
@@ -590,12 +607,14 @@ func (r *runner) execute(ctx context.Context, i int) {
 	c := r.changes[i]
 	start := time.Now()
 	ex := &execution{api: r.api, change: c}
-	err := ex.run(ctx)
+	var answers client.CorrelationRecorder
+	err := ex.run(client.WithCorrelationRecorder(ctx, &answers))
 	r.mu.Lock()
 	res := &r.results[i]
 	res.Duration = time.Since(start)
 	res.Attempts = ex.attempts
-	res.CorrelationIDs = ex.correlationIDs
+	res.CorrelationIDs = answers.IDs()
+	res.ErrorCorrelationIDs = ex.errorIDs
 	res.Notes = ex.notes
 	r.mu.Unlock()
 	if err != nil {

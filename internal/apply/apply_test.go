@@ -313,25 +313,46 @@ func TestLostAnswers(t *testing.T) {
 	}
 	requireOK(t, res)
 
-	check := func(i, attempts int, note string) {
+	// check compares a change's write attempts, the number of API answers
+	// behind it (writes, the client's retries and read-backs) and, when
+	// the write answered an error, that the first answer's id is the
+	// error's, as its note names it.
+	check := func(i, attempts, answers int, note string, writeErr bool) {
 		t.Helper()
 		r := res.Changes[i]
 		if r.Attempts != attempts {
 			t.Errorf("%s: %d write attempts, want %d", r.Change.Address, r.Attempts, attempts)
 		}
+		if len(r.CorrelationIDs) != answers {
+			t.Errorf("%s: correlation ids %q, want the ids of %d answers", r.Change.Address, r.CorrelationIDs, answers)
+		}
 		if note != "" && !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, note) }) {
 			t.Errorf("%s: notes %q, want one containing %q", r.Change.Address, r.Notes, note)
 		}
+		switch {
+		case !writeErr:
+			if len(r.ErrorCorrelationIDs) != 0 {
+				t.Errorf("%s: error correlation ids %q, want none", r.Change.Address, r.ErrorCorrelationIDs)
+			}
+		case len(r.CorrelationIDs) == 0 || !slices.Equal(r.ErrorCorrelationIDs, r.CorrelationIDs[:1]):
+			t.Errorf("%s: error correlation ids %q, want the first answer's of %q", r.Change.Address, r.ErrorCorrelationIDs, r.CorrelationIDs)
+		case !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "(correlation id "+r.CorrelationIDs[0]+")") }):
+			t.Errorf("%s: notes %q do not name the write's correlation id %s", r.Change.Address, r.Notes, r.CorrelationIDs[0])
+		}
 	}
-	create := findChange(t, p, plan.KindTrustee, plan.Create, plan.Widen, "")
-	check(create, 1, "read-back shows the change in effect")
-	if ids := res.Changes[create].CorrelationIDs; len(ids) != 1 || ids[0] == "" {
-		t.Errorf("trust creation: correlation ids %q, want the lost answer's", ids)
-	}
-	check(findChange(t, p, plan.KindTrusteeUser, plan.Create, plan.Widen, biancaBell), 2, "did not take effect, writing again")
-	check(findChange(t, p, plan.KindTrusteeUser, plan.Delete, plan.Narrow, benBaker), 1, "already gone")
-	check(findChange(t, p, plan.KindTrustorUser, plan.Create, plan.Widen, priyaPatel), 1, "")
-	check(findChange(t, p, plan.KindTrustor, plan.Delete, plan.Narrow, ""), 1, "read-back shows the change in effect")
+	// The lost 503, then the read-back of the trust, Cora and her roles.
+	check(findChange(t, p, plan.KindTrustee, plan.Create, plan.Widen, ""), 1, 4, "read-back shows the change in effect", true)
+	// The 502, the read-back's 404, the second write's 201.
+	check(findChange(t, p, plan.KindTrusteeUser, plan.Create, plan.Widen, biancaBell), 2, 3, "did not take effect, writing again", true)
+	// The lost 504, the client's retry meeting a 404, the read-back's 404.
+	check(findChange(t, p, plan.KindTrusteeUser, plan.Delete, plan.Narrow, benBaker), 1, 3, "already gone", false)
+	// Two lost 503s, the client's third attempt meeting a 409, the
+	// read-back.
+	check(findChange(t, p, plan.KindTrustorUser, plan.Create, plan.Widen, priyaPatel), 1, 4, "already present", false)
+	// The 500, the read-back's 404.
+	check(findChange(t, p, plan.KindTrustor, plan.Delete, plan.Narrow, ""), 1, 2, "read-back shows the change in effect", true)
+	// Every answer of the run belongs to exactly one change.
+	requireAnswersAccounted(t, res, h.srv.Stats().Requests)
 
 	// Exactly one write per change, lost answers included: nothing was
 	// done twice.
@@ -355,10 +376,12 @@ func TestNarrowFailureStopsWidening(t *testing.T) {
 	path := "/api/v2/orgauthorization/trustees/" + bluebird + "/users/" + benBaker
 	h.srv.Inject(sandbox.Fault{Method: "DELETE", Path: path, Status: 500, Times: 2})
 	auditStart := len(h.srv.AuditLog())
+	h.srv.ResetStats()
 	res, err := apply.Run(context.Background(), h.home, p, apply.Options{AllowRemovals: true})
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
+	requireAnswersAccounted(t, res, h.srv.Stats().Requests)
 	failedIdx := findChange(t, p, plan.KindTrusteeUser, plan.Delete, plan.Narrow, benBaker)
 	for i, r := range res.Changes {
 		switch {
@@ -367,8 +390,15 @@ func TestNarrowFailureStopsWidening(t *testing.T) {
 			if r.Status != apply.StatusFailed || !errors.As(r.Err, &apiErr) || apiErr.Status != 500 {
 				t.Fatalf("%s: %s, %v; want failed with the API's 500", r.Change.Address, r.Status, r.Err)
 			}
-			if r.Attempts != 2 || len(r.CorrelationIDs) != 2 {
-				t.Errorf("%s: %d attempts, correlation ids %q; want 2 of each", r.Change.Address, r.Attempts, r.CorrelationIDs)
+			// Each write answered 500 and was read back (200: Ben is
+			// still there): four answers, the two errors among them,
+			// the last one the failure's.
+			ids := r.CorrelationIDs
+			if r.Attempts != 2 || len(ids) != 4 {
+				t.Errorf("%s: %d attempts, correlation ids %q; want 2 writes and 4 answers", r.Change.Address, r.Attempts, ids)
+			} else if !slices.Equal(r.ErrorCorrelationIDs, []string{ids[0], ids[2]}) || apiErr.CorrelationID != ids[2] {
+				t.Errorf("%s: error correlation ids %q, error's %s; want the writes' of %q, the last one the error's",
+					r.Change.Address, r.ErrorCorrelationIDs, apiErr.CorrelationID, ids)
 			}
 			if !strings.Contains(r.Err.Error(), "the user is still in the trust") {
 				t.Errorf("error %q does not say what the read-back found", r.Err)
@@ -414,17 +444,28 @@ func TestPrerequisiteFailure(t *testing.T) {
 		},
 	}
 	h.srv.Inject(sandbox.Fault{Method: "POST", Path: "/api/v2/orgauthorization/trustees", Status: 403})
+	h.srv.ResetStats()
 	res, err := apply.Run(context.Background(), h.home, p, apply.Options{})
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
+	requireAnswersAccounted(t, res, h.srv.Stats().Requests)
 	create, user, other := res.Changes[0], res.Changes[1], res.Changes[2]
 	var apiErr *client.APIError
 	if create.Status != apply.StatusFailed || !errors.As(create.Err, &apiErr) || apiErr.Status != 403 || create.Attempts != 1 {
 		t.Fatalf("trust creation: %s after %d attempts (%v); want failed with the 403 after one", create.Status, create.Attempts, create.Err)
 	}
-	if len(create.CorrelationIDs) != 1 || create.CorrelationIDs[0] != apiErr.CorrelationID || apiErr.CorrelationID == "" {
-		t.Errorf("correlation ids %q, want [%s]", create.CorrelationIDs, apiErr.CorrelationID)
+	// A definite refusal is not read back: the 403 is the only answer.
+	if want := []string{apiErr.CorrelationID}; apiErr.CorrelationID == "" ||
+		!slices.Equal(create.CorrelationIDs, want) || !slices.Equal(create.ErrorCorrelationIDs, want) {
+		t.Errorf("correlation ids %q, error correlation ids %q; want [%s] for both",
+			create.CorrelationIDs, create.ErrorCorrelationIDs, apiErr.CorrelationID)
+	}
+	if len(user.CorrelationIDs) != 0 {
+		t.Errorf("skipped change has correlation ids %q", user.CorrelationIDs)
+	}
+	if len(other.CorrelationIDs) != 1 || other.CorrelationIDs[0] == "" || other.CorrelationIDs[0] == apiErr.CorrelationID {
+		t.Errorf("independent add: correlation ids %q, want its write's own", other.CorrelationIDs)
 	}
 	if user.Status != apply.StatusSkipped || user.Err == nil || !strings.Contains(user.Err.Error(), "prerequisite trustee[Copperfield] failed") {
 		t.Errorf("user of the failed trust: %s (%v); want skipped for its prerequisite", user.Status, user.Err)

@@ -47,11 +47,12 @@ type step struct {
 
 // execution runs one change and gathers what happened.
 type execution struct {
-	api            API
-	change         plan.Change
-	attempts       int
-	correlationIDs []string
-	notes          []string
+	api      API
+	change   plan.Change
+	attempts int
+	// errorIDs are the correlation ids of the API errors met.
+	errorIDs []string
+	notes    []string
 }
 
 func (e *execution) note(format string, args ...any) {
@@ -61,8 +62,8 @@ func (e *execution) note(format string, args ...any) {
 // seen records the correlation ids an error carries.
 func (e *execution) seen(err error) {
 	for _, id := range correlationIDs(err) {
-		if !slices.Contains(e.correlationIDs, id) {
-			e.correlationIDs = append(e.correlationIDs, id)
+		if !slices.Contains(e.errorIDs, id) {
+			e.errorIDs = append(e.errorIDs, id)
 		}
 	}
 }

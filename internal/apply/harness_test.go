@@ -105,14 +105,16 @@ func (h *harness) restart(opts sandbox.Options) {
 }
 
 // client returns a client of org, with test-friendly defaults for the
-// fields cfg leaves zero.
+// fields cfg leaves zero (the API and login URLs default to the sandbox's).
 func (h *harness) client(org string, cfg client.Config) *client.Client {
 	h.t.Helper()
 	info := h.srv.Orgs()[orgIndex[org]]
 	if info.ID != org {
 		h.t.Fatalf("fixture org %d is %s, want %s", orgIndex[org], info.ID, org)
 	}
-	cfg.APIURL, cfg.LoginURL = h.ts.URL, h.ts.URL
+	if cfg.APIURL == "" {
+		cfg.APIURL, cfg.LoginURL = h.ts.URL, h.ts.URL
+	}
 	cfg.ClientID, cfg.ClientSecret = info.Clients[0].ID, info.Clients[0].Secret
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = 6
@@ -360,4 +362,28 @@ func coveredBy(p *plan.Plan, m sandbox.AuditLogMessage) bool {
 		}
 	}
 	return false
+}
+
+// requireAnswersAccounted checks that the changes' correlation ids are
+// non-empty and unique, one per API answer: answers is how many API
+// requests the sandbox answered during the run.
+func requireAnswersAccounted(t *testing.T, res *apply.Result, answers int64) {
+	t.Helper()
+	seen := map[string]string{}
+	n := 0
+	for _, r := range res.Changes {
+		for _, id := range r.CorrelationIDs {
+			n++
+			if id == "" {
+				t.Errorf("%s: empty correlation id in %q", r.Change.Address, r.CorrelationIDs)
+			}
+			if prev, ok := seen[id]; ok {
+				t.Errorf("correlation id %s listed for %s and %s", id, prev, r.Change.Address)
+			}
+			seen[id] = r.Change.Address
+		}
+	}
+	if int64(n) != answers {
+		t.Errorf("the changes list %d correlation ids, the sandbox answered %d API requests", n, answers)
+	}
 }

@@ -53,17 +53,21 @@ type RecordSummary struct {
 
 // RecordChange is one change and how it ended.
 type RecordChange struct {
-	Address        string   `json:"address"`
-	Action         string   `json:"action"`
-	Kind           string   `json:"kind"`
-	Effect         string   `json:"effect"`
-	Reason         string   `json:"reason"`
-	TrusteeID      string   `json:"trustee_id,omitempty"`
-	TrustorID      string   `json:"trustor_id,omitempty"`
-	UserID         string   `json:"user_id,omitempty"`
-	Status         string   `json:"status"`
-	DurationMS     int64    `json:"duration_ms"`
-	Attempts       int      `json:"attempts"`
+	Address    string `json:"address"`
+	Action     string `json:"action"`
+	Kind       string `json:"kind"`
+	Effect     string `json:"effect"`
+	Reason     string `json:"reason"`
+	TrusteeID  string `json:"trustee_id,omitempty"`
+	TrustorID  string `json:"trustor_id,omitempty"`
+	UserID     string `json:"user_id,omitempty"`
+	Status     string `json:"status"`
+	DurationMS int64  `json:"duration_ms"`
+	Attempts   int    `json:"attempts"`
+	// CorrelationIDs are the correlation ids of every API answer behind
+	// the change, writes (each attempt) and read-backs, successes and
+	// errors, in the order the answers arrived; empty for a skipped
+	// change. See [ChangeResult.CorrelationIDs].
 	CorrelationIDs []string `json:"correlation_ids"`
 	Notes          []string `json:"notes"`
 	// Error is why the change failed or was skipped; empty for ok.

@@ -1,16 +1,24 @@
 package apply_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/trustsync/trustsync/internal/apply"
+	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
 func TestRecord(t *testing.T) {
@@ -93,5 +101,169 @@ func TestRecord(t *testing.T) {
 	}
 	if err := rec.WriteFile(filepath.Join(t.TempDir(), "missing", "record.json")); err == nil {
 		t.Error("writing into a missing directory did not fail")
+	}
+}
+
+// wireAnswer is an API answer as the sandbox sent it.
+type wireAnswer struct {
+	method, path string
+	status       int
+	correlation  string
+}
+
+// wireLog wraps the sandbox handler and notes every API answer it sends,
+// with the inin-correlation-id header the sandbox set on it.
+type wireLog struct {
+	mu      sync.Mutex
+	answers []wireAnswer
+}
+
+func (l *wireLog) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			return
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.answers = append(l.answers, wireAnswer{r.Method, r.URL.Path, sw.status, w.Header().Get("inin-correlation-id")})
+	})
+}
+
+// byCorrelation returns the answers by correlation id, failing the test if
+// an answer has none or shares one.
+func (l *wireLog) byCorrelation(t *testing.T) map[string]wireAnswer {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := map[string]wireAnswer{}
+	for _, a := range l.answers {
+		if _, dup := m[a.correlation]; dup || a.correlation == "" {
+			t.Fatalf("sandbox answer %+v: correlation id missing or not unique", a)
+		}
+		m[a.correlation] = a
+	}
+	return m
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// writeRequest is the method and path of the API write that executes c.
+func writeRequest(c plan.Change) (method, path string) {
+	const api = "/api/v2/orgauthorization"
+	switch c.Kind {
+	case plan.KindTrustee:
+		switch c.Action {
+		case plan.Create:
+			return "POST", api + "/trustees"
+		case plan.Update:
+			return "PUT", api + "/trustees/" + c.TrusteeID
+		}
+		return "DELETE", api + "/trustees/" + c.TrusteeID
+	case plan.KindTrusteeUser:
+		if c.Action == plan.Create {
+			return "POST", api + "/trustees/" + c.TrusteeID + "/users"
+		}
+		return "DELETE", api + "/trustees/" + c.TrusteeID + "/users/" + c.UserID
+	case plan.KindTrusteeUserRoles:
+		if c.Action == plan.Delete || c.After == nil || len(c.After.Roles) == 0 {
+			return "DELETE", api + "/trustees/" + c.TrusteeID + "/users/" + c.UserID + "/roles"
+		}
+		return "PUT", api + "/trustees/" + c.TrusteeID + "/users/" + c.UserID + "/roles"
+	case plan.KindTrustor:
+		return "DELETE", api + "/trustors/" + c.TrustorID
+	case plan.KindTrustorUser:
+		if c.Action == plan.Create {
+			return "PUT", api + "/trustors/" + c.TrustorID + "/users/" + c.UserID
+		}
+		return "DELETE", api + "/trustors/" + c.TrustorID + "/users/" + c.UserID
+	}
+	return "", ""
+}
+
+// TestRecordCarriesAnswerCorrelationIDs: the record written after a real
+// apply lists, for each successful change, the correlation id the sandbox
+// put on its write's answer, followed by those of its read-backs, and
+// every API answer of the run appears under exactly one change.
+func TestRecordCarriesAnswerCorrelationIDs(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(everyKind, h.pairing(copperfield, coraCopper)))
+	p := h.plan(h.home, cfg)
+
+	wire := &wireLog{}
+	ts := httptest.NewServer(wire.wrap(h.srv))
+	t.Cleanup(ts.Close)
+	api := h.client(northwind, client.Config{APIURL: ts.URL, LoginURL: ts.URL})
+	t.Cleanup(api.CloseIdleConnections)
+	res, err := apply.Run(context.Background(), api, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	requireOK(t, res)
+
+	path := filepath.Join(t.TempDir(), "record.json")
+	if err := apply.NewRecord(p, res, apply.RecordMeta{Start: time.Now()}).WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec apply.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	if len(rec.Changes) != len(p.Changes) {
+		t.Fatalf("record has %d changes, the plan %d", len(rec.Changes), len(p.Changes))
+	}
+
+	answers := wire.byCorrelation(t)
+	listed := map[string]string{}
+	for i, rc := range rec.Changes {
+		c := p.Changes[i]
+		if rc.Status != "ok" || len(rc.CorrelationIDs) == 0 {
+			t.Errorf("%s: status %s, correlation ids %q; want ok with its answers' ids", rc.Address, rc.Status, rc.CorrelationIDs)
+			continue
+		}
+		method, wpath := writeRequest(c)
+		if a, ok := answers[rc.CorrelationIDs[0]]; !ok || a.method != method || a.path != wpath || a.status >= 300 {
+			t.Errorf("%s: first correlation id %s belongs to answer %+v, want the 2xx answer to %s %s",
+				rc.Address, rc.CorrelationIDs[0], a, method, wpath)
+		}
+		for _, id := range rc.CorrelationIDs[1:] {
+			a, ok := answers[id]
+			if !ok || a.method != "GET" || !strings.HasPrefix(a.path, wpath) {
+				t.Errorf("%s: correlation id %s belongs to answer %+v, want a read-back under %s", rc.Address, id, a, wpath)
+			}
+		}
+		// Roles are always read back (one GET); nothing else is after
+		// a plain success.
+		want := 1
+		if c.Kind == plan.KindTrusteeUserRoles {
+			want = 2
+		}
+		if len(rc.CorrelationIDs) != want {
+			t.Errorf("%s: %d correlation ids %q; want the write's, and for roles their read-back's", rc.Address, len(rc.CorrelationIDs), rc.CorrelationIDs)
+		}
+		for _, id := range rc.CorrelationIDs {
+			if prev, dup := listed[id]; dup {
+				t.Errorf("correlation id %s is listed for %s and %s", id, prev, rc.Address)
+			}
+			listed[id] = rc.Address
+		}
+	}
+	for id, a := range answers {
+		if _, ok := listed[id]; !ok {
+			t.Errorf("the answer to %s %s (%d, correlation id %s) is in no change's record", a.method, a.path, a.status, id)
+		}
 	}
 }

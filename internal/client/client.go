@@ -18,7 +18,11 @@
 //     provably never reached the service;
 //   - turns every non-2xx answer into an [*APIError] (status, code, message,
 //     correlation id, details, the missing permission of a 403), keeping the
-//     last answer when retries run out.
+//     last answer when retries run out;
+//   - records the correlation id of every answer, successes included, in
+//     the [CorrelationRecorder]s attached to the request's context
+//     ([WithCorrelationRecorder]), for callers that must account for each
+//     answer behind a change.
 //
 // A retried write can meet its own earlier success (the answer was lost but
 // the change was made): a retried DELETE answered 404 returns [AlreadyGone]
@@ -489,6 +493,9 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	corr := resp.Header.Get("inin-correlation-id")
 	c.logRequest(req.method, u, resp.StatusCode, time.Since(start), attempt, corr, err)
+	// Every answer is recorded, whatever becomes of it; an error answer's
+	// id may come from its body (set below).
+	defer func() { recordCorrelation(ctx, corr) }()
 	if err != nil {
 		return out, fmt.Errorf("%s %s: read answer: %w", req.method, req.path, err)
 	}
@@ -502,6 +509,7 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode >= 300 {
 		out.apiErr = newAPIError(req.method, req.path, resp, out.body)
+		corr = out.apiErr.CorrelationID
 	}
 	if resp.StatusCode != http.StatusTooManyRequests {
 		c.pacer.observe(c.now(), false, 0)
