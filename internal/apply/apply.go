@@ -50,7 +50,6 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/client"
-	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -92,8 +91,9 @@ const maxWrites = 2
 // Options control a run.
 type Options struct {
 	// MaxRemovalPercent is the share of managed live objects a plan may
-	// remove without AllowRemovals (policy.maxRemovalPercent); zero means
-	// config.DefaultMaxRemovalPercent.
+	// remove without AllowRemovals: policy.maxRemovalPercent, taken as
+	// given (loading a configuration fills in the default of 25). Zero, the
+	// strictest value, refuses every removal.
 	MaxRemovalPercent int
 	// AllowRemovals lifts the removal guard.
 	AllowRemovals bool
@@ -229,9 +229,6 @@ func Check(p *plan.Plan, opts Options) error {
 		return errors.New("refusing to apply: no plan")
 	}
 	maxPct := opts.MaxRemovalPercent
-	if maxPct <= 0 {
-		maxPct = config.DefaultMaxRemovalPercent
-	}
 	if !opts.AllowRemovals && plan.RemovalGuardTrips(p.Managed, p.Removals, maxPct) {
 		return &RemovalGuardError{Removals: p.Removals, Managed: p.Managed, MaxPercent: maxPct}
 	}

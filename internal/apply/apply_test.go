@@ -148,7 +148,7 @@ func TestApplyEveryKindThenPlanIsEmpty(t *testing.T) {
 		}
 	}
 	auditStart = len(h.srv.AuditLog())
-	res, err = apply.Run(context.Background(), h.home, p2, apply.Options{})
+	res, err = apply.Run(context.Background(), h.home, p2, apply.Options{MaxRemovalPercent: cfg2.Policy.MaxRemovalPercent})
 	if err != nil {
 		t.Fatalf("apply follow-up: %v", err)
 	}
@@ -172,7 +172,7 @@ func TestRemovalGuard(t *testing.T) {
 		t.Fatalf("plan manages %d and removes %d objects; the test needs at least 8, all removed", p.Managed, p.Removals)
 	}
 	h.srv.ResetStats()
-	res, err := apply.Run(context.Background(), h.home, p, apply.Options{})
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{MaxRemovalPercent: cfg.Policy.MaxRemovalPercent})
 	var ge *apply.RemovalGuardError
 	if !errors.As(err, &ge) || res != nil {
 		t.Fatalf("Run = %v, %v; want a *RemovalGuardError and no result", res, err)
@@ -188,9 +188,15 @@ func TestRemovalGuard(t *testing.T) {
 	if w := h.srv.Stats().Writes; w != 0 {
 		t.Fatalf("the refused apply made %d writes", w)
 	}
-	// A higher policy limit lets the same plan through the guard's check.
+	// A higher policy limit lets the same plan through the guard's check;
+	// 0 refuses any removal.
 	if err := apply.Check(p, apply.Options{MaxRemovalPercent: 100}); err != nil {
 		t.Errorf("Check with maxRemovalPercent 100: %v", err)
+	}
+	one := *p
+	one.Removals = 1
+	if err := apply.Check(&one, apply.Options{MaxRemovalPercent: 0}); !errors.As(err, &ge) {
+		t.Errorf("Check of one removal with maxRemovalPercent 0 = %v, want a *RemovalGuardError", err)
 	}
 
 	before := h.bystanders()

@@ -208,6 +208,7 @@ func (b *builder) trustees() {
 		liveByID[strings.ToLower(st.Trustees[i].OrgID)] = &st.Trustees[i]
 	}
 	desired := make(map[string]config.Pos, len(cfg.Trustees))
+	usersManaged := make(map[string]bool, len(cfg.Trustees))
 	for _, t := range cfg.Trustees {
 		key := strings.ToLower(t.ID)
 		if first, dup := desired[key]; dup {
@@ -215,6 +216,7 @@ func (b *builder) trustees() {
 			continue
 		}
 		desired[key] = t.Pos
+		usersManaged[key] = t.ManageUsers
 		lt := liveByID[key]
 		if protected[key] {
 			b.warnf(t.Pos, "remove it from protect.trustees to manage it",
@@ -236,11 +238,15 @@ func (b *builder) trustees() {
 			b.protect(KindTrustee, addr, lt.OrgID, b.st.Org.ID, lt.OrgName, ReasonCustomerCare)
 			continue
 		}
-		b.plan.Managed += 1 + len(lt.Users)
+		if !inConfig {
+			b.plan.Managed += 1 + len(lt.Users)
+			b.plan.Removals += 1 + len(lt.Users)
+		} else if b.plan.Managed++; usersManaged[key] {
+			b.plan.Managed += len(lt.Users)
+		}
 		if inConfig {
 			continue
 		}
-		b.plan.Removals += 1 + len(lt.Users)
 		b.add(Change{
 			Action:    Delete,
 			Kind:      KindTrustee,
@@ -462,6 +468,7 @@ func (b *builder) trustors() {
 		liveByID[strings.ToLower(st.Trustors[i].OrgID)] = &st.Trustors[i]
 	}
 	desired := make(map[string]config.Pos, len(cfg.Trustors))
+	usersManaged := make(map[string]bool, len(cfg.Trustors))
 	for _, t := range cfg.Trustors {
 		key := strings.ToLower(t.ID)
 		if first, dup := desired[key]; dup {
@@ -469,6 +476,7 @@ func (b *builder) trustors() {
 			continue
 		}
 		desired[key] = t.Pos
+		usersManaged[key] = t.ManageUsers
 		if protected[key] {
 			b.warnf(t.Pos, "remove it from protect.trustors to manage it",
 				"trustor %s is listed under protect.trustors, so its entry under trustors is not applied", t.ID)
@@ -544,11 +552,15 @@ func (b *builder) trustors() {
 			b.protect(KindTrustor, addr, orgID, lt.OrgID, lt.OrgName, ReasonCustomerCare)
 			continue
 		}
-		b.plan.Managed += 1 + len(lt.Users)
+		if !inConfig {
+			b.plan.Managed += 1 + len(lt.Users)
+			b.plan.Removals += 1 + len(lt.Users)
+		} else if b.plan.Managed++; usersManaged[key] {
+			b.plan.Managed += len(lt.Users)
+		}
 		if inConfig {
 			continue
 		}
-		b.plan.Removals += 1 + len(lt.Users)
 		users := make([]User, 0, len(lt.Users))
 		for _, u := range lt.Users {
 			users = append(users, User{ID: u.ID, Name: u.Name})
@@ -567,9 +579,6 @@ func (b *builder) trustors() {
 func (b *builder) removalWarning() {
 	p := b.plan
 	pct := b.cfg.Policy.MaxRemovalPercent
-	if pct <= 0 {
-		pct = config.DefaultMaxRemovalPercent
-	}
 	if !RemovalGuardTrips(p.Managed, p.Removals, pct) {
 		return
 	}
@@ -581,9 +590,16 @@ func (b *builder) removalWarning() {
 }
 
 // RemovalGuardTrips reports whether removing removals of managed live
-// objects exceeds maxPercent, once at least 8 objects are managed. Apply
-// refuses such a plan unless removals are explicitly allowed.
+// objects exceeds maxPercent, once at least 8 objects are managed; a
+// maxPercent of 0 (or less) trips on any removal, however few objects are
+// managed. Apply refuses such a plan unless removals are explicitly allowed.
 func RemovalGuardTrips(managed, removals, maxPercent int) bool {
+	switch {
+	case removals <= 0:
+		return false
+	case maxPercent <= 0:
+		return true
+	}
 	return managed >= minManagedForGuard && removals*100 > maxPercent*managed
 }
 

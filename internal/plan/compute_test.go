@@ -350,7 +350,8 @@ func TestCompute(t *testing.T) {
 				cfg.Trustees[0].ManageUsers, cfg.Trustees[0].Users = false, nil
 				cfg.Trustors[0].ManageUsers, cfg.Trustors[0].Users = false, nil
 			},
-			managed: 7,
+			// Only the two trusts are managed: their users are not.
+			managed: 2,
 		},
 		{
 			name: "users managed but empty: all removed",
@@ -891,6 +892,9 @@ func TestRemovalGuardTrips(t *testing.T) {
 		{100, 26, 25, true},
 		{10, 0, 0, false},
 		{10, 1, 0, true},
+		{1, 1, 0, true},  // 0%: every removal, however few objects
+		{3, 0, 0, false}, // nothing removed
+		{100, 100, 100, false},
 	}
 	for _, tt := range tests {
 		if got := RemovalGuardTrips(tt.managed, tt.removals, tt.pct); got != tt.want {
