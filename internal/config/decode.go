@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/trustsync/trustsync/internal/printable"
 )
 
 // fileDoc is what one file says, with the locations that checks and
@@ -236,6 +238,18 @@ func (d *decoder) str(n *yaml.Node, p path) (string, bool) {
 	return v.Value, true
 }
 
+// name decodes an informational name, refusing control and
+// bidirectional-formatting characters: they could disguise a plan.
+func (d *decoder) name(n *yaml.Node, p path) (string, bool) {
+	s, ok := d.str(n, p)
+	if ok && !printable.Safe(s) {
+		d.errorAt(n, p, fmt.Sprintf("%q contains control or bidirectional-formatting characters", s),
+			"names are shown in plans; write them on one line, without escapes such as \\n or \\u202e")
+		return "", false
+	}
+	return s, ok
+}
+
 func (d *decoder) nonEmptyStr(n *yaml.Node, p path) (string, bool) {
 	s, ok := d.str(n, p)
 	if ok && s == "" {
@@ -411,7 +425,7 @@ func (d *decoder) organization(doc *fileDoc, n *yaml.Node, p path) {
 			}
 		}},
 		{name: "name", decode: func(_, v *yaml.Node, p path) {
-			if s, ok := d.str(v, p); ok {
+			if s, ok := d.name(v, p); ok {
 				org.Name = s
 				doc.orgLocs["name"] = d.locOf(v, p)
 			}
@@ -467,7 +481,7 @@ func (d *decoder) trustee(n *yaml.Node, p path) (trusteeDoc, bool) {
 			td.t.ID, td.idOK = d.uuid(v, p, "org id")
 			td.idLoc = d.locOf(v, p)
 		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) { td.t.Name, _ = d.str(v, p) }},
+		{name: "name", decode: func(_, v *yaml.Node, p path) { td.t.Name, _ = d.name(v, p) }},
 		{name: "pairingId", decode: func(_, v *yaml.Node, p path) { td.t.PairingID, _ = d.nonEmptyStr(v, p) }},
 		{name: "enabled", decode: func(_, v *yaml.Node, p path) {
 			if b, ok := d.boolean(v, p); ok {
@@ -514,7 +528,7 @@ func (d *decoder) trusteeUser(n *yaml.Node, p path) (trusteeUserDoc, bool) {
 			ud.id, ud.idOK = d.uuid(v, p, "user id")
 			ud.idLoc = d.locOf(v, p)
 		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) { ud.name, _ = d.str(v, p) }},
+		{name: "name", decode: func(_, v *yaml.Node, p path) { ud.name, _ = d.name(v, p) }},
 		{name: "roles", required: true, decode: func(_, v *yaml.Node, p path) {
 			ud.rolesLoc = d.locOf(v, p)
 			ud.roles, ud.rolesSet = d.roleList(v, p)
@@ -532,7 +546,7 @@ func (d *decoder) trustor(n *yaml.Node, p path) (trustorDoc, bool) {
 			td.t.ID, td.idOK = d.uuid(v, p, "org id")
 			td.idLoc = d.locOf(v, p)
 		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) { td.t.Name, _ = d.str(v, p) }},
+		{name: "name", decode: func(_, v *yaml.Node, p path) { td.t.Name, _ = d.name(v, p) }},
 		{name: "users", decode: func(_, v *yaml.Node, p path) {
 			items, ok := d.seq(v, p)
 			l := d.locOf(v, p)
@@ -571,7 +585,7 @@ func (d *decoder) trustorUser(n *yaml.Node, p path) (trustorUserDoc, bool) {
 				ud.ID, ud.idOK = d.uuid(v, p, "user id")
 				ud.idLoc = d.locOf(v, p)
 			}},
-			{name: "name", decode: func(_, v *yaml.Node, p path) { ud.Name, _ = d.str(v, p) }},
+			{name: "name", decode: func(_, v *yaml.Node, p path) { ud.Name, _ = d.name(v, p) }},
 		})
 		return ud, ok
 	}

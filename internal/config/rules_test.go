@@ -52,6 +52,7 @@ var ruleCases = []struct {
 	{name: "unknown_key_case", files: one(base + "policy:\n  maxtrustdays: 30\n")},
 	{name: "unknown_key_nested", files: one(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    pairingID: p-1\n    users:\n      - id: b2000000-0000-4000-8000-000000000001\n        role: [Claims Agent]\n")},
 	{name: "unknown_key_far", files: one(base + "colour: blue\n")},
+	{name: "name_control_characters", files: one(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    name: \"Blue\\nbird \\u202e\"\n")},
 	{name: "duplicate_key", files: one(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    enabled: true\n    enabled: false\n")},
 	{name: "duplicate_top_key", files: one(base + "trustees: []\ntrustees: []\n")},
 	{name: "merge_key", files: one(base + "trustees:\n  - <<: {id: b0000000-0000-4000-8000-000000000002}\n")},

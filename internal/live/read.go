@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/printable"
 )
 
 // DefaultConcurrency is how many reads [Read] keeps in flight when
@@ -90,7 +91,7 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 		return nil, errors.New("read organization: the answer has no organization id")
 	}
 	st := &State{
-		Org:          Org{ID: me.ID, Name: me.Name},
+		Org:          Org{ID: me.ID, Name: printable.String(me.Name)},
 		TrusteesRead: scope.Trustees,
 		TrustorsRead: scope.Trustors,
 	}
@@ -158,7 +159,7 @@ func (r *reader) roles(ctx context.Context) error {
 	}
 	r.st.Roles = make([]Role, 0, len(roles))
 	for _, x := range roles {
-		r.st.Roles = append(r.st.Roles, Role{ID: x.ID, Name: x.Name})
+		r.st.Roles = append(r.st.Roles, Role{ID: x.ID, Name: printable.String(x.Name)})
 	}
 	return nil
 }
@@ -183,7 +184,7 @@ func (r *reader) trustees(ctx context.Context) error {
 		lt := &r.st.Trustees[i]
 		*lt = Trustee{OrgID: t.ID, Enabled: t.Enabled, Expires: t.DateExpired}
 		if o := t.Organization; o != nil {
-			lt.OrgName = o.Name
+			lt.OrgName = printable.String(o.Name)
 			if lt.OrgID == "" {
 				lt.OrgID = o.ID
 			}
@@ -205,7 +206,7 @@ func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
 	lt.Users = make([]TrusteeUser, len(users))
 	for i, u := range users {
 		lu := &lt.Users[i]
-		*lu = TrusteeUser{ID: u.ID, Name: u.Name}
+		*lu = TrusteeUser{ID: u.ID, Name: printable.String(u.Name)}
 		r.spawn(func(ctx context.Context) error {
 			auth, err := r.api.GetTrusteeUserRoles(ctx, lt.OrgID, lu.ID)
 			if err != nil {
@@ -229,7 +230,7 @@ func (r *reader) trustors(ctx context.Context) error {
 		lt := &r.st.Trustors[i]
 		*lt = Trustor{OrgID: t.ID, Enabled: t.Enabled, Expires: t.DateExpired}
 		if o := t.Organization; o != nil {
-			lt.OrgName = o.Name
+			lt.OrgName = printable.String(o.Name)
 			if lt.OrgID == "" {
 				lt.OrgID = o.ID
 			}
@@ -245,7 +246,7 @@ func (r *reader) trustors(ctx context.Context) error {
 			users = uniqueBy(users, func(u client.TrustUser) string { return u.ID })
 			lt.Users = make([]User, 0, len(users))
 			for _, u := range users {
-				lt.Users = append(lt.Users, User{ID: u.ID, Name: u.Name})
+				lt.Users = append(lt.Users, User{ID: u.ID, Name: printable.String(u.Name)})
 			}
 			return nil
 		})

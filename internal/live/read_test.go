@@ -29,7 +29,14 @@ const (
 // Northwind, the home org.
 func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, *client.Client) {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.DemoFixture(), opts)
+	return startSandboxWith(t, sandbox.DemoFixture(), opts)
+}
+
+// startSandboxWith serves fx and returns a client logged in as its first
+// org.
+func startSandboxWith(t *testing.T, fx *sandbox.Fixture, opts sandbox.Options) (*sandbox.Server, *client.Client) {
+	t.Helper()
+	sb, err := sandbox.New(fx, opts)
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
 	}
@@ -337,5 +344,46 @@ func TestFingerprintChangesWithLiveState(t *testing.T) {
 	}
 	if first.Fingerprint() == changed.Fingerprint() {
 		t.Error("fingerprint unchanged after a live change")
+	}
+}
+
+// TestReadEscapesNames: names come from other orgs; control and
+// bidirectional-formatting characters in them must not reach a plan as they
+// are, where they could forge or hide lines.
+func TestReadEscapesNames(t *testing.T) {
+	fx := sandbox.DemoFixture()
+	fx.Orgs[1].Name = "Bluebird\n+ trustee[Fake] [widens access]"
+	fx.Orgs[1].Users[0].Name = "Bo \x1b[32mBlue"
+	fx.Orgs[0].Roles[0].Name = "Claims \u202eSupervisor"
+	fx.Orgs[0].Users[0].Name = "Nadia\rNorth"
+	_, c := startSandboxWith(t, fx, sandbox.Options{})
+	st, err := live.Read(context.Background(), c, live.Scope{Trustees: true, Trustors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range st.Roles {
+		names = append(names, r.Name)
+	}
+	for _, lt := range st.Trustees {
+		names = append(names, lt.OrgName)
+		for _, u := range lt.Users {
+			names = append(names, u.Name)
+		}
+	}
+	for _, lt := range st.Trustors {
+		for _, u := range lt.Users {
+			names = append(names, u.Name)
+		}
+	}
+	for _, want := range []string{`Bluebird\n+ trustee[Fake] [widens access]`, `Bo \x1b[32mBlue`, `Claims \u202eSupervisor`, `Nadia\rNorth`} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no name %q among %q", want, names)
+		}
+	}
+	for _, n := range names {
+		if strings.ContainsAny(n, "\n\r\x1b\u202e") {
+			t.Errorf("name %q reached the live state unescaped", n)
+		}
 	}
 }
