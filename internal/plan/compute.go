@@ -131,14 +131,16 @@ func (b *builder) warnf(pos config.Pos, hint, format string, args ...any) {
 
 func (b *builder) add(c Change) { b.plan.Changes = append(b.plan.Changes, c) }
 
-// resolveForbidden resolves policy.forbiddenRoles; an unknown role is only a
-// warning since nothing can grant it.
+// resolveForbidden resolves policy.forbiddenRoles. An unknown or ambiguous
+// role is an error: a misspelt name would otherwise leave the role it meant
+// unprotected without anyone noticing.
 func (b *builder) resolveForbidden() {
 	b.forbidden = make(map[string]config.RoleRef)
 	for _, ref := range b.cfg.Policy.ForbiddenRoles {
 		r, rerr := b.roles.resolve(ref.Ref)
 		if rerr != nil {
-			b.warnf(ref.Pos, rerr.hint, "policy.forbiddenRoles: %s", rerr.msg)
+			b.errorf(ref.Pos, rerr.hint+"; if this org has no such role, remove it from policy.forbiddenRoles",
+				"policy.forbiddenRoles: %s", rerr.msg)
 			continue
 		}
 		b.forbidden[strings.ToLower(r.ID)] = ref

@@ -536,14 +536,6 @@ func TestCompute(t *testing.T) {
 			},
 			managed: 7,
 		},
-		{
-			name: "forbidden roles that do not exist only warn",
-			mutate: func(cfg *config.Config, st *live.State) {
-				cfg.Policy.ForbiddenRoles = refs(7, "Root Admin")
-			},
-			warnings: []string{`policy.forbiddenRoles: role "Root Admin" does not exist in this organization`},
-			managed:  7,
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -740,6 +732,16 @@ func TestComputeErrors(t *testing.T) {
 			},
 			want:  []string{`trusts.yaml:19:15: role "Master Admin" (` + roleMaster + `) is forbidden by policy.forbiddenRoles at trusts.yaml:7:15`},
 			hints: []string{"remove the role"},
+		},
+		{
+			// A misspelt forbidden role would leave the policy off for the
+			// role it meant, so it is an error, not a warning.
+			name: "forbidden role that does not exist",
+			mutate: func(cfg *config.Config, st *live.State) {
+				cfg.Policy.ForbiddenRoles = refs(7, "Master Admn")
+			},
+			want:  []string{`trusts.yaml:7:15: policy.forbiddenRoles: role "Master Admn" does not exist in this organization`},
+			hints: []string{`did you mean "Master Admin"?`, "remove it from policy.forbiddenRoles"},
 		},
 		{
 			name: "trustee to create without pairing id",
