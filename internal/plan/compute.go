@@ -283,12 +283,22 @@ func (b *builder) liveTrusteeUsers(us []live.TrusteeUser) []User {
 	return out
 }
 
+// displayName is the name plans show for an object that exists live: its
+// live name, which the file cannot relabel for a reviewer (a differing name
+// in the file only warns), or the file's name when live has none.
+func displayName(liveName, fileName string) string {
+	if liveName != "" {
+		return liveName
+	}
+	return fileName
+}
+
 // trustee plans one configured (not protected) trustee against its live
 // trust lt, which is nil when the trust does not exist.
 func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 	name := t.Name
-	if name == "" && lt != nil {
-		name = lt.OrgName
+	if lt != nil {
+		name = displayName(lt.OrgName, t.Name)
 	}
 	addr := trusteeAddr(name, t.ID)
 	orgID := b.st.Org.ID
@@ -354,8 +364,8 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		wanted[key] = u.Pos
 		lu := liveUsers[key]
 		uname := u.Name
-		if uname == "" && lu != nil {
-			uname = lu.Name
+		if lu != nil {
+			uname = displayName(lu.Name, u.Name)
 		}
 		uaddr := addr + userAddr(uname, u.ID)
 		want := desiredRoles[i]
@@ -486,8 +496,8 @@ func (b *builder) trustors() {
 		}
 		lt := liveByID[key]
 		name := t.Name
-		if name == "" && lt != nil {
-			name = lt.OrgName
+		if lt != nil {
+			name = displayName(lt.OrgName, t.Name)
 		}
 		addr := trustorAddr(name, t.ID)
 		if lt == nil {

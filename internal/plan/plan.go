@@ -128,7 +128,8 @@ type Change struct {
 	Action Action
 	Kind   Kind
 	// Address identifies the object stably and readably, for example
-	// `trustee[Bluebird Outsourcing b000…].user[Bo Blue c001…]`.
+	// `trustee[Bluebird Outsourcing b000…].user[Bo Blue c001…]`; names in
+	// it are live names where the object exists, else the configuration's.
 	Address string
 	// TrusteeID, TrustorID and UserID are full ids; those that do not apply
 	// to the Kind are empty. For trustee kinds TrustorID is this org; for
@@ -137,8 +138,9 @@ type Change struct {
 	TrustorID string
 	UserID    string
 	// OrgName is the name of the other organization of the trust (the
-	// trustee for trustee kinds, the trustor for trustor kinds), from the
-	// configuration or else live; empty when unknown. It lets every change,
+	// trustee for trustee kinds, the trustor for trustor kinds): the live
+	// name when the trust exists (a file cannot relabel it), else the
+	// configuration's; empty when unknown. It lets every change,
 	// including user-level ones, be shown under its trust's name.
 	OrgName string
 	// Before is the live value (nil for Create). After is the value the
