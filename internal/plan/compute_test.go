@@ -754,6 +754,14 @@ func TestComputeErrors(t *testing.T) {
 			hints: []string{"add the pairingId the trustee org gave you"},
 		},
 		{
+			name: "unknown role id",
+			mutate: func(cfg *config.Config, st *live.State) {
+				cfg.Trustees[0].Users[0].Roles = refs(15, "c1000000-0000-4000-8000-000000000001")
+			},
+			want:  []string{"trusts.yaml:15:15: no role of this organization has the id c1000000-0000-4000-8000-000000000001"},
+			hints: []string{"role ids differ between organizations"},
+		},
+		{
 			name: "all problems are reported together",
 			mutate: func(cfg *config.Config, st *live.State) {
 				cfg.Trustees = append(cfg.Trustees, config.Trustee{ID: otherID, Pos: at(40),

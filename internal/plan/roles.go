@@ -54,6 +54,12 @@ func (ix *roleIndex) resolve(ref string) (live.Role, *resolveError) {
 	case 1:
 		return matches[0], nil
 	case 0:
+		if looksLikeID(ref) {
+			return live.Role{}, &resolveError{
+				msg:  fmt.Sprintf("no role of this organization has the id %s", ref),
+				hint: "role ids differ between organizations: use an id of this org's roles (GET /api/v2/authorization/roles), or the role's name",
+			}
+		}
 		return live.Role{}, &resolveError{
 			msg:  fmt.Sprintf("role %q does not exist in this organization", ref),
 			hint: ix.suggest(ref),
@@ -67,6 +73,27 @@ func (ix *roleIndex) resolve(ref string) (live.Role, *resolveError) {
 		msg:  fmt.Sprintf("role name %q matches %d roles (%s)", ref, len(matches), strings.Join(ids, ", ")),
 		hint: "refer to the role by its id instead of its name",
 	}
+}
+
+// looksLikeID reports whether ref has the shape of a UUID, the form of
+// Genesys Cloud ids.
+func looksLikeID(ref string) bool {
+	if len(ref) != 36 {
+		return false
+	}
+	for i, r := range ref {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // name returns the display name of a role id, or "" when the org has no
