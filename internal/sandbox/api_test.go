@@ -33,10 +33,18 @@ func TestToken(t *testing.T) {
 		t.Errorf("bad grant: %+v", te)
 	}
 	h.tokenRequest(c.ID, c.Secret, "password").want(t, http.StatusBadRequest)
+	// The client is checked before the grant type: without valid
+	// credentials, a wrong grant type is still a 401.
+	for _, cred := range [][2]string{{c.ID, "wrong"}, {"nobody", c.Secret}, {"", ""}} {
+		h.tokenRequest(cred[0], cred[1], "password").want(t, http.StatusUnauthorized).decode(t, &te)
+		if te.Error != "invalid_client" {
+			t.Errorf("bad credentials %q with a bad grant: %+v", cred, te)
+		}
+	}
 	h.do("", http.MethodGet, "/oauth/token", nil).want(t, http.StatusMethodNotAllowed)
 
 	st := h.s.Stats()
-	if st.TokenRequests != 7 || st.Requests != 0 {
+	if st.TokenRequests != 10 || st.Requests != 0 {
 		t.Errorf("token requests are counted apart: %+v", st)
 	}
 }
@@ -116,16 +124,16 @@ func TestPaging(t *testing.T) {
 	if p1.Total != 6 || p1.PageCount != 2 || p1.PageNumber != 1 || p1.PageSize != 4 || len(p1.Entities) != 4 {
 		t.Fatalf("page 1 = %+v", p1)
 	}
-	if p1.NextURI == nil || *p1.NextURI != base+"?name=E&pageNumber=2&pageSize=4" {
+	if p1.NextURI == nil || *p1.NextURI != base+"?pageSize=4&pageNumber=2&name=E" {
 		t.Errorf("nextUri = %v", p1.NextURI)
 	}
 	if p1.PreviousURI != nil {
 		t.Errorf("first page has previousUri %q", *p1.PreviousURI)
 	}
-	if p1.FirstURI != base+"?name=E&pageNumber=1&pageSize=4" || p1.SelfURI != p1.FirstURI || p1.LastURI != *p1.NextURI {
+	if p1.FirstURI != base+"?pageSize=4&pageNumber=1&name=E" || p1.SelfURI != p1.FirstURI || p1.LastURI != *p1.NextURI {
 		t.Errorf("uris first=%q self=%q last=%q", p1.FirstURI, p1.SelfURI, p1.LastURI)
 	}
-	if raw := string(h.do(nw, http.MethodGet, base+"?pageSize=4&name=E", nil).body); !strings.Contains(raw, `"nextUri":"`+base+`?name=E&pageNumber=2&pageSize=4"`) {
+	if raw := string(h.do(nw, http.MethodGet, base+"?pageSize=4&name=E", nil).body); !strings.Contains(raw, `"nextUri":"`+base+`?pageSize=4&pageNumber=2&name=E"`) {
 		t.Errorf("URIs must hold a literal &: %s", raw)
 	}
 	p2 := h.list(nw, *p1.NextURI)
@@ -143,9 +151,22 @@ func TestPaging(t *testing.T) {
 	if !strings.Contains(string(h.do(nw, http.MethodGet, base+"?pageNumber=9", nil).body), `"entities":[]`) {
 		t.Error("an empty page must have entities: []")
 	}
+	// pageSize and pageNumber come first, as the service writes them; the
+	// request's other parameters follow, sorted by name.
+	odd := h.list(nw, base+"?userCount=false&pageNumber=1&name=E&pageSize=4&name=a+b")
+	if want := base + "?pageSize=4&pageNumber=2&name=E&name=a+b&userCount=false"; odd.NextURI == nil || *odd.NextURI != want || odd.LastURI != want {
+		t.Errorf("nextUri = %v, lastUri = %q, want %q", odd.NextURI, odd.LastURI, want)
+	}
 	def := h.list(nw, oa+"/trustees")
 	if def.PageSize != 25 || def.PageNumber != 1 || def.Total != 2 || def.PageCount != 1 {
 		t.Errorf("defaults = %+v", def)
+	}
+	if want := oa + "/trustees?pageSize=25&pageNumber=1"; def.FirstURI != want || def.SelfURI != want || def.LastURI != want {
+		t.Errorf("default uris first=%q self=%q last=%q, want %q", def.FirstURI, def.SelfURI, def.LastURI, want)
+	}
+	second := h.list(nw, oa+"/trustees?pageNumber=2&pageSize=1")
+	if second.SelfURI != oa+"/trustees?pageSize=1&pageNumber=2" || second.PreviousURI == nil || *second.PreviousURI != oa+"/trustees?pageSize=1&pageNumber=1" {
+		t.Errorf("page 2 uris self=%q previous=%v", second.SelfURI, second.PreviousURI)
 	}
 	h.list(nw, oa+"/trustees?pageSize=100")
 	for _, q := range []string{"pageSize=101", "pageSize=0", "pageSize=x", "pageNumber=0", "pageNumber=-1", "pageNumber=one"} {
@@ -557,11 +578,33 @@ func TestUnknownRoutes(t *testing.T) {
 	h := newHarness(t, nil, Options{})
 	nw := h.login("northwind")
 	h.do(nw, http.MethodGet, "/api/v2/nothing", nil).wantError(t, http.StatusNotFound, "no API operation")
-	h.do(nw, http.MethodPatch, oa+"/trustees", nil).wantError(t, http.StatusMethodNotAllowed, "GET, POST")
-	h.do(nw, http.MethodPost, oa+"/trustors", nil).wantError(t, http.StatusMethodNotAllowed)
+	// A 405 names the path's methods in the Allow header and the message.
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodPatch, oa + "/trustees", "GET, POST"},
+		{http.MethodPost, oa + "/trustors", "GET"},
+		{http.MethodPost, oa + "/trustees/" + bluebird, "GET, PUT, DELETE"},
+		{http.MethodPost, oa + "/trustors/" + copperfield + "/users/" + userNadia, "GET, PUT, DELETE"},
+		{http.MethodGet, oa + "/trustor/audits", "POST"},
+	} {
+		r := h.do(nw, tc.method, tc.path, nil)
+		r.wantError(t, http.StatusMethodNotAllowed, tc.allow)
+		if got := r.header.Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
+	for path, allow := range map[string]string{"/_sandbox/stats": "GET", "/_sandbox/stats/reset": "POST"} {
+		r := h.do("", http.MethodPut, path, nil)
+		r.wantError(t, http.StatusMethodNotAllowed)
+		if got := r.header.Get("Allow"); got != allow {
+			t.Errorf("PUT %s: Allow %q, want %q", path, got, allow)
+		}
+	}
+	if got := h.do(nw, http.MethodGet, "/api/v2/nothing", nil).header.Get("Allow"); got != "" {
+		t.Errorf("a 404 has Allow %q", got)
+	}
 	h.do("", http.MethodGet, "/api/v2/nothing", nil).want(t, http.StatusUnauthorized)
 	h.do("", http.MethodGet, "/_sandbox/nothing", nil).wantError(t, http.StatusNotFound, "/_sandbox/stats")
-	if n := h.s.Stats().ByRoute["GET (unmatched)"]; n != 2 {
+	if n := h.s.Stats().ByRoute["GET (unmatched)"]; n != 4 {
 		t.Errorf("unmatched GETs counted %d times", n)
 	}
 }

@@ -529,3 +529,76 @@ func TestStateFileErrors(t *testing.T) {
 		t.Error("want an error for a state file under a regular file")
 	}
 }
+
+// TestNoOpWrites checks that a PUT or DELETE that sets what is already
+// there is answered as usual but commits nothing: no write in the stats,
+// no audit entry, no state file rewrite.
+func TestNoOpWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	h := newHarness(t, nil, Options{StatePath: path})
+	nw := h.login("northwind")
+	trust := oa + "/trustees/" + bluebird
+	roles := trust + "/users/" + userBo + "/roles"
+	h.do(nw, http.MethodPut, trust, map[string]any{"enabled": true, "dateExpired": "2027-06-30T00:00:00.000Z"}).want(t, http.StatusOK)
+	h.do(nw, http.MethodPut, roles, []string{roleClaimsSupervisor, roleReportingViewer}).want(t, http.StatusOK)
+
+	fileID := func() os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	before, writes, audits := fileID(), h.s.Stats().Writes, len(h.s.AuditLog())
+	unchanged := func(what string) {
+		t.Helper()
+		if w := h.s.Stats().Writes; w != writes {
+			t.Errorf("%s: writes %d, want %d", what, w, writes)
+		}
+		if n := len(h.s.AuditLog()); n != audits {
+			t.Errorf("%s: %d audit entries, want %d", what, n, audits)
+		}
+		if !os.SameFile(before, fileID()) {
+			t.Errorf("%s: the state file was rewritten", what)
+		}
+	}
+
+	var tr map[string]any
+	// The same date in another zone and precision is the same value.
+	h.do(nw, http.MethodPut, trust, map[string]any{"enabled": true, "dateExpired": "2027-06-30T02:00:00+02:00"}).want(t, http.StatusOK).decode(t, &tr)
+	if tr["enabled"] != true || tr["dateExpired"] != "2027-06-30T00:00:00.000Z" {
+		t.Errorf("no-op PUT answered %v", tr)
+	}
+	unchanged("PUT trustee with the same values")
+
+	// The same role set in another order keeps the stored order.
+	h.do(nw, http.MethodPut, roles, []string{roleReportingViewer, roleClaimsSupervisor, roleReportingViewer}).want(t, http.StatusOK)
+	if got := h.roleIDs(nw, bluebird, userBo); !slices.Equal(got, []string{roleClaimsSupervisor, roleReportingViewer}) {
+		t.Errorf("roles after a no-op PUT = %v", got)
+	}
+	unchanged("PUT roles with the same set")
+
+	// Clearing roles twice: the second DELETE changes nothing.
+	h.do(nw, http.MethodDelete, roles, nil).want(t, http.StatusNoContent)
+	if w := h.s.Stats().Writes; w != writes+1 {
+		t.Fatalf("DELETE roles: writes %d, want %d", w, writes+1)
+	}
+	before, writes, audits = fileID(), writes+1, audits+1
+	h.do(nw, http.MethodDelete, roles, nil).want(t, http.StatusNoContent)
+	h.do(nw, http.MethodPut, roles, []string{}).want(t, http.StatusOK)
+	unchanged("clearing roles that are already clear")
+
+	// A real change is a write, with its audit entry and a new file.
+	h.do(nw, http.MethodPut, trust, map[string]any{"enabled": true}).want(t, http.StatusOK)
+	if w := h.s.Stats().Writes; w != writes+1 {
+		t.Errorf("PUT dropping the expiry: writes %d, want %d", w, writes+1)
+	}
+	if os.SameFile(before, fileID()) {
+		t.Error("a change did not rewrite the state file")
+	}
+	log := h.s.AuditLog()
+	if last := log[len(log)-1]; len(log) != audits+1 || last.EntityType != entityTrustee || last.Action != actionUpdate {
+		t.Errorf("audit after a real PUT: %d entries, last %+v", len(log), last)
+	}
+}

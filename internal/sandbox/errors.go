@@ -14,6 +14,9 @@ type apiError struct {
 	Details    []errorDetail
 	Params     map[string]string
 	RetryAfter int // seconds, for a 429
+	// Allow lists the methods the path supports, for a 405; answer sends
+	// them in the Allow header.
+	Allow []string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }

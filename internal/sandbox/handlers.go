@@ -53,18 +53,21 @@ func window[T any](items []T, p page) ([]T, int) {
 	return slices.Clone(items[start:end]), pageCount
 }
 
-// paginate builds a listing of page p of items, with URIs that keep the
-// request's other query parameters.
+// paginate builds a listing of page p of items. Its URIs start, as the
+// service's do, with pageSize then pageNumber, followed by the request's
+// other query parameters sorted by name (each name's values in request
+// order).
 func paginate[T any](c *call, items []T, p page) entityListing[T] {
 	ents, pageCount := window(items, p)
+	rest := c.r.URL.Query()
+	rest.Del("pageSize")
+	rest.Del("pageNumber")
+	tail := rest.Encode()
+	if tail != "" {
+		tail = "&" + tail
+	}
 	uri := func(n int) string {
-		q := url.Values{}
-		for k, v := range c.r.URL.Query() {
-			q[k] = v
-		}
-		q.Set("pageSize", strconv.Itoa(p.size))
-		q.Set("pageNumber", strconv.Itoa(n))
-		return c.r.URL.Path + "?" + q.Encode()
+		return c.r.URL.EscapedPath() + "?pageSize=" + strconv.Itoa(p.size) + "&pageNumber=" + strconv.Itoa(n) + tail
 	}
 	l := entityListing[T]{
 		Entities:   nonNil(ents),
@@ -491,10 +494,12 @@ func handleUpdateTrustee(c *call) (int, any, error) {
 	if oldExp, newExp := dateValues(t.DateExpired), dateValues(exp); !slices.Equal(oldExp, newExp) {
 		changes = append(changes, change("dateExpired", oldExp, newExp))
 	}
-	t.Enabled = *req.Enabled
-	t.DateExpired = exp
-	c.mutated = true
+	// A PUT that sets what is already there commits nothing: no write, no
+	// audit entry.
 	if len(changes) > 0 {
+		t.Enabled = *req.Enabled
+		t.DateExpired = exp
+		c.mutated = true
 		c.audit(entityTrustee, actionUpdate, t, "", changes)
 	}
 	return http.StatusOK, c.trusteeView(t), nil
@@ -639,10 +644,11 @@ func handleSetRoles(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	old := m.RoleIDs
-	m.RoleIDs = roles
-	c.mutated = true
-	if !sameSet(old, roles) {
+	// The same role set in another order changes nothing: the stored order
+	// stays, and there is no write and no audit entry.
+	if old := m.RoleIDs; !sameSet(old, roles) {
+		m.RoleIDs = roles
+		c.mutated = true
 		c.audit(entityTrusteeUserRoles, actionUpdate, t, m.UserID, roleChange(old, roles))
 	}
 	return http.StatusOK, c.userAuth(m), nil
@@ -657,10 +663,10 @@ func handleDeleteRoles(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	old := m.RoleIDs
-	m.RoleIDs = []string{}
-	c.mutated = true
-	if len(old) > 0 {
+	// Clearing roles the user does not have changes nothing.
+	if old := m.RoleIDs; len(old) > 0 {
+		m.RoleIDs = []string{}
+		c.mutated = true
 		c.audit(entityTrusteeUserRoles, actionDelete, t, m.UserID, roleChange(old, nil))
 	}
 	return http.StatusNoContent, nil, nil

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,10 +59,15 @@ type Server struct {
 	buckets map[string]*bucket
 	rng     *rand.Rand
 	faults  []*Fault
-	gen     uint64 // bumped by every mutation
+	gen     uint64         // bumped by every change to the store
+	pending *stateSnapshot // the newest snapshot, with a state file
 
+	// persistMu serializes state file writes, which happen without mu so
+	// that requests are not held up by them. It guards written and enc;
+	// mu may be taken while it is held, never the other way round.
 	persistMu sync.Mutex
-	written   uint64 // the gen last written to StatePath
+	written   uint64 // the gen of the snapshot last written to StatePath
+	enc       stateEncoder
 }
 
 // OrgInfo describes one org of the sandbox.
@@ -263,33 +270,73 @@ func (s *Server) Close() error {
 	return s.flush()
 }
 
-// flush writes the current store to the state file.
+// changedLocked records a change to the store: it bumps the generation
+// and, with a state file, takes the snapshot to write. It returns the
+// generation to pass to persist (0 without a state file). The caller holds
+// s.mu.
+func (s *Server) changedLocked() (uint64, error) {
+	s.gen++
+	if s.opts.StatePath == "" {
+		return 0, nil
+	}
+	snap, err := s.st.snapshot(s.gen)
+	if err != nil {
+		return 0, err
+	}
+	s.pending = snap
+	return s.gen, nil
+}
+
+// persist makes sure the state file holds generation gen or a newer one,
+// writing the newest snapshot unless another call already has: concurrent
+// changes share one write. It returns once the file is on disk. The caller
+// does not hold s.mu.
+func (s *Server) persist(gen uint64) error {
+	s.persistMu.Lock()
+	defer s.persistMu.Unlock()
+	if s.written >= gen {
+		return nil
+	}
+	s.mu.Lock()
+	snap := s.pending
+	s.mu.Unlock()
+	return s.writeLocked(snap)
+}
+
+// flush writes the current store to the state file, even when nothing
+// changed since the last write.
 func (s *Server) flush() error {
 	s.mu.Lock()
-	data, err := s.st.marshal()
-	gen := s.gen
+	snap, err := s.st.snapshot(s.gen)
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return s.persist(data, gen, true)
+	return s.persistSnapshot(snap)
 }
 
-// persist writes a snapshot taken at generation gen, unless a newer one has
-// been written already (force writes it regardless of age).
-func (s *Server) persist(data []byte, gen uint64, force bool) error {
+// persistSnapshot writes snap unless a newer snapshot has been written
+// already. The caller does not hold s.mu.
+func (s *Server) persistSnapshot(snap *stateSnapshot) error {
 	s.persistMu.Lock()
 	defer s.persistMu.Unlock()
-	if !force && gen <= s.written {
-		return nil
+	if snap.gen < s.written {
+		return nil // a newer state is on disk already
 	}
-	if gen < s.written {
-		return nil
-	}
-	if err := writeState(s.opts.StatePath, data); err != nil {
+	return s.writeLocked(snap)
+}
+
+// writeLocked encodes snap and writes it to the state file atomically.
+// The caller holds s.persistMu.
+func (s *Server) writeLocked(snap *stateSnapshot) error {
+	chunks, err := s.enc.encode(snap)
+	if err != nil {
 		return err
 	}
-	s.written = gen
+	if err := writeState(s.opts.StatePath, chunks...); err != nil {
+		return err
+	}
+	s.written = snap.gen
 	return nil
 }
 
@@ -347,7 +394,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, pattern string
 	}
 
 	s.mu.Lock()
-	status, val, retryAfter, snapshot, gen := s.handleLocked(r, pattern, write, fn, body, rerr)
+	status, val, retryAfter, gen := s.handleLocked(r, pattern, write, fn, body, rerr)
 	route := pattern
 	if route == "" {
 		route = r.Method + " (unmatched)"
@@ -357,8 +404,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, pattern string
 	s.stats.ByStatus[strconv.Itoa(status)]++
 	s.mu.Unlock()
 
-	if snapshot != nil {
-		if err := s.persist(snapshot, gen, false); err != nil {
+	if gen > 0 {
+		if err := s.persist(gen); err != nil {
 			status, val = http.StatusInternalServerError, internalError(fmt.Errorf("the change was made but the sandbox could not save its state file: %w", err))
 		}
 	}
@@ -370,12 +417,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, pattern string
 
 // handleLocked runs the checks and the handler of one API request with
 // s.mu held. It returns the answer, a Retry-After (0 = none) and, after a
-// mutation with a state file, the snapshot to write.
-func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn handlerFunc, body []byte, readErr error) (status int, val any, retryAfter int, snapshot []byte, gen uint64) {
+// mutation with a state file, the generation to persist (else 0).
+func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn handlerFunc, body []byte, readErr error) (status int, val any, retryAfter int, gen uint64) {
 	now := s.clock()
 	org, clientID, token, aerr := s.authenticate(r, now)
 	if aerr != nil {
-		return aerr.Status, aerr, 0, nil, 0
+		return aerr.Status, aerr, 0, 0
 	}
 	c := &call{st: s.st, r: r, body: body, now: now, org: org, clientID: clientID}
 	run := func() (int, any) {
@@ -392,20 +439,16 @@ func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn ha
 		}
 		return st, v
 	}
-	finish := func(status int, val any, retryAfter int) (int, any, int, []byte, uint64) {
+	finish := func(status int, val any, retryAfter int) (int, any, int, uint64) {
 		if !c.mutated {
-			return status, val, retryAfter, nil, 0
+			return status, val, retryAfter, 0
 		}
 		s.stats.Writes++
-		s.gen++
-		if s.opts.StatePath == "" {
-			return status, val, retryAfter, nil, 0
-		}
-		data, err := s.st.marshal()
+		gen, err := s.changedLocked()
 		if err != nil {
-			return http.StatusInternalServerError, internalError(err), 0, nil, 0
+			return http.StatusInternalServerError, internalError(fmt.Errorf("the change was made but the sandbox could not save its state: %w", err)), 0, 0
 		}
-		return status, val, retryAfter, data, s.gen
+		return status, val, retryAfter, gen
 	}
 
 	if f := s.takeFault(r); f != nil {
@@ -418,7 +461,7 @@ func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn ha
 	if s.opts.RateLimit > 0 {
 		if ok, wait := s.allow(token, now); !ok {
 			fe := faultError(http.StatusTooManyRequests, wait)
-			return fe.Status, fe, wait, nil, 0
+			return fe.Status, fe, wait, 0
 		}
 	}
 	if s.opts.FaultRate > 0 && s.rng.Float64() < s.opts.FaultRate {
@@ -502,6 +545,9 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*orgRec, string, 
 // ErrorBody carrying the correlation id for an *apiError.
 func (s *Server) answer(w http.ResponseWriter, corr string, status int, val any) {
 	if ae, ok := val.(*apiError); ok {
+		if len(ae.Allow) > 0 {
+			w.Header().Set("Allow", strings.Join(ae.Allow, ", "))
+		}
 		val = ae.body(corr)
 	}
 	if status == http.StatusNoContent || val == nil {
@@ -589,12 +635,15 @@ func (s *Server) routes() {
 		s.answer(w, w.Header().Get("inin-correlation-id"), http.StatusOK, s.Stats())
 	})
 	s.admin.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		status, code := http.StatusNotFound, "not.found"
-		if r.URL.Path == sandboxPrefix+"/stats" || r.URL.Path == sandboxPrefix+"/stats/reset" {
-			status, code = http.StatusMethodNotAllowed, "method.not.allowed"
+		ae := &apiError{Status: http.StatusNotFound, Code: "not.found",
+			Message: fmt.Sprintf("no sandbox route %s %s (there are GET /_sandbox/stats and POST /_sandbox/stats/reset)", r.Method, r.URL.Path)}
+		switch r.URL.Path {
+		case sandboxPrefix + "/stats":
+			ae.Status, ae.Code, ae.Allow = http.StatusMethodNotAllowed, "method.not.allowed", []string{http.MethodGet}
+		case sandboxPrefix + "/stats/reset":
+			ae.Status, ae.Code, ae.Allow = http.StatusMethodNotAllowed, "method.not.allowed", []string{http.MethodPost}
 		}
-		s.answer(w, w.Header().Get("inin-correlation-id"), status, &apiError{Status: status, Code: code,
-			Message: fmt.Sprintf("no sandbox route %s %s (there are GET /_sandbox/stats and POST /_sandbox/stats/reset)", r.Method, r.URL.Path)})
+		s.answer(w, w.Header().Get("inin-correlation-id"), ae.Status, ae)
 	})
 }
 
@@ -613,7 +662,7 @@ func (s *Server) handleUnknown(c *call) (int, any, error) {
 		}
 	}
 	if len(allowed) > 0 {
-		return 0, nil, &apiError{Status: http.StatusMethodNotAllowed, Code: "method.not.allowed",
+		return 0, nil, &apiError{Status: http.StatusMethodNotAllowed, Code: "method.not.allowed", Allow: allowed,
 			Message: fmt.Sprintf("%s is not allowed on %s (allowed: %s)", c.r.Method, c.r.URL.Path, strings.Join(allowed, ", "))}
 	}
 	return 0, nil, &apiError{Status: http.StatusNotFound, Code: "not.found",
@@ -657,35 +706,32 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "invalid_request", "malformed form body: "+err.Error())
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		fail(http.StatusUnauthorized, "invalid_client", "client credentials are required as HTTP Basic authentication")
+	id, secret, err := basicClientCredentials(r)
+	if err != nil {
+		fail(http.StatusUnauthorized, "invalid_client", err.Error())
 		return
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
-		fail(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use client_credentials", gt))
-		return
-	}
+	// The client is authenticated before the grant type is looked at, so
+	// that a caller without valid credentials learns nothing more than 401.
 	now := s.clock()
 	s.mu.Lock()
 	c, known := s.st.clientByID[id]
-	if !known || c.secret != secret {
+	if !known || subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1 {
 		s.mu.Unlock()
 		fail(http.StatusUnauthorized, "invalid_client", "client not found or wrong secret")
 		return
 	}
+	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
+		s.mu.Unlock()
+		fail(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use client_credentials", gt))
+		return
+	}
 	tok := &tokenRec{Token: newToken(), ClientID: id, OrgID: c.org.ID, Expires: now.Add(tokenLifetime)}
 	s.st.addToken(tok, now)
-	s.gen++
-	var data []byte
-	var err error
-	if s.opts.StatePath != "" {
-		data, err = s.st.marshal()
-	}
-	gen := s.gen
+	gen, err := s.changedLocked()
 	s.mu.Unlock()
-	if err == nil && data != nil {
-		err = s.persist(data, gen, false)
+	if err == nil && gen > 0 {
+		err = s.persist(gen)
 	}
 	if err != nil {
 		fail(http.StatusInternalServerError, "server_error", err.Error())
@@ -693,6 +739,27 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.answer(w, corr, http.StatusOK, tokenResponse{AccessToken: tok.Token, TokenType: "bearer", ExpiresIn: int(tokenLifetime / time.Second)})
+}
+
+// basicClientCredentials reads the client id and secret of a token request
+// from its HTTP Basic header. RFC 6749 section 2.3.1 has the client encode
+// both with application/x-www-form-urlencoded before Basic encoding, as
+// golang.org/x/oauth2 does; a client that sends them as they are (curl -u)
+// still works for ids and secrets without '+', '%' or other reserved
+// characters, which decode to themselves.
+func basicClientCredentials(r *http.Request) (id, secret string, err error) {
+	rawID, rawSecret, ok := r.BasicAuth()
+	if !ok {
+		return "", "", errors.New("client credentials are required as HTTP Basic authentication")
+	}
+	if id, err = url.QueryUnescape(rawID); err != nil {
+		return "", "", fmt.Errorf("the client id in the Basic header is not form-urlencoded (RFC 6749 section 2.3.1): %v", err)
+	}
+	if secret, err = url.QueryUnescape(rawSecret); err != nil {
+		// The decoder's message quotes part of the secret: leave it out.
+		return "", "", errors.New("the client secret in the Basic header is not form-urlencoded (RFC 6749 section 2.3.1): each '%' must start a %XX escape")
+	}
+	return id, secret, nil
 }
 
 // cloneAudit deep-copies an audit entry.

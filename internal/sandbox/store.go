@@ -18,13 +18,11 @@ const stateVersion = 1
 // trust, pairing, token and audit entry. It is one value so that it can be
 // written to the state file whole; the Server's mutex guards it.
 type store struct {
-	Version          int               `json:"version"`
-	MaxUsersPerTrust int               `json:"maxUsersPerTrust"`
-	Orgs             []*orgRec         `json:"orgs"`
-	Trusts           []*trustRec       `json:"trusts"`
-	Pairings         []*pairingRec     `json:"pairings"`
-	Tokens           []*tokenRec       `json:"tokens"`
-	Audit            []AuditLogMessage `json:"audit"`
+	storeHead
+	// Audit is append-only: an entry is never changed or removed once
+	// appended, so a snapshot may share the entries before its length
+	// while later ones are appended (see stateSnapshot).
+	Audit []AuditLogMessage `json:"audit"`
 
 	// Indexes, rebuilt by reindex.
 	orgByID    map[string]*orgRec
@@ -33,6 +31,17 @@ type store struct {
 	clientByID map[string]clientRef
 	pairByID   map[string]*pairingRec
 	tokenByVal map[string]*tokenRec
+}
+
+// storeHead is the store without its audit log: the part a snapshot
+// encodes whole. Its fields come first in the state file.
+type storeHead struct {
+	Version          int           `json:"version"`
+	MaxUsersPerTrust int           `json:"maxUsersPerTrust"`
+	Orgs             []*orgRec     `json:"orgs"`
+	Trusts           []*trustRec   `json:"trusts"`
+	Pairings         []*pairingRec `json:"pairings"`
+	Tokens           []*tokenRec   `json:"tokens"`
 }
 
 type orgRec struct {
@@ -101,7 +110,7 @@ type tokenRec struct {
 
 // newStore builds a store from a checked fixture.
 func newStore(fx *Fixture, now time.Time) *store {
-	st := &store{Version: stateVersion, MaxUsersPerTrust: fx.Limits.MaxUsersPerTrust}
+	st := &store{storeHead: storeHead{Version: stateVersion, MaxUsersPerTrust: fx.Limits.MaxUsersPerTrust}}
 	if st.MaxUsersPerTrust <= 0 {
 		st.MaxUsersPerTrust = DefaultMaxUsersPerTrust
 	}
@@ -208,13 +217,79 @@ func (st *store) addToken(tok *tokenRec, now time.Time) {
 	st.tokenByVal[tok.Token] = tok
 }
 
-// marshal encodes the store for the state file.
-func (st *store) marshal() ([]byte, error) {
-	data, err := json.MarshalIndent(st, "", "  ")
+// stateSnapshot is the store at one generation, ready to be written to
+// the state file without the Server's mutex: the head is encoded while the
+// mutex is held, the audit log is shared (its entries never change once
+// appended) and encoded, incrementally, by a stateEncoder.
+type stateSnapshot struct {
+	gen   uint64
+	head  []byte
+	audit []AuditLogMessage
+}
+
+// snapshot takes the store's state at generation gen. The caller holds the
+// Server's mutex; the work is proportional to the live state (orgs,
+// trusts, pairings, tokens), not to the audit history.
+func (st *store) snapshot(gen uint64) (*stateSnapshot, error) {
+	head, err := json.MarshalIndent(st.storeHead, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode sandbox state: %w", err)
 	}
-	return append(data, '\n'), nil
+	n := len(st.Audit)
+	return &stateSnapshot{gen: gen, head: head, audit: st.Audit[:n:n]}, nil
+}
+
+// stateEncoder turns snapshots into the state file's bytes. It keeps the
+// encoded audit log between snapshots, so each one encodes only the
+// entries appended since the last. Its methods are not safe for concurrent
+// use (the Server calls them with persistMu held).
+type stateEncoder struct {
+	audit []byte // entries [0, n) encoded, each preceded by its separator
+	n     int
+}
+
+// Layout of the audit list in the state file, as json.MarshalIndent with
+// an indent of two spaces writes it.
+const (
+	auditOpen      = ",\n  \"audit\": ["
+	auditFirstSep  = "\n    "
+	auditNextSep   = ",\n    "
+	auditEntryPfx  = "    "
+	auditEntryInd  = "  "
+	auditCloseFull = "\n  ]\n}\n"
+	auditCloseNone = "]\n}\n"
+)
+
+// encode returns the state file of snap as chunks to write in order; they
+// are valid until the next call. The bytes are those json.MarshalIndent
+// gives for the whole store, plus a final newline.
+func (e *stateEncoder) encode(snap *stateSnapshot) ([][]byte, error) {
+	head, ok := bytes.CutSuffix(snap.head, []byte("\n}"))
+	if !ok {
+		return nil, errors.New("encode sandbox state: unexpected encoding of the store")
+	}
+	if len(snap.audit) < e.n {
+		// An older snapshot than the last one encoded: start again.
+		e.audit, e.n = nil, 0
+	}
+	for _, m := range snap.audit[e.n:] {
+		data, err := json.MarshalIndent(m, auditEntryPfx, auditEntryInd)
+		if err != nil {
+			return nil, fmt.Errorf("encode sandbox state: audit entry %s: %w", m.ID, err)
+		}
+		if e.n == 0 {
+			e.audit = append(e.audit, auditFirstSep...)
+		} else {
+			e.audit = append(e.audit, auditNextSep...)
+		}
+		e.audit = append(e.audit, data...)
+		e.n++
+	}
+	closing := auditCloseNone
+	if e.n > 0 {
+		closing = auditCloseFull
+	}
+	return [][]byte{head, []byte(auditOpen), e.audit, []byte(closing)}, nil
 }
 
 // loadStore reads a state file written by writeState. It reports
@@ -302,7 +377,7 @@ func (st *store) checkRefs() error {
 // writeState writes data to path atomically: a temporary file in the same
 // directory, synced, then renamed over path. A crash leaves either the old
 // file or the new one, never a torn one.
-func writeState(path string, data []byte) error {
+func writeState(path string, chunks ...[]byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write sandbox state: %w", err)
@@ -312,7 +387,11 @@ func writeState(path string, data []byte) error {
 		return fmt.Errorf("write sandbox state: %w", err)
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	for _, c := range chunks {
+		if _, err = f.Write(c); err != nil {
+			break
+		}
+	}
 	if err == nil {
 		err = f.Sync()
 	}
