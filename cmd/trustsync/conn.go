@@ -32,8 +32,8 @@ const (
 // org. Commands embed it; secrets never come from flags, only from the
 // environment.
 type connFlags struct {
-	Region      string        `name:"region" placeholder:"REGION" help:"Genesys Cloud region key (eu-west-1) or domain (mypurecloud.ie). Default: $GENESYSCLOUD_REGION, then organization.region of the file."`
-	APIURL      string        `name:"api-url" placeholder:"URL" help:"API base URL, also used for login (for example a sandbox); plain http only for loopback addresses. Default: $TRUSTSYNC_API_URL."`
+	Region      string        `name:"region" placeholder:"REGION" help:"Genesys Cloud region key (eu-west-1) or domain (mypurecloud.ie). Flags beat the environment: without --api-url or --region, $TRUSTSYNC_API_URL, then $GENESYSCLOUD_REGION, then organization.region of the file decide."`
+	APIURL      string        `name:"api-url" placeholder:"URL" help:"API base URL, also used for login (for example a sandbox), instead of a region; beats --region. Plain http only for loopback addresses. Default: $TRUSTSYNC_API_URL when no --region is given."`
 	Sandbox     bool          `name:"sandbox" help:"Talk to an in-process sandbox with the demo orgs (state in .trustsync/sandbox.json), as the home org."`
 	Concurrency int           `name:"concurrency" default:"8" help:"Maximum API requests in flight."`
 	RateLimit   int           `name:"rate-limit" default:"0" placeholder:"N" help:"At most N API requests per minute (0: only what the service allows), to leave capacity to other integrations."`
@@ -104,25 +104,33 @@ func (f *connFlags) connect(e *env, cfgRegion string) (*client.Client, func() er
 	return c, func() error { return nil }, nil
 }
 
-// endpoints picks the API and login base URLs: --api-url, then
-// TRUSTSYNC_API_URL, then the region from --region, GENESYSCLOUD_REGION or
-// the configuration, in that order.
+// endpoints picks the API and login base URLs from the first of these that
+// is set: the flags --api-url and --region, then the environment
+// (TRUSTSYNC_API_URL, GENESYSCLOUD_REGION), then the configuration's
+// organization.region. The command line always beats the environment, so
+// a leftover export never overrides what was typed.
 func (f *connFlags) endpoints(getenv func(string) string, cfgRegion string) (apiURL, loginURL string, err error) {
-	for _, src := range []struct{ name, val string }{{"--api-url", f.APIURL}, {envAPIURL, getenv(envAPIURL)}} {
-		v := strings.TrimSpace(src.val)
-		if v == "" {
-			continue
-		}
-		u := strings.TrimRight(v, "/")
-		if err := client.CheckBaseURL(u); err != nil {
-			return "", "", fmt.Errorf("%s: %w", src.name, err)
-		}
-		return u, u, nil
+	sources := []struct {
+		name, val string
+		isURL     bool // a base URL rather than a region
+	}{
+		{"--api-url", f.APIURL, true},
+		{"--region", f.Region, false},
+		{envAPIURL, getenv(envAPIURL), true},
+		{envRegion, getenv(envRegion), false},
+		{"organization.region", cfgRegion, false},
 	}
-	for _, src := range []struct{ name, val string }{{"--region", f.Region}, {envRegion, getenv(envRegion)}, {"organization.region", cfgRegion}} {
+	for _, src := range sources {
 		v := strings.TrimSpace(src.val)
 		if v == "" {
 			continue
+		}
+		if src.isURL {
+			u := strings.TrimRight(v, "/")
+			if err := client.CheckBaseURL(u); err != nil {
+				return "", "", fmt.Errorf("%s: %w", src.name, err)
+			}
+			return u, u, nil
 		}
 		api, login, err := client.EndpointsFor(v)
 		if err != nil {

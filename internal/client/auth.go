@@ -143,7 +143,7 @@ func (t *ccTokens) retryable(err error, attempt int) (time.Duration, bool) {
 		t.c.stats.rateLimited.Add(1)
 		if re.Response != nil {
 			if d, ok := parseRetryAfter(re.Response.Header.Get("Retry-After"), t.c.now()); ok {
-				return d, true
+				return min(d, maxRetryAfter), true
 			}
 		}
 		return t.c.backoff(attempt), true

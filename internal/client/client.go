@@ -10,9 +10,14 @@
 //     fetching a new one when the API rejects it;
 //   - limits requests in flight ([Config.Concurrency]) and, optionally, the
 //     request rate ([Config.RateLimit]);
-//   - honours a 429's Retry-After for every request of the client, not just
-//     the one that got it, and from then on paces requests just below the
-//     rate the service allowed, so a steady limit yields few 429s;
+//   - honours a 429's Retry-After (up to 10 minutes) for every request of
+//     the client, not just the one that got it, and from then on paces
+//     requests just below the rate the service allowed, so a steady limit
+//     yields few 429s; a request checks the pause and takes its pacing
+//     token only once it holds its concurrency slot, so only requests in
+//     flight when a 429 arrives can meet the same limit. A call that
+//     cannot outlast a pause within its deadline fails at once with an
+//     error that keeps the 429;
 //   - retries 502, 503, 504 and connection errors with exponential backoff
 //     and full jitter for GET, PUT and DELETE, and a POST only when it
 //     provably never reached the service;
@@ -106,8 +111,12 @@ type Client struct {
 	userLimit   *rate.Limiter // nil: no --rate-limit
 	pacer       *pacer
 
+	// pauseMu guards the pause and orders 429s against the admission of
+	// requests (see admit).
 	pauseMu    sync.Mutex
 	pauseUntil time.Time // no request starts before this (Retry-After)
+	pauseCause *APIError // the 429 that set pauseUntil
+	pauseGen   uint64    // bumped by every 429
 
 	stats struct {
 		requests, retries, rateLimited, tokenRequests atomic.Int64
@@ -356,17 +365,23 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		res.attempts = attempt
-		if attempt > 1 {
-			c.stats.retries.Add(1)
-		}
-		if err := c.waitTurn(ctx); err != nil {
+		release, err := c.admit(ctx)
+		if err != nil {
+			if _, ok := errors.AsType[*pauseTooLongError](err); ok {
+				return res, err
+			}
 			return res, giveUp(attempt-1, err, lastErr)
 		}
 		tok, err := c.tokens.token(ctx)
 		if err != nil {
+			release()
 			return res, err
 		}
+		if attempt > 1 {
+			c.stats.retries.Add(1)
+		}
 		out1, err := c.attempt(ctx, req, &u, payload, tok, attempt)
+		release()
 		if err != nil && ctx.Err() != nil {
 			return res, giveUp(attempt, ctx.Err(), lastErr)
 		}
@@ -384,11 +399,9 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 		case out1.status == http.StatusTooManyRequests:
 			res.status = out1.status
 			lastErr = out1.apiErr
-			wait = c.onRateLimited(out1.apiErr)
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-				return res, fmt.Errorf("rate limited: Retry-After %s is beyond the deadline: %w", wait.Round(time.Second), out1.apiErr)
-			}
-			wait = 0 // waitTurn waits out the pause
+			// attempt recorded the 429 (before the slot was released);
+			// the next admit waits out the pause, or fails at once when
+			// it outlasts the call's deadline.
 		case out1.status == http.StatusUnauthorized && !reauthed && c.tokens.invalidate(tok):
 			// The token expired or was revoked early: fetch a new one once.
 			res.status = out1.status
@@ -401,7 +414,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 			if !req.repeatable {
 				return res, out1.apiErr
 			}
-			wait = max(c.backoff(attempt), out1.apiErr.RetryAfter)
+			wait = max(c.backoff(attempt), min(out1.apiErr.RetryAfter, maxRetryAfter))
 		case out1.status >= 300:
 			res.status = out1.status
 			return res, out1.apiErr
@@ -445,16 +458,10 @@ type attemptResult struct {
 	wrote  bool      // request headers were written (it may have reached the service)
 }
 
-// attempt sends one HTTP request and reads its answer.
+// attempt sends one HTTP request and reads its answer; the caller holds
+// its admission.
 func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload []byte, tok string, attempt int) (attemptResult, error) {
 	var out attemptResult
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return out, ctx.Err()
-	}
-	defer func() { <-c.sem }()
-
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
 	defer cancel()
 	var wrote atomic.Bool
@@ -511,7 +518,11 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 		out.apiErr = newAPIError(req.method, req.path, resp, out.body)
 		corr = out.apiErr.CorrelationID
 	}
-	if resp.StatusCode != http.StatusTooManyRequests {
+	// Record the answer while the caller still holds the slot: a request
+	// queued for it must find the pause of a 429 already set.
+	if resp.StatusCode == http.StatusTooManyRequests {
+		c.onRateLimited(out.apiErr)
+	} else {
 		c.pacer.observe(c.now(), false, 0)
 	}
 	return out, nil
@@ -527,62 +538,142 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// maxRetryAfter bounds the pause a Retry-After imposes: a service that asks
+// for more is waited for this long, then tried again.
+const maxRetryAfter = 10 * time.Minute
+
 // onRateLimited records a 429: it pauses every request of the client for
-// Retry-After, lowers the pace and returns the pause.
-func (c *Client) onRateLimited(e *APIError) time.Duration {
+// Retry-After (at most maxRetryAfter, 1s when absent) and lowers the pace.
+// Requests admitted before it (in flight) may still meet the limit; every
+// later one waits out the pause and takes a token at the new pace.
+func (c *Client) onRateLimited(e *APIError) {
 	c.stats.rateLimited.Add(1)
-	wait := e.RetryAfter
+	wait := min(e.RetryAfter, maxRetryAfter)
 	if wait <= 0 {
 		wait = time.Second
 	}
+	c.pauseMu.Lock()
+	defer c.pauseMu.Unlock()
 	now := c.now()
 	c.pacer.observe(now, true, wait)
-	c.pauseMu.Lock()
 	if until := now.Add(wait); until.After(c.pauseUntil) {
 		c.pauseUntil = until
+		c.pauseCause = e
 	}
-	c.pauseMu.Unlock()
-	return wait
+	c.pauseGen++
 }
 
-// waitTurn blocks until a request may start: after any Retry-After pause,
-// within the --rate-limit ceiling and the pace learnt from 429s.
-func (c *Client) waitTurn(ctx context.Context) error {
-	if err := c.waitPause(ctx); err != nil {
-		return err
-	}
-	if c.userLimit != nil {
-		now := c.now()
-		r := c.userLimit.ReserveN(now, 1)
-		if err := c.sleep(ctx, r.DelayFrom(now)); err != nil {
-			r.CancelAt(c.now())
-			return err
+// admit blocks until a request may be sent, and returns holding one of the
+// Concurrency slots; release gives it back. The order matters for a steady
+// limit: the request first takes its slot, then waits within the
+// --rate-limit ceiling and for a token of the pace learnt from 429s, and
+// is admitted only if no 429 arrived meanwhile. A 429 that arrived sends
+// it back to wait out the pause (without its slot, so that queued calls
+// can see a pause that outlasts their deadline and fail at once) and to
+// take a token at the new pace. So only requests already in flight when a
+// 429 arrives can meet the same limit; none that queued behind them fire
+// into it when the pause ends.
+func (c *Client) admit(ctx context.Context) (release func(), err error) {
+	release = func() { <-c.sem }
+	userLimited := false // the --rate-limit token was taken
+	for {
+		if err := c.waitPause(ctx); err != nil {
+			return nil, err
 		}
+		select {
+		case c.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if c.userLimit != nil && !userLimited {
+			now := c.now()
+			r := c.userLimit.ReserveN(now, 1)
+			if err := c.sleep(ctx, r.DelayFrom(now)); err != nil {
+				r.CancelAt(c.now())
+				release()
+				return nil, err
+			}
+			userLimited = true
+		}
+		gen, paused := c.pauseState()
+		if !paused {
+			now := c.now()
+			d, cancel := c.pacer.reserve(now)
+			if err := c.sleep(ctx, d); err != nil {
+				cancel(c.now())
+				release()
+				return nil, err
+			}
+			if c.admitIfNo429Since(gen) {
+				return release, nil
+			}
+			// The token was taken at the pace before the 429.
+			cancel(c.now())
+		}
+		release()
 	}
-	now := c.now()
-	d, cancel := c.pacer.reserve(now)
-	if err := c.sleep(ctx, d); err != nil {
-		cancel(c.now())
-		return err
-	}
-	// A 429 may have arrived meanwhile.
-	return c.waitPause(ctx)
 }
 
+// pauseState returns the count of 429s so far and whether a pause is on.
+func (c *Client) pauseState() (gen uint64, paused bool) {
+	c.pauseMu.Lock()
+	defer c.pauseMu.Unlock()
+	return c.pauseGen, c.now().Before(c.pauseUntil)
+}
+
+// admitIfNo429Since reports whether no 429 arrived since pauseState
+// returned gen. Taken under pauseMu, the answer orders the request against
+// onRateLimited: admitted now, it counts as in flight for any later 429.
+func (c *Client) admitIfNo429Since(gen uint64) bool {
+	c.pauseMu.Lock()
+	defer c.pauseMu.Unlock()
+	return c.pauseGen == gen && !c.now().Before(c.pauseUntil)
+}
+
+// waitPause waits until the Retry-After pause, if any, is over. A pause
+// that ends after ctx's deadline fails at once with a *pauseTooLongError
+// that wraps the 429, instead of waiting for the deadline to fail bare.
 func (c *Client) waitPause(ctx context.Context) error {
 	for {
 		c.pauseMu.Lock()
-		until := c.pauseUntil
+		until, cause := c.pauseUntil, c.pauseCause
 		c.pauseMu.Unlock()
-		d := until.Sub(c.now())
-		if d <= 0 {
+		left := until.Sub(c.now())
+		if left <= 0 {
 			return ctx.Err()
 		}
-		if err := c.sleep(ctx, d); err != nil {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < left {
+			return &pauseTooLongError{left: left, last: cause}
+		}
+		if err := c.sleep(ctx, left); err != nil {
 			return err
 		}
 	}
 }
+
+// pauseTooLongError is a call that cannot wait out a rate-limit pause
+// within its deadline. It wraps the 429 that set the pause, so callers find
+// its status and correlation id with errors.As.
+type pauseTooLongError struct {
+	left time.Duration // of the pause when the call gave up
+	last *APIError
+}
+
+func (e *pauseTooLongError) Error() string {
+	var asked string
+	switch ra := e.last.RetryAfter; {
+	case ra <= 0:
+		asked = "the service sent no Retry-After"
+	case ra > maxRetryAfter:
+		asked = fmt.Sprintf("the service asked to wait %s (honoured up to %s)", ra.Round(time.Second), maxRetryAfter)
+	default:
+		asked = fmt.Sprintf("the service asked to wait %s", ra.Round(time.Second))
+	}
+	return fmt.Sprintf("rate limited: %s; the pause ends in %s, after this call's deadline: %s",
+		asked, e.left.Round(time.Second), e.last)
+}
+
+func (e *pauseTooLongError) Unwrap() error { return e.last }
 
 // logTransport sends token requests with the client's User-Agent and logs
 // them in debug mode.

@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -164,24 +165,53 @@ func missingPermission(eb ErrorBody) string {
 	return ""
 }
 
-// parseRetryAfter reads a Retry-After header: seconds or an HTTP date.
+// maxRetryAfterHeader is the longest Retry-After taken at its word; a
+// longer one (or one that is not a finite, non-negative number of seconds or
+// a date) is treated as absent. A value that is accepted is still honoured
+// for at most maxRetryAfter.
+const maxRetryAfterHeader = 24 * time.Hour
+
+// parseRetryAfter reads a Retry-After header: delay seconds (digits, with
+// an optional fraction) or an HTTP date. It reports false for an absent,
+// malformed, negative, non-finite or absurdly long value.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 {
+	if isDecimal(v) {
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(secs) || secs < 0 || secs > maxRetryAfterHeader.Seconds() {
 			return 0, false
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		d := t.Sub(now)
-		if d < 0 {
-			d = 0
+		if d > maxRetryAfterHeader {
+			return 0, false
 		}
-		return d, true
+		return max(d, 0), true
 	}
 	return 0, false
+}
+
+// isDecimal reports whether s is digits with an optional fraction ("3",
+// "1.5"): no sign, exponent, hex, underscores, NaN or Inf, which
+// strconv.ParseFloat would accept.
+func isDecimal(s string) bool {
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	return allDigits(intPart) && (!hasFrac || allDigits(frac))
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -101,6 +101,28 @@ func TestParseRetryAfter(t *testing.T) {
 		{"", 0, false},
 		{"-1", 0, false},
 		{"soon", 0, false},
+		{"0", 0, true},
+		{"86400", 24 * time.Hour, true},
+		// Not finite, negative or absurd: treated as absent rather than
+		// overflowing into a negative or endless wait.
+		{"NaN", 0, false},
+		{"nan", 0, false},
+		{"Inf", 0, false},
+		{"+Inf", 0, false},
+		{"-Inf", 0, false},
+		{"infinity", 0, false},
+		{"1e300", 0, false},
+		{"1e3", 0, false},
+		{"0x1p4", 0, false},
+		{"1_000", 0, false},
+		{"-0", 0, false},
+		{"+5", 0, false},
+		{".5", 0, false},
+		{"5.", 0, false},
+		{"86401", 0, false},
+		{"9223372036854775807", 0, false},
+		{"1" + strings.Repeat("0", 400), 0, false},
+		{"Fri, 01 Jan 2100 00:00:00 GMT", 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := parseRetryAfter(tt.in, now)

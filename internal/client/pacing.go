@@ -16,25 +16,42 @@ import (
 // a limiter that let n requests through and now wants a pause of r allows
 // about n per (span + r), whether it is a per-minute window (n near the
 // limit, r the rest of the minute) or a small token bucket (n the bucket,
-// r the refill of one token). The client then paces at 90 % of the
+// r the refill of one token). Answers of the same burst read just after
+// the 429 (requests in flight answer in any order) still count: they raise
+// the estimate while it settles. The client then paces at 90 % of the
 // estimate with an x/time/rate limiter, lowers the rate again on a further
 // 429 and probes upwards by 10 % after each full window without one, so a
 // limit that grows is found again.
+//
+// How the rate recovers once pacing has started: pacing never switches off
+// for the client's life. Each answer that got through checks whether a full
+// window (a minute) has passed since the rate was last lowered or raised
+// without a 429; if so the rate rises by paceRaise (10 %). Under a steady
+// limit the pace thus climbs back to the limit and past it; the next 429
+// (met only by the requests in flight then) lowers it to the new estimate,
+// at most paceSafety times the rate that met the limit. The pace follows a
+// sawtooth just below the limit, costing one short burst of 429s every few
+// windows. A limit that grows (a quieter org, another token) is found
+// again at 10 % a window: twice the rate takes about eight minutes.
 type pacer struct {
 	window time.Duration
 
-	mu          sync.Mutex
-	lim         *rate.Limiter // nil: not pacing (no 429 seen yet)
-	ok          ring          // times of answers that were not 429
-	lastLimited time.Time     // last time the rate was lowered
-	lastRaise   time.Time     // last time the rate was raised
+	mu        sync.Mutex
+	lim       *rate.Limiter // nil: not pacing (no 429 seen yet)
+	ok        ring          // times of answers that were not 429
+	lastRaise time.Time     // last time the rate was raised
+
+	// The last 429 that lowered the rate, for estimate.
+	lastLimited    time.Time
+	lastRetryAfter time.Duration
+	lastCeiling    rate.Limit // the estimate's ceiling; 0: none (the first 429)
 }
 
 const (
 	paceSafety   = 0.9              // fraction of the estimated limit to use
 	paceRaise    = 1.1              // step up after a quiet window
 	paceMinRate  = rate.Limit(0.05) // never slower than one request in 20 s
-	paceSettling = time.Second      // 429s this close together count as one
+	paceSettling = time.Second      // 429s this close together count as one (not above the 1s minimum pause)
 )
 
 func newPacer(window time.Duration) *pacer { return &pacer{window: window} }
@@ -58,15 +75,29 @@ func (p *pacer) observe(now time.Time, limited bool, retryAfter time.Duration) {
 	defer p.mu.Unlock()
 	if !limited {
 		p.ok.add(now)
-		if p.lim != nil {
-			since := p.lastLimited
-			if p.lastRaise.After(since) {
-				since = p.lastRaise
+		if p.lim == nil {
+			return
+		}
+		if now.Sub(p.lastLimited) < paceSettling {
+			// The answer of a request that was in flight when the 429
+			// came (the client's pause keeps new ones back longer than
+			// this): it got through in the same burst, so count it. The
+			// 429 may well have been read before the burst's other
+			// answers.
+			if est := p.estimate(); est > p.lim.Limit() {
+				p.lim.SetLimitAt(now, est)
 			}
-			if now.Sub(since) >= p.window {
-				p.lim.SetLimitAt(now, p.lim.Limit()*paceRaise)
-				p.lastRaise = now
-			}
+			return
+		}
+		// Recovery: a full window without a 429 since the last change
+		// raises the rate by paceRaise.
+		since := p.lastLimited
+		if p.lastRaise.After(since) {
+			since = p.lastRaise
+		}
+		if now.Sub(since) >= p.window {
+			p.lim.SetLimitAt(now, p.lim.Limit()*paceRaise)
+			p.lastRaise = now
 		}
 		return
 	}
@@ -76,16 +107,12 @@ func (p *pacer) observe(now time.Time, limited bool, retryAfter time.Duration) {
 	if retryAfter <= 0 {
 		retryAfter = time.Second
 	}
-	n, oldest := p.ok.since(now.Add(-p.window))
-	span := retryAfter
-	if n > 0 {
-		span += now.Sub(oldest)
+	p.lastLimited, p.lastRetryAfter = now, retryAfter
+	p.lastCeiling = 0
+	if p.lim != nil {
+		p.lastCeiling = p.lim.Limit() * paceSafety
 	}
-	est := rate.Limit(float64(max(n, 1)) / span.Seconds() * paceSafety)
-	if p.lim != nil && est > p.lim.Limit()*paceSafety {
-		est = p.lim.Limit() * paceSafety
-	}
-	est = max(est, paceMinRate)
+	est := p.estimate()
 	// Burst 1: after the Retry-After pause one request goes at once and
 	// the others follow one interval apart.
 	if p.lim == nil {
@@ -93,7 +120,23 @@ func (p *pacer) observe(now time.Time, limited bool, retryAfter time.Duration) {
 	} else {
 		p.lim.SetLimitAt(now, est)
 	}
-	p.lastLimited = now
+}
+
+// estimate is the pace for the last 429: the answers that got through in
+// the window before it (and, while settling, those of the same burst read
+// after it) over their span plus the Retry-After, times paceSafety, at most
+// lastCeiling and at least paceMinRate.
+func (p *pacer) estimate() rate.Limit {
+	n, oldest := p.ok.since(p.lastLimited.Add(-p.window))
+	span := p.lastRetryAfter
+	if n > 0 && oldest.Before(p.lastLimited) {
+		span += p.lastLimited.Sub(oldest)
+	}
+	est := rate.Limit(float64(max(n, 1)) / span.Seconds() * paceSafety)
+	if p.lastCeiling > 0 {
+		est = min(est, p.lastCeiling)
+	}
+	return max(est, paceMinRate)
 }
 
 // limit returns the current paced rate, or 0 when not pacing.

@@ -1,9 +1,11 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -11,53 +13,65 @@ import (
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
-// TestPacingUnderSteadyLimit runs many requests against the sandbox's
-// 300-a-minute token bucket on a simulated clock: after the first 429 the
-// client paces itself, so 429s stay at most 5 % of the requests while the
-// throughput stays close to the limit.
+// TestPacingUnderSteadyLimit runs many calls against the sandbox's
+// 300-a-minute token bucket (which holds one second's worth) in a synctest
+// bubble, so that every wait takes virtual time only: after the first 429
+// the client paces itself, so 429s stay at most 5 % of the calls while the
+// throughput stays close to the limit, also with more callers than
+// requests in flight (whose queued requests must not fire into the limit
+// when a pause ends). The long runs go through several windows, so the
+// pace rises past the limit and is lowered again.
 func TestPacingUnderSteadyLimit(t *testing.T) {
-	for _, conc := range []int{1, 4} {
-		t.Run(fmt.Sprintf("concurrency %d", conc), func(t *testing.T) {
-			env := newEnv(t, sandbox.Options{RateLimit: 300}, nil)
-			c := env.client(t, func(cfg *Config) { cfg.Concurrency = conc; cfg.MaxAttempts = 10 })
-			ctx := ctxT(t)
-			const calls = 900
-			start := env.clock.Now()
-			var wg sync.WaitGroup
-			work := make(chan int)
-			for range conc {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range work {
-						if _, err := c.GetOrganizationMe(ctx); err != nil {
-							t.Error(err)
+	tests := []struct {
+		conc, callers, calls int
+		latency              time.Duration
+	}{
+		{conc: 1, callers: 1, calls: 900, latency: 40 * time.Millisecond},
+		{conc: 4, callers: 4, calls: 900, latency: 40 * time.Millisecond},
+		{conc: DefaultConcurrency, callers: 16, calls: 200},
+		{conc: DefaultConcurrency, callers: 16, calls: 200, latency: 150 * time.Millisecond},
+		{conc: DefaultConcurrency, callers: 16, calls: 900, latency: 40 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		name := fmt.Sprintf("concurrency %d, %d callers, %d calls, latency %v", tc.conc, tc.callers, tc.calls, tc.latency)
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				env := newBubbleEnv(t, sandbox.Options{RateLimit: 300, Latency: tc.latency}, nil)
+				c := env.client(t, func(cfg *Config) { cfg.Concurrency = tc.conc; cfg.MaxAttempts = 10 })
+				ctx := context.Background()
+				start := time.Now()
+				var wg sync.WaitGroup
+				work := make(chan int)
+				for range tc.callers {
+					wg.Go(func() {
+						for range work {
+							if _, err := c.GetOrganizationMe(ctx); err != nil {
+								t.Error(err)
+							}
 						}
-					}
-				}()
-			}
-			for i := range calls {
-				work <- i
-			}
-			close(work)
-			wg.Wait()
+					})
+				}
+				for i := range tc.calls {
+					work <- i
+				}
+				close(work)
+				wg.Wait()
+				elapsed := time.Since(start)
 
-			s := c.Stats()
-			ratio := float64(s.RateLimited) / float64(s.Requests)
-			if s.RateLimited == 0 || ratio > 0.05 {
-				t.Errorf("429s = %d of %d requests (%.1f %%), want some but at most 5 %%", s.RateLimited, s.Requests, 100*ratio)
-			}
-			if got := env.srv.Stats().ByStatus["429"]; got != s.RateLimited {
-				t.Errorf("sandbox counted %d 429s, client %d", got, s.RateLimited)
-			}
-			// Concurrent sleepers each advance the simulated clock by their
-			// whole wait, so it runs fast with more than one worker: the
-			// lower bound of the throughput holds for one worker only.
-			elapsed := env.clock.Now().Sub(start)
-			perMinute := float64(calls) / elapsed.Minutes()
-			if perMinute > 300*1.02 || conc == 1 && perMinute < 300*0.85 {
-				t.Errorf("throughput %.0f requests/minute over %v, want close to the 300 limit", perMinute, elapsed)
-			}
+				s := c.Stats()
+				share := float64(s.RateLimited) / float64(tc.calls)
+				t.Logf("%d requests, %d 429s (%.1f %% of the calls) in %v", s.Requests, s.RateLimited, 100*share, elapsed)
+				if s.RateLimited == 0 || share > 0.05 {
+					t.Errorf("429s = %d for %d calls (%.1f %%), want some but at most 5 %%", s.RateLimited, tc.calls, 100*share)
+				}
+				if got := env.srv.Stats().ByStatus["429"]; got != s.RateLimited {
+					t.Errorf("sandbox counted %d 429s, client %d", got, s.RateLimited)
+				}
+				perMinute := float64(tc.calls) / elapsed.Minutes()
+				if perMinute > 300*1.02 || perMinute < 300*0.85 {
+					t.Errorf("throughput %.0f calls/minute over %v, want close to the 300 limit", perMinute, elapsed)
+				}
+			})
 		})
 	}
 }
@@ -128,6 +142,42 @@ func TestPacerEstimates(t *testing.T) {
 	r.observe(t0, true, time.Hour)
 	if got := r.limit(); got != paceMinRate {
 		t.Errorf("estimate with a 1h Retry-After = %v, want the floor %v", got, paceMinRate)
+	}
+}
+
+// TestPacerCountsTheWholeBurst: answers of the burst a 429 ended that are
+// read after the 429 (requests in flight answer in any order) still count
+// towards the estimate, so the pace does not depend on that order.
+func TestPacerCountsTheWholeBurst(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := newPacer(time.Minute)
+	p.observe(t0, false, 0)
+	p.observe(t0.Add(time.Millisecond), true, time.Second)
+	if got, want := p.limit(), rate.Limit(1/1.001*paceSafety); !near(got, want) {
+		t.Fatalf("estimate from one answer = %v/s, want %v/s", got, want)
+	}
+	for range 4 {
+		p.observe(t0.Add(2*time.Millisecond), false, 0)
+	}
+	if got, want := p.limit(), rate.Limit(5/1.001*paceSafety); !near(got, want) {
+		t.Errorf("estimate with the burst's later answers = %v/s, want %v/s", got, want)
+	}
+	// After the pause, answers are of paced requests: they do not count.
+	p.observe(t0.Add(1100*time.Millisecond), false, 0)
+	if got, want := p.limit(), rate.Limit(5/1.001*paceSafety); !near(got, want) {
+		t.Errorf("estimate after the pause = %v/s, want still %v/s", got, want)
+	}
+
+	// A later 429 re-estimates within its ceiling: late answers never
+	// raise the pace beyond paceSafety times the rate that met the limit.
+	before := p.limit()
+	t1 := t0.Add(10 * time.Second)
+	p.observe(t1, true, time.Second)
+	for range 50 {
+		p.observe(t1.Add(time.Millisecond), false, 0)
+	}
+	if got, ceiling := p.limit(), before*paceSafety; got > ceiling+1e-9 {
+		t.Errorf("estimate after a second 429 = %v/s, want at most %v/s", got, ceiling)
 	}
 }
 

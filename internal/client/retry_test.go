@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/trustsync/trustsync/internal/sandbox"
@@ -161,12 +162,162 @@ func Test429BeyondDeadlineFailsAtOnce(t *testing.T) {
 	env.srv.Inject(sandbox.Fault{Path: orgMePath, Status: http.StatusTooManyRequests, RetryAfter: 3600})
 	_, err := c.GetOrganizationMe(ctxT(t))
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || !strings.Contains(err.Error(), "beyond the deadline") {
-		t.Fatalf("err = %v", err)
+	if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || ae.CorrelationID == "" {
+		t.Fatalf("err = %v, want the 429", err)
+	}
+	for _, want := range []string{"rate limited: the service asked to wait 1h0m0s (honoured up to 10m0s)", "after this call's deadline", ae.CorrelationID} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %q, want it to contain %q", err, want)
+		}
 	}
 	if len(env.clock.Slept()) != 0 {
 		t.Errorf("slept %v before giving up", env.clock.Slept())
 	}
+}
+
+// TestLongPauseFailsLaterCallsAtOnce: a call that comes during a pause it
+// cannot outlast fails at once, keeping the 429 that set the pause, instead
+// of waiting for its deadline and failing without it.
+func TestLongPauseFailsLaterCallsAtOnce(t *testing.T) {
+	t.Run("simulated clock", func(t *testing.T) {
+		env := newEnv(t, sandbox.Options{}, nil)
+		c := env.client(t, func(cfg *Config) { cfg.MaxAttempts = 1 })
+		ctx := ctxT(t) // 30s: the 5-minute pause outlasts it
+		env.srv.Inject(sandbox.Fault{Path: orgMePath, Status: http.StatusTooManyRequests, RetryAfter: 300})
+		_, err := c.GetOrganizationMe(ctx)
+		var first *APIError
+		if !errors.As(err, &first) || first.Status != http.StatusTooManyRequests {
+			t.Fatalf("err = %v, want the 429 (no attempts left)", err)
+		}
+		env.clock.Advance(2 * time.Second)
+		_, err = c.ListUsers(ctx)
+		var ae *APIError
+		if !errors.As(err, &ae) || ae != first {
+			t.Fatalf("err = %v, want it to wrap the 429 that set the pause", err)
+		}
+		for _, want := range []string{"list users: ", "rate limited: the service asked to wait 5m0s; the pause ends in 4m58s, after this call's deadline", first.CorrelationID} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("err = %q, want it to contain %q", err, want)
+			}
+		}
+		if slept := env.clock.Slept(); len(slept) != 0 {
+			t.Errorf("slept %v before failing", slept)
+		}
+		if n := env.routeCount("GET /api/v2/users"); n != 0 {
+			t.Errorf("sent %d requests during the pause", n)
+		}
+	})
+	t.Run("real clock", func(t *testing.T) {
+		env := newEnv(t, sandbox.Options{Now: time.Now}, nil)
+		c := env.client(t, func(cfg *Config) { cfg.MaxAttempts = 1; cfg.Deadline = 5 * time.Second })
+		c.now, c.sleep = time.Now, sleepCtx
+		env.srv.Inject(sandbox.Fault{Path: orgMePath, Status: http.StatusTooManyRequests, RetryAfter: 120})
+		if _, err := c.GetOrganizationMe(ctxT(t)); !hasStatus(err, http.StatusTooManyRequests) {
+			t.Fatalf("err = %v, want the 429", err)
+		}
+		start := time.Now()
+		_, err := c.ListTrustees(ctxT(t))
+		if !hasStatus(err, http.StatusTooManyRequests) || errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want the 429 and no deadline error", err)
+		}
+		// Not a timing assertion in the strict sense: waiting would take
+		// the whole 5s deadline.
+		if el := time.Since(start); el >= 4*time.Second {
+			t.Errorf("failed after %v, not at once", el)
+		}
+	})
+}
+
+// TestRetryAfterCapped: a Retry-After beyond maxRetryAfter is honoured for
+// maxRetryAfter, on a 429, a 503 and the token endpoint alike.
+func TestRetryAfterCapped(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault sandbox.Fault
+	}{
+		{"429", sandbox.Fault{Path: orgMePath, Status: http.StatusTooManyRequests, RetryAfter: 3600}},
+		{"503", sandbox.Fault{Path: orgMePath, Status: http.StatusServiceUnavailable, RetryAfter: 3600}},
+		{"token 429", sandbox.Fault{Path: "/oauth/token", Status: http.StatusTooManyRequests, RetryAfter: 3600}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, sandbox.Options{}, nil)
+			c := env.client(t, func(cfg *Config) { cfg.Deadline = 2 * time.Hour })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			env.srv.Inject(tc.fault)
+			if _, err := c.GetOrganizationMe(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := env.clock.Slept(); !slices.Equal(got, []time.Duration{maxRetryAfter}) {
+				t.Errorf("waited %v, want %v", got, maxRetryAfter)
+			}
+		})
+	}
+}
+
+// TestQueuedRequestsWaitOutA429: a request queued for a concurrency slot
+// when a 429 arrives does not fire when the slot frees: it waits out the
+// pause and takes its token at the new pace, so only the request in flight
+// meets the limit.
+func TestQueuedRequestsWaitOutA429(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		gate := make(chan struct{})
+		var mu sync.Mutex
+		var arrivals []time.Time
+		hold := func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/api/") {
+					mu.Lock()
+					arrivals = append(arrivals, time.Now())
+					first := len(arrivals) == 1
+					mu.Unlock()
+					if first {
+						<-gate
+					}
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+		env := newBubbleEnv(t, sandbox.Options{}, hold)
+		c := env.client(t, func(cfg *Config) { cfg.Concurrency = 1 })
+		env.srv.Inject(sandbox.Fault{Path: orgMePath, Status: http.StatusTooManyRequests, RetryAfter: 5})
+		ctx := context.Background()
+		start := time.Now()
+		var wg sync.WaitGroup
+		call := func() {
+			if _, err := c.GetOrganizationMe(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+		wg.Go(call) // in flight, held at the gate
+		synctest.Wait()
+		for range 3 {
+			wg.Go(call) // queued for the only slot
+		}
+		synctest.Wait()
+		close(gate) // the request in flight meets the 429
+		wg.Wait()
+
+		mu.Lock()
+		defer mu.Unlock()
+		if len(arrivals) != 5 {
+			t.Fatalf("%d requests reached the service, want 5 (4 calls, one retried)", len(arrivals))
+		}
+		for i, at := range arrivals[1:] {
+			if at.Sub(start) < 5*time.Second {
+				t.Errorf("request %d reached the service %v after the 429, during the 5s pause", i+2, at.Sub(start))
+			}
+		}
+		interval := time.Duration(float64(time.Second) / float64(c.pacer.limit()))
+		for i := 2; i < len(arrivals); i++ {
+			if gap := arrivals[i].Sub(arrivals[i-1]); gap < interval-time.Millisecond {
+				t.Errorf("requests %d and %d reached the service %v apart, want the pace's %v", i, i+1, gap, interval)
+			}
+		}
+		if s := c.Stats(); s.RateLimited != 1 {
+			t.Errorf("Stats = %+v, want one 429", s)
+		}
+	})
 }
 
 func TestPostNotRetriedAfterItMayHaveApplied(t *testing.T) {
