@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/apply"
-	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/planfile"
 	"github.com/trustsync/trustsync/internal/render"
 )
@@ -235,19 +234,9 @@ func (c *applyCmd) verify(e *env, run *planRun) apply.Verification {
 	fmt.Fprintln(e.stdout, "Verification failed: live state still differs from the configuration:")
 	for _, ch := range p.Changes {
 		v.Remaining = append(v.Remaining, ch.Address)
-		fmt.Fprintf(e.stdout, "  %s %s: %s\n", actionSymbol(ch.Action), ch.Address, ch.Reason)
+		fmt.Fprintf(e.stdout, "  %s %s: %s\n", render.Symbol(ch.Action), ch.Address, ch.Reason)
 	}
 	return v
-}
-
-func actionSymbol(a plan.Action) string {
-	switch a {
-	case plan.Create:
-		return "+"
-	case plan.Delete:
-		return "-"
-	}
-	return "~"
 }
 
 // resultLine is the line printed when a change finishes.

@@ -31,8 +31,9 @@ import (
 // in Markdown.
 const width = 100
 
-// symbol is the one-character action marker.
-func symbol(a plan.Action) string {
+// Symbol is the one-character marker of an action in every rendering:
+// "+" create, "-" delete, "~" update.
+func Symbol(a plan.Action) string {
 	switch a {
 	case plan.Create:
 		return "+"

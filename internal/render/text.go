@@ -201,10 +201,10 @@ func warningLocation(w plan.Warning) string {
 // field-level detail.
 func changeBlock(c plan.Change, pt painter, detail bool) []string {
 	var lines []string
-	head := symbol(c.Action) + " " + c.Address
+	head := Symbol(c.Action) + " " + c.Address
 	marker := effectMarker(c.Effect)
 	inline := marker != "" && utf8.RuneCountInString(head)+2+utf8.RuneCountInString(marker) <= width
-	h := pt.mark(symbol(c.Action)) + " " + pt.paint(sgrBold, c.Address)
+	h := pt.mark(Symbol(c.Action)) + " " + pt.paint(sgrBold, c.Address)
 	if inline {
 		h += "  " + pt.effect(c.Effect)
 	}
