@@ -580,12 +580,22 @@ func handleAddTrusteeUser(c *call) (int, any, error) {
 	return http.StatusOK, c.trustUserView(m), nil
 }
 
-func handleGetTrusteeUser(c *call) (int, any, error) {
+// trusteeMember finds the trust user a /trustees/{trusteeOrgId}/users/
+// {trusteeUserId} path names, in a trust where the caller is the trustor.
+func (c *call) trusteeMember() (*trustRec, *memberRec, error) {
 	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, m, nil
+}
+
+func handleGetTrusteeUser(c *call) (int, any, error) {
+	_, m, err := c.trusteeMember()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -613,11 +623,7 @@ func (c *call) removeMember(t *trustRec, userID string) (int, any, error) {
 }
 
 func handleGetRoles(c *call) (int, any, error) {
-	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
-	if err != nil {
-		return 0, nil, err
-	}
-	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	_, m, err := c.trusteeMember()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -625,11 +631,7 @@ func handleGetRoles(c *call) (int, any, error) {
 }
 
 func handleSetRoles(c *call) (int, any, error) {
-	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
-	if err != nil {
-		return 0, nil, err
-	}
-	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	t, m, err := c.trusteeMember()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -655,11 +657,7 @@ func handleSetRoles(c *call) (int, any, error) {
 }
 
 func handleDeleteRoles(c *call) (int, any, error) {
-	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
-	if err != nil {
-		return 0, nil, err
-	}
-	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	t, m, err := c.trusteeMember()
 	if err != nil {
 		return 0, nil, err
 	}
