@@ -216,18 +216,7 @@ func (l *loader) check(cfg *Config, docs []*fileDoc, now time.Time) {
 	for _, doc := range docs {
 		for _, td := range doc.trustees {
 			if td.idOK {
-				if first, dup := trustees.dup(td.t.ID, td.idLoc); dup {
-					l.errorAt(td.idLoc, fmt.Sprintf("duplicate trustee %s; first listed at %s", td.t.ID, first.pos),
-						"list each trustee org once; merge the two entries")
-				}
-				if td.t.ID == orgID {
-					l.errorAt(td.loc, fmt.Sprintf("trustee %s is this organization itself (organization.id)", td.t.ID),
-						"a trustee is another organization; check the id")
-				}
-				if p, ok := protectedTrustees[td.t.ID]; ok {
-					l.warnAt(td.loc, fmt.Sprintf("trustee %s is protected (protect.trustees at %s); this entry has no effect", td.t.ID, p.pos),
-						"remove the entry, or remove the org from protect.trustees to manage it")
-				}
+				l.checkOrgEntry("trustee", td.t.ID, td.idLoc, td.loc, orgID, trustees, protectedTrustees)
 			}
 			l.checkExpiry(td, cfg.Policy, pol.requireExpiry, pol.maxTrustDays, now, setAt)
 			if !td.t.ManageUsers {
@@ -268,18 +257,7 @@ func (l *loader) check(cfg *Config, docs []*fileDoc, now time.Time) {
 	for _, doc := range docs {
 		for _, td := range doc.trustors {
 			if td.idOK {
-				if first, dup := trustors.dup(td.t.ID, td.idLoc); dup {
-					l.errorAt(td.idLoc, fmt.Sprintf("duplicate trustor %s; first listed at %s", td.t.ID, first.pos),
-						"list each trustor org once; merge the two entries")
-				}
-				if td.t.ID == orgID {
-					l.errorAt(td.loc, fmt.Sprintf("trustor %s is this organization itself (organization.id)", td.t.ID),
-						"a trustor is another organization; check the id")
-				}
-				if p, ok := protectedTrustors[td.t.ID]; ok {
-					l.warnAt(td.loc, fmt.Sprintf("trustor %s is protected (protect.trustors at %s); this entry has no effect", td.t.ID, p.pos),
-						"remove the entry, or remove the org from protect.trustors to manage it")
-				}
+				l.checkOrgEntry("trustor", td.t.ID, td.idLoc, td.loc, orgID, trustors, protectedTrustors)
 			}
 			if !td.t.ManageUsers {
 				continue
@@ -298,6 +276,25 @@ func (l *loader) check(cfg *Config, docs []*fileDoc, now time.Time) {
 				}
 			}
 		}
+	}
+}
+
+// checkOrgEntry applies the rules every trustee or trustor entry (kind)
+// shares: its org is listed once across all files (seen), is not this
+// organization itself, and is not also protected (an entry for a protected
+// org has no effect).
+func (l *loader) checkOrgEntry(kind, id string, idLoc, entry loc, orgID string, seen, protected firstSeen) {
+	if first, dup := seen.dup(id, idLoc); dup {
+		l.errorAt(idLoc, fmt.Sprintf("duplicate %s %s; first listed at %s", kind, id, first.pos),
+			fmt.Sprintf("list each %s org once; merge the two entries", kind))
+	}
+	if id == orgID {
+		l.errorAt(entry, fmt.Sprintf("%s %s is this organization itself (organization.id)", kind, id),
+			fmt.Sprintf("a %s is another organization; check the id", kind))
+	}
+	if p, ok := protected[id]; ok {
+		l.warnAt(entry, fmt.Sprintf("%s %s is protected (protect.%ss at %s); this entry has no effect", kind, id, kind, p.pos),
+			fmt.Sprintf("remove the entry, or remove the org from protect.%ss to manage it", kind))
 	}
 }
 
