@@ -201,10 +201,7 @@ func (b *builder) liveRoles(ids []string) []Role {
 
 func (b *builder) trustees() {
 	cfg, st := b.cfg, b.st
-	protected := make(map[string]bool)
-	for _, r := range cfg.Protect.Trustees {
-		protected[strings.ToLower(r.ID)] = true
-	}
+	protected := orgSet(cfg.Protect.Trustees)
 	liveByID := make(map[string]*live.Trustee, len(st.Trustees))
 	for i := range st.Trustees {
 		liveByID[strings.ToLower(st.Trustees[i].OrgID)] = &st.Trustees[i]
@@ -281,6 +278,16 @@ func (b *builder) liveTrusteeUsers(us []live.TrusteeUser) []User {
 	}
 	sortUsers(out)
 	return out
+}
+
+// orgSet is the set of org ids refs name, lowercased (ids compare
+// case-insensitively).
+func orgSet(refs []config.OrgRef) map[string]bool {
+	set := make(map[string]bool, len(refs))
+	for _, r := range refs {
+		set[strings.ToLower(r.ID)] = true
+	}
+	return set
 }
 
 // displayName is the name plans show for an object that exists live: its
@@ -471,10 +478,7 @@ func (b *builder) trusteeState(t config.Trustee, lt *live.Trustee, name, addr st
 func (b *builder) trustors() {
 	cfg, st := b.cfg, b.st
 	orgID := st.Org.ID
-	protected := make(map[string]bool)
-	for _, r := range cfg.Protect.Trustors {
-		protected[strings.ToLower(r.ID)] = true
-	}
+	protected := orgSet(cfg.Protect.Trustors)
 	liveByID := make(map[string]*live.Trustor, len(st.Trustors))
 	for i := range st.Trustors {
 		liveByID[strings.ToLower(st.Trustors[i].OrgID)] = &st.Trustors[i]
