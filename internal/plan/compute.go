@@ -71,6 +71,7 @@ func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 	p := b.plan
 	b.removalWarning()
 	sortChanges(p.Changes)
+	link(p.Changes)
 	sort.SliceStable(p.Protected, func(i, j int) bool {
 		a, c := p.Protected[i], p.Protected[j]
 		return lessStrings(

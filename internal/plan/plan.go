@@ -152,6 +152,17 @@ type Change struct {
 	Effect Effect
 	// Reason says why the change is needed, e.g. "not in configuration".
 	Reason string
+	// Key identifies the change uniquely within its plan, from its kind,
+	// its full ids (never names) and, for a change split in two, which
+	// half it is: for example "trustee_user_roles/<trustee id>/<user
+	// id>#narrow".
+	Key string
+	// DependsOn holds the keys of the changes that must finish before this
+	// one starts; Requires those of them that must also have succeeded for
+	// it to run at all (otherwise it is skipped). Every key in DependsOn
+	// belongs to a change earlier in Plan.Changes.
+	DependsOn []string
+	Requires  []string
 }
 
 // Org identifies an organization.

@@ -1,0 +1,202 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Halves of a change that was split in two because it both narrows and
+// widens access: the narrowing half runs first, the widening one after it.
+const (
+	halfNarrow = "narrow"
+	halfWiden  = "widen"
+)
+
+// objectKey names the object a change is about, from its kind and full ids
+// (lowercased: ids are UUIDs and compare case-insensitively), never names.
+func objectKey(c Change) string {
+	lower := strings.ToLower
+	switch c.Kind {
+	case KindTrustee:
+		return string(c.Kind) + "/" + lower(c.TrusteeID)
+	case KindTrusteeUser, KindTrusteeUserRoles:
+		return string(c.Kind) + "/" + lower(c.TrusteeID) + "/" + lower(c.UserID)
+	case KindTrustor:
+		return string(c.Kind) + "/" + lower(c.TrustorID)
+	case KindTrustorUser:
+		return string(c.Kind) + "/" + lower(c.TrustorID) + "/" + lower(c.UserID)
+	}
+	return string(c.Kind) + "/" + lower(c.TrusteeID) + "/" + lower(c.TrustorID) + "/" + lower(c.UserID)
+}
+
+// trustKey names the trust a change belongs to.
+func trustKey(c Change) string {
+	switch c.Kind {
+	case KindTrustor, KindTrustorUser:
+		return "trustor/" + strings.ToLower(c.TrustorID)
+	}
+	return "trustee/" + strings.ToLower(c.TrusteeID)
+}
+
+// isTrust reports whether a change is about a trust itself rather than one
+// of its members.
+func isTrust(c Change) bool { return c.Kind == KindTrustee || c.Kind == KindTrustor }
+
+// link gives every change of an ordered plan its key and dependencies:
+//
+//   - two steps on one object run in order, and the second (the widening
+//     half of a split change) requires the first;
+//   - every change to a trust the plan creates requires that creation;
+//   - a trustee user's role change requires the user's addition;
+//   - a trust's deletion depends on (without requiring) every change to its
+//     members: it narrows access whatever became of them.
+//
+// It runs in time linear in the number of changes. The changes must already
+// be in apply order (see sortChanges), so every dependency comes first.
+func link(cs []Change) {
+	byObject := make(map[string][]int, len(cs))
+	for i, c := range cs {
+		k := objectKey(c)
+		byObject[k] = append(byObject[k], i)
+	}
+	for _, idx := range byObject {
+		for _, i := range idx {
+			cs[i].Key = objectKey(cs[i])
+			if len(idx) > 1 {
+				half := halfWiden
+				if cs[i].Effect == Narrow {
+					half = halfNarrow
+				}
+				cs[i].Key += "#" + half
+			}
+		}
+	}
+
+	created := make(map[string]string)    // trust key → key of its creation
+	members := make(map[string][]int)     // trust key → member changes
+	addedUsers := make(map[string]string) // trustee user object → key of its addition
+	for i, c := range cs {
+		tk := trustKey(c)
+		switch {
+		case isTrust(c) && c.Action == Create:
+			created[tk] = c.Key
+		case !isTrust(c):
+			members[tk] = append(members[tk], i)
+		}
+		if c.Kind == KindTrusteeUser && c.Action == Create {
+			addedUsers[objectKey(Change{Kind: KindTrusteeUserRoles, TrusteeID: c.TrusteeID, UserID: c.UserID})] = c.Key
+		}
+	}
+	for i := range cs {
+		c := &cs[i]
+		need := func(key string) {
+			if key != "" && key != c.Key {
+				c.DependsOn = appendUnique(c.DependsOn, key)
+				c.Requires = appendUnique(c.Requires, key)
+			}
+		}
+		idx := byObject[objectKey(*c)]
+		for _, j := range idx {
+			if j >= i {
+				break
+			}
+			need(cs[j].Key)
+		}
+		tk := trustKey(*c)
+		if !isTrust(*c) {
+			need(created[tk])
+		}
+		if c.Kind == KindTrusteeUserRoles {
+			need(addedUsers[objectKey(*c)])
+		}
+		if isTrust(*c) && c.Action == Delete {
+			for _, j := range members[tk] {
+				c.DependsOn = appendUnique(c.DependsOn, cs[j].Key)
+			}
+		}
+	}
+}
+
+func appendUnique(keys []string, key string) []string {
+	for _, k := range keys {
+		if k == key {
+			return keys
+		}
+	}
+	return append(keys, key)
+}
+
+// Stage is where a change runs in apply: every narrowing change first, then
+// the neutral ones, then every widening one. A change with an effect this
+// version does not know runs with the widening ones, the most cautious
+// place.
+type Stage int
+
+// The stages, in the order apply runs them.
+const (
+	StageNarrow Stage = iota
+	StageNeutral
+	StageWiden
+)
+
+// StageOf returns the stage a change with effect e runs in.
+func StageOf(e Effect) Stage {
+	switch e {
+	case Narrow:
+		return StageNarrow
+	case Neutral:
+		return StageNeutral
+	}
+	return StageWiden
+}
+
+// String returns "narrow", "neutral" or "widen".
+func (s Stage) String() string { return [...]string{"narrow", "neutral", "widen"}[s] }
+
+// CheckGraph reports why a plan's changes cannot be executed as a graph: a
+// change without a key or with a key another change has, a dependency on a
+// key the plan lacks or that comes later (so the graph has a cycle or is out
+// of order), a requirement that is not also a dependency, or a change that
+// depends on one of a later stage (a narrowing change on a widening one). Apply refuses a plan for which it
+// returns an error; plans made by [Compute] always pass.
+func CheckGraph(cs []Change) error {
+	pos := make(map[string]int, len(cs))
+	var errs []error
+	for i, c := range cs {
+		if c.Key == "" {
+			errs = append(errs, fmt.Errorf("change %d (%s) has no key", i+1, c.Address))
+			continue
+		}
+		if j, dup := pos[c.Key]; dup {
+			errs = append(errs, fmt.Errorf("changes %d and %d have the same key %q", j+1, i+1, c.Key))
+			continue
+		}
+		pos[c.Key] = i
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	for i, c := range cs {
+		deps := make(map[string]bool, len(c.DependsOn))
+		for _, d := range c.DependsOn {
+			j, ok := pos[d]
+			switch {
+			case !ok:
+				errs = append(errs, fmt.Errorf("change %q depends on %q, which is not in the plan", c.Key, d))
+				continue
+			case j >= i:
+				errs = append(errs, fmt.Errorf("change %q depends on %q, which does not come before it (the graph has a cycle or is out of order)", c.Key, d))
+			case StageOf(cs[j].Effect) > StageOf(c.Effect):
+				errs = append(errs, fmt.Errorf("%s change %q depends on %s change %q, which runs in a later stage", StageOf(c.Effect), c.Key, StageOf(cs[j].Effect), d))
+			}
+			deps[d] = true
+		}
+		for _, r := range c.Requires {
+			if !deps[r] {
+				errs = append(errs, fmt.Errorf("change %q requires %q but does not depend on it", c.Key, r))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
