@@ -163,6 +163,25 @@ type Change struct {
 	// belongs to a change earlier in Plan.Changes.
 	DependsOn []string
 	Requires  []string
+	// Attribution names the latest audit entry that touched the change's
+	// live object, when one is known. It is information for a reviewer,
+	// not part of the plan: comparing a saved plan with a fresh one
+	// ignores it.
+	Attribution *Attribution
+}
+
+// Attribution is who last changed a live object, and when, as the
+// organization's audit log tells it.
+type Attribution struct {
+	// By is the OAuth client id or the user's name exactly as the audit
+	// entry gives them; ByKind says which ("client" or "user") and ByID
+	// is the client's or user's id.
+	By     string
+	ByKind string
+	ByID   string
+	At     time.Time
+	// Action is the entry's action as the audit log spells it.
+	Action string
 }
 
 // Org identifies an organization.
@@ -192,8 +211,16 @@ type Pending struct {
 
 // Warning is something a reviewer should know that does not block the plan.
 type Warning struct {
+	// Code classifies warnings a program may act on, for example
+	// "expires_soon" or "no_expiry"; empty for the others.
+	Code    string
 	Message string
 	Hint    string
+	// TrusteeID or TrustorID names the trust a coded warning is about;
+	// DaysLeft is set on expiry warnings (negative once expired).
+	TrusteeID string
+	TrustorID string
+	DaysLeft  *int
 	// File, Line and Col locate the warning in a desired-state file when it
 	// comes from one; Line is 0 otherwise.
 	File string
