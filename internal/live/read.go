@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -51,6 +52,8 @@ type Scope struct {
 	// count. Calls are serialized; Total grows as listings reveal more to
 	// read.
 	Progress func(Progress)
+	// Now is the clock that sets [State.ReadAt]; nil means time.Now.
+	Now func() time.Time
 }
 
 // Progress counts the requests of a [Read].
@@ -80,6 +83,11 @@ func (e *PinError) Error() string {
 // sorted (see [State]). Any failed request fails the whole read: a partial
 // state would make a plan that deletes what it did not see.
 func Read(ctx context.Context, api API, scope Scope) (*State, error) {
+	now := time.Now
+	if scope.Now != nil {
+		now = scope.Now
+	}
+	readAt := now().UTC()
 	tr := &tracker{fn: scope.Progress}
 	tr.add(1)
 	me, err := api.GetOrganizationMe(ctx)
@@ -92,6 +100,7 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 	}
 	st := &State{
 		Org:          Org{ID: me.ID, Name: printable.String(me.Name)},
+		ReadAt:       readAt,
 		TrusteesRead: scope.Trustees,
 		TrustorsRead: scope.Trustors,
 	}

@@ -70,10 +70,15 @@ func date(s string) *time.Time {
 	return &t
 }
 
-// demoState is what Northwind sees of the demo fixture.
+// readClock is the clock of the reads whose whole state is compared: it
+// sets State.ReadAt.
+func readClock() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.FixedZone("CET", 3600)) }
+
+// demoState is what Northwind sees of the demo fixture, read at readClock.
 func demoState() *live.State {
 	return &live.State{
-		Org: live.Org{ID: homeID, Name: "Northwind Insurance"},
+		Org:    live.Org{ID: homeID, Name: "Northwind Insurance"},
+		ReadAt: readClock().UTC(),
 		Roles: []live.Role{
 			{ID: "a1000000-0000-4000-8000-000000000002", Name: "Claims Agent"},
 			{ID: "a1000000-0000-4000-8000-000000000001", Name: "Claims Supervisor"},
@@ -118,6 +123,7 @@ func TestReadDemo(t *testing.T) {
 	st, err := live.Read(context.Background(), c, live.Scope{
 		Trustees: true, Trustors: true,
 		PinOrgID: strings.ToUpper(homeID), // ids compare case-insensitively
+		Now:      readClock,
 		Progress: func(p live.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -236,7 +242,9 @@ func TestReadScope(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{API: c}
-			st, err := live.Read(context.Background(), rec, tt.scope)
+			scope := tt.scope
+			scope.Now = readClock
+			st, err := live.Read(context.Background(), rec, scope)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,6 +25,10 @@ type Role struct {
 type State struct {
 	// Org is the org the credentials belong to (organizations/me).
 	Org Org `json:"org"`
+	// ReadAt is when the read started (UTC): plans count days until an
+	// expiry from it. It is not part of the fingerprint; zero means
+	// unknown, and then plans make no expires-soon warnings.
+	ReadAt time.Time `json:"-"`
 	// Roles are all roles of Org, sorted by name then id.
 	Roles []Role `json:"roles"`
 	// CareOrgIDs are the Genesys Customer Care org ids (trustees/care),

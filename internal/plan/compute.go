@@ -70,6 +70,7 @@ func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 	}
 	p := b.plan
 	b.removalWarning()
+	b.expiryWarnings()
 	sortChanges(p.Changes)
 	link(p.Changes)
 	sort.SliceStable(p.Protected, func(i, j int) bool {

@@ -1,0 +1,155 @@
+package plan
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/live"
+)
+
+// Codes of the expiry warnings.
+const (
+	// WarnExpiresSoon marks a trust whose expiry after the plan is at most
+	// the warning window away (or already past).
+	WarnExpiresSoon = "expires_soon"
+	// WarnNoExpiry marks a live trust with no expiry while
+	// policy.requireExpiry is set.
+	WarnNoExpiry = "no_expiry"
+)
+
+// DefaultWarnExpiryDays is the window, in days, within which plan warns
+// about a trust's expiry. It stands in for policy.warnExpiryDays until the
+// configuration carries that key.
+const DefaultWarnExpiryDays = 30
+
+// expiryWarnings warns about every trust that exists after the plan whose
+// expiry then (the file's expires for a managed trustee, the live one for
+// protected, Customer Care and trustor trusts) is at most
+// DefaultWarnExpiryDays after st.ReadAt, and, when policy.requireExpiry is
+// set, about every such trust with no expiry. Trusts the plan deletes or
+// that are still pending are left out. A zero st.ReadAt (no clock) skips
+// the expires_soon check: the result never depends on when Compute runs.
+func (b *builder) expiryWarnings() {
+	now := b.st.ReadAt
+	days := DefaultWarnExpiryDays
+	require := b.cfg.Policy.RequireExpiry
+	check := func(kind Kind, trusteeID, trustorID, name string, exp *time.Time, managed bool, pos config.Pos) {
+		who := fmt.Sprintf("%s %s", kind, displayOrg(name, orgIDOf(kind, trusteeID, trustorID)))
+		w := Warning{TrusteeID: trusteeID, TrustorID: trustorID, File: pos.File, Line: pos.Line, Col: pos.Col}
+		if kind == KindTrustee {
+			w.TrustorID = ""
+		} else {
+			w.TrusteeID = ""
+		}
+		if exp == nil {
+			if !require {
+				return
+			}
+			w.Code = WarnNoExpiry
+			w.Message = who + " has no expiry, but policy.requireExpiry is set"
+			w.Hint = noExpiryHint(kind, managed)
+			b.plan.Warnings = append(b.plan.Warnings, w)
+			return
+		}
+		if now.IsZero() {
+			return
+		}
+		left := exp.Sub(now)
+		if left > time.Duration(days)*24*time.Hour {
+			return
+		}
+		d := int(math.Floor(left.Hours() / 24))
+		w.Code, w.DaysLeft = WarnExpiresSoon, &d
+		on := exp.UTC().Format(time.RFC3339)
+		switch {
+		case left < 0:
+			w.Message = fmt.Sprintf("%s expired at %s (%s ago)", who, on, dayCount(-d))
+		default:
+			w.Message = fmt.Sprintf("%s expires at %s (in %s, within %d days)", who, on, dayCount(d), days)
+		}
+		w.Hint = expiresSoonHint(kind, managed)
+		b.plan.Warnings = append(b.plan.Warnings, w)
+	}
+
+	orgID := b.st.Org.ID
+	if b.cfg.ManageTrustees && b.st.TrusteesRead {
+		protected := orgSet(b.cfg.Protect.Trustees)
+		configured := make(map[string]bool, len(b.cfg.Trustees))
+		liveByID := make(map[string]*live.Trustee, len(b.st.Trustees))
+		for i := range b.st.Trustees {
+			liveByID[strings.ToLower(b.st.Trustees[i].OrgID)] = &b.st.Trustees[i]
+		}
+		for _, t := range b.cfg.Trustees {
+			key := strings.ToLower(t.ID)
+			if configured[key] || protected[key] {
+				continue
+			}
+			configured[key] = true
+			name := t.Name
+			if lt := liveByID[key]; lt != nil {
+				name = displayName(lt.OrgName, t.Name)
+			}
+			check(KindTrustee, t.ID, orgID, name, t.Expires, true, t.Pos)
+		}
+		for i := range b.st.Trustees {
+			lt := &b.st.Trustees[i]
+			key := strings.ToLower(lt.OrgID)
+			if protected[key] || (b.care[key] && !configured[key]) {
+				check(KindTrustee, lt.OrgID, orgID, lt.OrgName, lt.Expires, false, config.Pos{})
+			}
+		}
+	}
+	if b.cfg.ManageTrustors && b.st.TrustorsRead {
+		protected := orgSet(b.cfg.Protect.Trustors)
+		configured := make(map[string]bool, len(b.cfg.Trustors))
+		for _, t := range b.cfg.Trustors {
+			configured[strings.ToLower(t.ID)] = true
+		}
+		for i := range b.st.Trustors {
+			lt := &b.st.Trustors[i]
+			key := strings.ToLower(lt.OrgID)
+			if protected[key] || configured[key] || b.care[key] {
+				check(KindTrustor, orgID, lt.OrgID, lt.OrgName, lt.Expires, false, config.Pos{})
+			}
+		}
+	}
+}
+
+func orgIDOf(kind Kind, trusteeID, trustorID string) string {
+	if kind == KindTrustee {
+		return trusteeID
+	}
+	return trustorID
+}
+
+func dayCount(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+func expiresSoonHint(kind Kind, managed bool) string {
+	switch {
+	case managed:
+		return "renew the trust: set a later expires in the file (or remove it from the file to end the trust)"
+	case kind == KindTrustor:
+		return "only the trustor org can renew the trust; ask its administrators"
+	default:
+		return "the trust is protected here: renew it where it is managed"
+	}
+}
+
+func noExpiryHint(kind Kind, managed bool) string {
+	switch {
+	case managed:
+		return "set expires in the file"
+	case kind == KindTrustor:
+		return "only the trustor org can set an expiry; ask its administrators"
+	default:
+		return "the trust is protected here: set an expiry where it is managed"
+	}
+}

@@ -1,0 +1,109 @@
+package plan
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/live"
+)
+
+func TestExpiryWarnings(t *testing.T) {
+	readAt := time.Date(2027, 6, 10, 12, 0, 0, 0, time.UTC) // 19.5 days before Bluebird expires
+	days := func(n int) *int { return &n }
+	type coded struct {
+		Code      string
+		TrusteeID string
+		TrustorID string
+		DaysLeft  *int
+		Line      int
+	}
+	tests := []struct {
+		name  string
+		edit  func(*config.Config, *live.State)
+		want  []coded
+		watch string // a message that must appear
+	}{
+		{
+			name: "managed trustee within the window",
+			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(19), Line: 10}},
+		},
+		{
+			name: "the file's expiry counts, not the live one",
+			edit: func(c *config.Config, _ *live.State) { c.Trustees[0].Expires = date("2027-12-31") },
+		},
+		{
+			name: "a file expiry already past",
+			edit: func(c *config.Config, _ *live.State) { c.Trustees[0].Expires = date("2027-06-01") },
+			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(-10), Line: 10}},
+		},
+		{
+			name: "no clock: no expires_soon",
+			edit: func(_ *config.Config, st *live.State) { st.ReadAt = time.Time{} },
+		},
+		{
+			name: "requireExpiry: live trusts left alone without expiry",
+			edit: func(c *config.Config, _ *live.State) { c.Policy.RequireExpiry = true },
+			want: []coded{
+				{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(19), Line: 10},
+				{Code: WarnNoExpiry, TrusteeID: careID},
+				{Code: WarnNoExpiry, TrustorID: copperID},
+			},
+		},
+		{
+			name: "protected trustee and trustor: the live expiry",
+			edit: func(c *config.Config, st *live.State) {
+				c.Trustees[0].Expires = date("2028-01-01")
+				c.Protect.Trustees = []config.OrgRef{{ID: careID}}
+				st.Trustees[1].Expires = date("2027-06-11")
+				st.Trustors[0].Expires = date("2027-07-01")
+			},
+			want: []coded{
+				{Code: WarnExpiresSoon, TrusteeID: careID, DaysLeft: days(0)},
+				{Code: WarnExpiresSoon, TrustorID: copperID, DaysLeft: days(20)},
+			},
+			watch: "trustee Genesys Customer Care (" + careID + ") expires at 2027-06-11T00:00:00Z (in 0 days, within 30 days)",
+		},
+		{
+			name: "a trust the plan deletes is not warned about",
+			edit: func(c *config.Config, st *live.State) {
+				c.Trustees = nil
+				c.Trustors = nil
+				st.Trustors[0].Expires = date("2027-06-12")
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, st := demoConfig(), demoState()
+			st.ReadAt = readAt
+			if tt.edit != nil {
+				tt.edit(cfg, st)
+			}
+			p, err := Compute(cfg, st)
+			if err != nil {
+				t.Fatalf("Compute: %v", err)
+			}
+			var got []coded
+			found := tt.watch == ""
+			for _, w := range p.Warnings {
+				if w.Code == "" {
+					continue
+				}
+				if w.Message == "" || w.Hint == "" {
+					t.Errorf("warning %+v has no message or hint", w)
+				}
+				found = found || w.Message == tt.watch
+				got = append(got, coded{w.Code, w.TrusteeID, w.TrustorID, w.DaysLeft, w.Line})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("coded warnings (-want +got):\n%s", diff)
+			}
+			if !found {
+				t.Errorf("no warning says %q; got %+v", tt.watch, p.Warnings)
+			}
+		})
+	}
+}
