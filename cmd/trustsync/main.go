@@ -31,6 +31,7 @@ type cli struct {
 	Plan     planCmd     `cmd:"" help:"Read live state and show the changes apply would make."`
 	Apply    applyCmd    `cmd:"" help:"Make live state match the desired-state files."`
 	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file (not yet available)."`
+	Audit    auditCmd    `cmd:"" help:"Show recent changes to trusts from the audit log."`
 	Sandbox  sandboxCmd  `cmd:"" help:"Run a local emulator of the Genesys Cloud orgauthorization API."`
 	Version  versionCmd  `cmd:"" help:"Print the trustsync version."`
 }

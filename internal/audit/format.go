@@ -17,7 +17,7 @@ func (n Names) of(id string) string {
 	if id == "" {
 		return ""
 	}
-	return n[strings.ToLower(id)]
+	return clean(n[strings.ToLower(id)])
 }
 
 // WriteText writes entries as a table of when (UTC), who, which trust and
