@@ -32,6 +32,7 @@ type cli struct {
 	Apply    applyCmd    `cmd:"" help:"Make live state match the desired-state files."`
 	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file (not yet available)."`
 	Audit    auditCmd    `cmd:"" help:"Show recent changes to trusts from the audit log."`
+	Pairing  pairingCmd  `cmd:"" help:"Create or show a pairing, the one-time id another org creates a trust with."`
 	Sandbox  sandboxCmd  `cmd:"" help:"Run a local emulator of the Genesys Cloud orgauthorization API."`
 	Version  versionCmd  `cmd:"" help:"Print the trustsync version."`
 }
