@@ -30,7 +30,7 @@ type cli struct {
 	Validate validateCmd `cmd:"" help:"Check desired-state files offline (schema, semantics, policy)."`
 	Plan     planCmd     `cmd:"" help:"Read live state and show the changes apply would make."`
 	Apply    applyCmd    `cmd:"" help:"Make live state match the desired-state files."`
-	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file (not yet available)."`
+	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file to start managing an existing org from."`
 	Audit    auditCmd    `cmd:"" help:"Show recent changes to trusts from the audit log."`
 	Pairing  pairingCmd  `cmd:"" help:"Create or show a pairing, the one-time id another org creates a trust with."`
 	Sandbox  sandboxCmd  `cmd:"" help:"Run a local emulator of the Genesys Cloud orgauthorization API."`
@@ -146,12 +146,4 @@ type versionCmd struct{}
 func (versionCmd) Run(e *env) error {
 	_, err := fmt.Fprintf(e.stdout, "trustsync %s\n", e.version)
 	return err
-}
-
-// exportCmd will write live state as YAML. It is not built yet and says so
-// rather than pretending.
-type exportCmd struct{}
-
-func (exportCmd) Run() error {
-	return &exitError{code: 1, err: errors.New("export is not available yet in this version\nhint: write the file by hand for now; see examples/trusts.yaml")}
 }

@@ -1,0 +1,150 @@
+// Package export turns an organization's live trusts into a desired-state
+// file: the configuration that, planned against the same live state,
+// shows no changes.
+//
+// [FromLive] builds the configuration ([config.Config], the file model
+// the loader produces) and [Encode] writes it as YAML with comments that
+// name orgs, users and roles. The output depends on live state only: no
+// timestamp, a fixed key order and trusts sorted by org name, then id,
+// so exporting unchanged live state twice gives identical bytes.
+package export
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/live"
+)
+
+// Sections selects what to export.
+type Sections struct {
+	Trustees bool
+	Trustors bool
+}
+
+// Export is a configuration built from live state, with what its comments
+// need.
+type Export struct {
+	Config *config.Config
+	// Care are the Customer Care trustee trusts, listed under
+	// protect.trustees rather than managed.
+	Care []live.Trustee
+	// RoleNames names every role id the configuration refers to by id
+	// (because its name is not unique, or it has none).
+	RoleNames map[string]string
+	// roleByID are the live roles by lowercase id.
+	roleByID map[string]live.Role
+}
+
+// FromLive builds the configuration that matches st in the sections asked
+// for (st must have read them). region is organization.region, "" when
+// unknown. Roles are referred to by name where the name is unique among
+// the org's roles, by id otherwise. Customer Care trustees go under
+// protect.trustees.
+func FromLive(st *live.State, region string, sec Sections) *Export {
+	cfg := &config.Config{
+		Version:      1,
+		Organization: &config.Organization{ID: st.Org.ID, Name: st.Org.Name, Region: region},
+		Policy: config.Policy{
+			MaxUsersPerTrust:  config.DefaultMaxUsersPerTrust,
+			MaxRemovalPercent: config.DefaultMaxRemovalPercent,
+		},
+	}
+	ex := &Export{Config: cfg, RoleNames: map[string]string{}, roleByID: map[string]live.Role{}}
+	nameCount := map[string]int{}
+	for _, r := range st.Roles {
+		ex.roleByID[strings.ToLower(r.ID)] = r
+		nameCount[r.Name]++
+	}
+	care := map[string]bool{}
+	for _, id := range st.CareOrgIDs {
+		care[strings.ToLower(id)] = true
+	}
+
+	if sec.Trustees && st.TrusteesRead {
+		cfg.ManageTrustees = true
+		cfg.Trustees = []config.Trustee{}
+		trustees := slices.Clone(st.Trustees)
+		slices.SortFunc(trustees, func(a, b live.Trustee) int { return byNameThenID(a.OrgName, a.OrgID, b.OrgName, b.OrgID) })
+		for _, lt := range trustees {
+			if care[strings.ToLower(lt.OrgID)] {
+				ex.Care = append(ex.Care, lt)
+				cfg.Protect.Trustees = append(cfg.Protect.Trustees, config.OrgRef{ID: lt.OrgID})
+				continue
+			}
+			t := config.Trustee{ID: lt.OrgID, Name: lt.OrgName, Enabled: lt.Enabled, ManageUsers: true, Users: []config.TrusteeUser{}}
+			if lt.Expires != nil {
+				e := lt.Expires.UTC()
+				t.Expires = &e
+			}
+			users := slices.Clone(lt.Users)
+			slices.SortFunc(users, func(a, b live.TrusteeUser) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+			for _, lu := range users {
+				u := config.TrusteeUser{ID: lu.ID, Name: lu.Name, Roles: []config.RoleRef{}}
+				roles := make([]live.Role, 0, len(lu.RoleIDs))
+				for _, id := range lu.RoleIDs {
+					r, ok := ex.roleByID[strings.ToLower(id)]
+					if !ok {
+						r = live.Role{ID: id}
+					}
+					roles = append(roles, r)
+				}
+				slices.SortFunc(roles, func(a, b live.Role) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+				for _, r := range roles {
+					ref := r.Name
+					if r.Name == "" || nameCount[r.Name] != 1 || looksLikeID(r.Name, st.Roles) {
+						ref = r.ID
+						ex.RoleNames[strings.ToLower(r.ID)] = r.Name
+					}
+					u.Roles = append(u.Roles, config.RoleRef{Ref: ref})
+				}
+				t.Users = append(t.Users, u)
+			}
+			cfg.Trustees = append(cfg.Trustees, t)
+		}
+	}
+	if sec.Trustors && st.TrustorsRead {
+		cfg.ManageTrustors = true
+		cfg.Trustors = []config.Trustor{}
+		trustors := slices.Clone(st.Trustors)
+		slices.SortFunc(trustors, func(a, b live.Trustor) int { return byNameThenID(a.OrgName, a.OrgID, b.OrgName, b.OrgID) })
+		for _, lt := range trustors {
+			t := config.Trustor{ID: lt.OrgID, Name: lt.OrgName, ManageUsers: true, Users: []config.TrustorUser{}}
+			users := slices.Clone(lt.Users)
+			slices.SortFunc(users, func(a, b live.User) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+			for _, lu := range users {
+				t.Users = append(t.Users, config.TrustorUser{ID: lu.ID, Name: lu.Name})
+			}
+			cfg.Trustors = append(cfg.Trustors, t)
+		}
+	}
+	return ex
+}
+
+// looksLikeID reports whether name is also some role's id: the planner
+// reads a reference equal to a role id as that role, so such a name must
+// be written as the id.
+func looksLikeID(name string, roles []live.Role) bool {
+	for _, r := range roles {
+		if strings.EqualFold(r.ID, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// byNameThenID orders by name (objects without a name last), then id.
+func byNameThenID(an, aid, bn, bid string) int {
+	if (an == "") != (bn == "") {
+		if an == "" {
+			return 1
+		}
+		return -1
+	}
+	if c := cmp.Compare(an, bn); c != 0 {
+		return c
+	}
+	return cmp.Compare(strings.ToLower(aid), strings.ToLower(bid))
+}
