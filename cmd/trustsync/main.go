@@ -33,6 +33,7 @@ type cli struct {
 	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file to start managing an existing org from."`
 	Audit    auditCmd    `cmd:"" help:"Show recent changes to trusts from the audit log."`
 	Pairing  pairingCmd  `cmd:"" help:"Create or show a pairing, the one-time id another org creates a trust with."`
+	Report   reportCmd   `cmd:"" help:"Write the access review: every trust, its users, roles, expiry and what to look at."`
 	Sandbox  sandboxCmd  `cmd:"" help:"Run a local emulator of the Genesys Cloud orgauthorization API."`
 	Version  versionCmd  `cmd:"" help:"Print the trustsync version."`
 }
