@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -28,7 +27,7 @@ const DefaultWarnExpiryDays = 30
 // expiryWarnings warns about every trust that exists after the plan whose
 // expiry then (the file's expires for a managed trustee, the live one for
 // protected, Customer Care and trustor trusts) is at most
-// DefaultWarnExpiryDays after st.ReadAt, and, when policy.requireExpiry is
+// DefaultWarnExpiryDays calendar days after st.ReadAt (see [DaysLeft]), and, when policy.requireExpiry is
 // set, about every such trust with no expiry. Trusts the plan deletes or
 // that are still pending are left out. A zero st.ReadAt (no clock) skips
 // the expires_soon check: the result never depends on when Compute runs.
@@ -57,16 +56,19 @@ func (b *builder) expiryWarnings() {
 		if now.IsZero() {
 			return
 		}
-		left := exp.Sub(now)
-		if left > time.Duration(days)*24*time.Hour {
+		d := DaysLeft(*exp, now)
+		if d > days {
 			return
 		}
-		d := int(math.Floor(left.Hours() / 24))
 		w.Code, w.DaysLeft = WarnExpiresSoon, &d
 		on := exp.UTC().Format(time.RFC3339)
 		switch {
-		case left < 0:
+		case exp.Before(now) && d == 0:
+			w.Message = fmt.Sprintf("%s expired at %s (today)", who, on)
+		case exp.Before(now):
 			w.Message = fmt.Sprintf("%s expired at %s (%s ago)", who, on, dayCount(-d))
+		case d == 0:
+			w.Message = fmt.Sprintf("%s expires at %s (today)", who, on)
 		default:
 			w.Message = fmt.Sprintf("%s expires at %s (in %s, within %d days)", who, on, dayCount(d), days)
 		}
@@ -116,6 +118,21 @@ func (b *builder) expiryWarnings() {
 			}
 		}
 	}
+}
+
+// DaysLeft counts the calendar days (in UTC) from now until exp: 0 on
+// the day itself, negative once the day has passed. Counting whole days
+// rather than 24-hour spans keeps the count, and so the plan, the same
+// all day long.
+func DaysLeft(exp, now time.Time) int {
+	day := func(t time.Time) int64 {
+		u := t.Unix()
+		if u < 0 && u%86400 != 0 {
+			return u/86400 - 1
+		}
+		return u / 86400
+	}
+	return int(day(exp) - day(now))
 }
 
 func orgIDOf(kind Kind, trusteeID, trustorID string) string {

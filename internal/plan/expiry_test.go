@@ -11,7 +11,7 @@ import (
 )
 
 func TestExpiryWarnings(t *testing.T) {
-	readAt := time.Date(2027, 6, 10, 12, 0, 0, 0, time.UTC) // 19.5 days before Bluebird expires
+	readAt := time.Date(2027, 6, 10, 12, 0, 0, 0, time.UTC) // 20 calendar days before Bluebird expires
 	days := func(n int) *int { return &n }
 	type coded struct {
 		Code      string
@@ -28,7 +28,7 @@ func TestExpiryWarnings(t *testing.T) {
 	}{
 		{
 			name: "managed trustee within the window",
-			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(19), Line: 10}},
+			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(20), Line: 10}},
 		},
 		{
 			name: "the file's expiry counts, not the live one",
@@ -37,7 +37,7 @@ func TestExpiryWarnings(t *testing.T) {
 		{
 			name: "a file expiry already past",
 			edit: func(c *config.Config, _ *live.State) { c.Trustees[0].Expires = date("2027-06-01") },
-			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(-10), Line: 10}},
+			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(-9), Line: 10}},
 		},
 		{
 			name: "no clock: no expires_soon",
@@ -47,7 +47,7 @@ func TestExpiryWarnings(t *testing.T) {
 			name: "requireExpiry: live trusts left alone without expiry",
 			edit: func(c *config.Config, _ *live.State) { c.Policy.RequireExpiry = true },
 			want: []coded{
-				{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(19), Line: 10},
+				{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(20), Line: 10},
 				{Code: WarnNoExpiry, TrusteeID: careID},
 				{Code: WarnNoExpiry, TrustorID: copperID},
 			},
@@ -61,10 +61,10 @@ func TestExpiryWarnings(t *testing.T) {
 				st.Trustors[0].Expires = date("2027-07-01")
 			},
 			want: []coded{
-				{Code: WarnExpiresSoon, TrusteeID: careID, DaysLeft: days(0)},
-				{Code: WarnExpiresSoon, TrustorID: copperID, DaysLeft: days(20)},
+				{Code: WarnExpiresSoon, TrusteeID: careID, DaysLeft: days(1)},
+				{Code: WarnExpiresSoon, TrustorID: copperID, DaysLeft: days(21)},
 			},
-			watch: "trustee Genesys Customer Care (" + careID + ") expires at 2027-06-11T00:00:00Z (in 0 days, within 30 days)",
+			watch: "trustee Genesys Customer Care (" + careID + ") expires at 2027-06-11T00:00:00Z (in 1 day, within 30 days)",
 		},
 		{
 			name: "a trust the plan deletes is not warned about",
@@ -105,5 +105,32 @@ func TestExpiryWarnings(t *testing.T) {
 				t.Errorf("no warning says %q; got %+v", tt.watch, p.Warnings)
 			}
 		})
+	}
+}
+
+func TestDaysLeft(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		exp, now string
+		want     int
+	}{
+		{"2027-06-30T00:00:00Z", "2027-06-10T23:59:00Z", 20},
+		{"2027-06-30T00:00:00Z", "2027-06-10T00:00:00Z", 20},
+		{"2027-06-30T23:00:00Z", "2027-06-30T01:00:00Z", 0},
+		{"2027-06-29T12:00:00Z", "2027-06-30T01:00:00Z", -1},
+		{"2027-06-30T01:00:00+02:00", "2027-06-29T12:00:00Z", 0}, // 23:00 UTC the day before
+		{"1969-12-31T12:00:00Z", "1970-01-01T12:00:00Z", -1},
+		{"9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z", 3652058},
+	}
+	for _, tt := range tests {
+		if got := DaysLeft(at(tt.exp), at(tt.now)); got != tt.want {
+			t.Errorf("DaysLeft(%s, %s) = %d; want %d", tt.exp, tt.now, got, tt.want)
+		}
 	}
 }

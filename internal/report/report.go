@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -314,13 +313,12 @@ func (r *Report) expiry(t *Trust) {
 		t.Flags = append(t.Flags, FlagNoExpiry)
 		return
 	}
-	left := t.Expires.Sub(r.At)
-	d := int(math.Floor(left.Hours() / 24))
+	d := plan.DaysLeft(*t.Expires, r.At)
 	t.DaysLeft = &d
 	switch {
-	case left < 0:
+	case t.Expires.Before(r.At):
 		t.Flags = append(t.Flags, FlagExpired)
-	case left <= time.Duration(r.WarnDays)*24*time.Hour:
+	case d <= r.WarnDays:
 		t.Flags = append(t.Flags, FlagExpiresSoon)
 	}
 }
