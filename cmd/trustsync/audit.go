@@ -63,7 +63,7 @@ func (c *auditCmd) Run(e *env) (err error) {
 		}
 		for _, t := range trustees {
 			q.TrusteeIDs = append(q.TrusteeIDs, t.ID)
-			names[strings.ToLower(t.ID)] = orgName(t.Organization)
+			names[strings.ToLower(t.ID)] = auditOrgName(t.Organization)
 		}
 		trustors, err := api.ListTrustors(e.ctx)
 		if err != nil {
@@ -71,7 +71,7 @@ func (c *auditCmd) Run(e *env) (err error) {
 		}
 		for _, t := range trustors {
 			q.TrustorIDs = append(q.TrustorIDs, t.ID)
-			names[strings.ToLower(t.ID)] = orgName(t.Organization)
+			names[strings.ToLower(t.ID)] = auditOrgName(t.Organization)
 		}
 	}
 	// Role names make role changes readable; without the permission to
@@ -111,7 +111,7 @@ func (c *auditCmd) Run(e *env) (err error) {
 	return nil
 }
 
-func orgName(o *client.Organization) string {
+func auditOrgName(o *client.Organization) string {
 	if o == nil {
 		return ""
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ type pairingShowCmd struct {
 // Run creates the pairing. The first stdout line is the pairing id alone,
 // so that scripts can take it with head -n1.
 func (c *pairingCreateCmd) Run(e *env) (err error) {
-	users, groups := trimAll(c.Users), trimAll(c.Groups)
+	users, groups := nonBlank(c.Users), nonBlank(c.Groups)
 	if len(users)+len(groups) == 0 {
 		return &exitError{code: 1, err: errors.New("a pairing needs at least one --user or --group\nhint: name the users of this org who will work in the other org, for example --user <user id>")}
 	}
@@ -157,12 +158,12 @@ func writePairing(w io.Writer, tr *client.TrustRequest, now time.Time) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Pairing %s\n", printable.String(tr.ID))
 	if o := tr.Trustee; o != nil {
-		fmt.Fprintf(&b, "From org:   %s\n", nameID(o.Name, o.ID))
+		fmt.Fprintf(&b, "From org:   %s\n", partyLabel(o.Name, o.ID))
 	} else {
 		fmt.Fprintln(&b, "From org:   (not given)")
 	}
 	if u := tr.CreatedBy; u != nil {
-		fmt.Fprintf(&b, "Created by: %s\n", nameID(u.Name, u.ID))
+		fmt.Fprintf(&b, "Created by: %s\n", partyLabel(u.Name, u.ID))
 	} else {
 		fmt.Fprintln(&b, "Created by: (not given)")
 	}
@@ -178,12 +179,12 @@ func writePairing(w io.Writer, tr *client.TrustRequest, now time.Time) error {
 	}
 	fmt.Fprintf(&b, "Users (%d):\n", len(tr.Users))
 	for _, u := range tr.Users {
-		fmt.Fprintf(&b, "  - %s\n", nameID(u.Name, u.ID))
+		fmt.Fprintf(&b, "  - %s\n", partyLabel(u.Name, u.ID))
 	}
 	if len(tr.Groups) > 0 {
 		fmt.Fprintf(&b, "Groups (%d):\n", len(tr.Groups))
 		for _, g := range tr.Groups {
-			fmt.Fprintf(&b, "  - %s\n", nameID(g.Name, g.ID))
+			fmt.Fprintf(&b, "  - %s\n", partyLabel(g.Name, g.ID))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -238,22 +239,15 @@ func writePairingJSON(w io.Writer, tr *client.TrustRequest) error {
 	return enc.Encode(doc)
 }
 
-func nameID(name, id string) string {
+func partyLabel(name, id string) string {
 	name, id = printable.String(name), printable.String(id)
 	switch {
 	case name == "":
-		return or(id, "(no id)")
+		return cmp.Or(id, "(no id)")
 	case id == "":
 		return name
 	}
 	return fmt.Sprintf("%s (%s)", name, id)
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // yamlString quotes s for YAML when it would not read back as itself.
@@ -265,7 +259,7 @@ func yamlString(s string) string {
 	return string(b)
 }
 
-func trimAll(ss []string) []string {
+func nonBlank(ss []string) []string {
 	var out []string
 	for _, s := range ss {
 		if s = strings.TrimSpace(s); s != "" {
