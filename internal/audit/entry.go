@@ -125,9 +125,9 @@ func Normalize(m client.AuditLogMessage, side Side, home string, asked []string)
 	if e.UserID == "" && (e.Object == ObjectUser || e.Object == ObjectRoles) {
 		e.UserID = e.ObjectID
 	}
-	other := ""
+	home, other := clean(home), ""
 	if len(asked) == 1 {
-		other = asked[0]
+		other = clean(asked[0])
 	}
 	switch side {
 	case TrusteeSide:
