@@ -54,24 +54,29 @@ func (c *auditCmd) Run(e *env) (err error) {
 	}
 	names := audit.Names{strings.ToLower(me.ID): me.Name}
 	q := audit.Query{Home: me.ID, TrusteeIDs: c.Trustees, TrustorIDs: c.Trustors, Since: since, Until: until}
-	if len(c.Trustees)+len(c.Trustors) == 0 {
-		// Every trust that exists now, in both directions. A deleted
-		// trust's history is read by naming it.
-		trustees, err := api.ListTrustees(e.ctx)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
-		for _, t := range trustees {
+	// The trusts that exist now, in both directions: all of them are read
+	// when no trust is named, else they only name the ones that are (a
+	// deleted trust's history is read by naming it, and a listing this
+	// org may not read then costs only the names).
+	all := len(c.Trustees)+len(c.Trustors) == 0
+	trustees, err := api.ListTrustees(e.ctx)
+	if err != nil && all {
+		return &exitError{code: 1, err: err}
+	}
+	for _, t := range trustees {
+		names[strings.ToLower(t.ID)] = auditOrgName(t.Organization)
+		if all {
 			q.TrusteeIDs = append(q.TrusteeIDs, t.ID)
-			names[strings.ToLower(t.ID)] = auditOrgName(t.Organization)
 		}
-		trustors, err := api.ListTrustors(e.ctx)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
-		for _, t := range trustors {
+	}
+	trustors, err := api.ListTrustors(e.ctx)
+	if err != nil && all {
+		return &exitError{code: 1, err: err}
+	}
+	for _, t := range trustors {
+		names[strings.ToLower(t.ID)] = auditOrgName(t.Organization)
+		if all {
 			q.TrustorIDs = append(q.TrustorIDs, t.ID)
-			names[strings.ToLower(t.ID)] = auditOrgName(t.Organization)
 		}
 	}
 	// Role names make role changes readable; without the permission to
