@@ -171,6 +171,9 @@ func connectSandbox(e *env, cfg client.Config) (*client.Client, func() error, er
 		return nil, nil, err
 	}
 	srv, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{StatePath: filepath.Join(dir, "sandbox.json")})
+	if errors.Is(err, sandbox.ErrStateInUse) {
+		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: wait for the other run to finish, then try again", err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: remove %s to start again from the demo orgs", err, filepath.Join(dir, "sandbox.json"))
 	}

@@ -142,7 +142,7 @@ func TestSandboxCommandErrors(t *testing.T) {
 		{[]string{"--latency=-1s"}, "--latency must not be negative"},
 		{[]string{"--latency", "soon"}, "--latency"},
 		{[]string{"--fixture", "missing.yaml"}, "missing.yaml"},
-		{[]string{"--fixture", "bad.yaml"}, filepath.Join(dir, "bad.yaml") + `:3: unknown key "nmae"`},
+		{[]string{"--fixture", "bad.yaml"}, filepath.Join(dir, "bad.yaml") + `:3:5: orgs[0]: unknown key "nmae"; did you mean "name"?`},
 		{[]string{"--listen", busy.Addr().String()}, "hint: is another sandbox running?"},
 	}
 	for _, tt := range tests {

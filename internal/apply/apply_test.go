@@ -651,8 +651,8 @@ func requireClean(t *testing.T, res *apply.Result) {
 // concurrently.
 func TestRelatedChangesKeepTheirOrder(t *testing.T) {
 	h := newHarness(t, sandbox.Options{})
-	// Without users in the body the pairing's users join the new trust
-	// (here Carl Chen, with no roles); Cora is added separately.
+	// The new trust is created with Carl Chen (a trust needs a member);
+	// Cora is added separately.
 	pairing := h.pairing(copperfield, "c2000000-0000-4000-8000-000000000002")
 	enabled := true
 	p := &plan.Plan{
@@ -665,7 +665,7 @@ func TestRelatedChangesKeepTheirOrder(t *testing.T) {
 			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
 				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen},
 			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
-				After: &plan.Value{Enabled: &enabled, PairingID: pairing}, Effect: plan.Widen},
+				After: &plan.Value{Enabled: &enabled, PairingID: pairing, Users: []plan.User{{ID: "c2000000-0000-4000-8000-000000000002", Roles: []plan.Role{{ID: roleClaimsSupervisor}}}}}, Effect: plan.Widen},
 		},
 	}
 	start := len(h.srv.AuditLog())
@@ -691,34 +691,25 @@ func TestRelatedChangesKeepTheirOrder(t *testing.T) {
 	}
 }
 
-// TestCreateTrusteeUsersManagedOrNot: `users: []` creates a trust with no
-// users, although the pairing names some; without a `users` key the
-// pairing's users join (with no roles) and the plan leaves them alone.
+// TestCreateTrusteeUsersManagedOrNot: a new trust is created with exactly
+// the users its entry lists; the pairing's other users do not join.
 func TestCreateTrusteeUsersManagedOrNot(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		usersKey  string
-		wantUsers int
-	}{
-		{name: "empty list", usersKey: "\n    users: []", wantUsers: 0},
-		{name: "not managed", usersKey: "", wantUsers: 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, sandbox.Options{})
-			pairing := h.pairing(copperfield, "c2000000-0000-4000-8000-000000000002")
-			cfg := h.load(fmt.Sprintf(`version: 1
+	h := newHarness(t, sandbox.Options{})
+	pairing := h.pairing(copperfield, "c2000000-0000-4000-8000-000000000002")
+	cfg := h.load(fmt.Sprintf(`version: 1
 trustees:
   - id: %s
-    pairingId: %s%s
-`, copperfield, pairing, tc.usersKey))
-			h.converge(cfg)
-			users, err := h.home.ListTrusteeUsers(context.Background(), copperfield)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(users) != tc.wantUsers {
-				t.Errorf("the new trust has %d users, want %d: %+v", len(users), tc.wantUsers, users)
-			}
-		})
+    pairingId: %s
+    users:
+      - id: %s
+        roles: [%s]
+`, copperfield, pairing, coraCopper, roleClaimsSupervisor))
+	h.converge(cfg)
+	users, err := h.home.ListTrusteeUsers(context.Background(), copperfield)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].ID != coraCopper {
+		t.Errorf("the new trust has users %+v, want only Cora", users)
 	}
 }

@@ -197,10 +197,14 @@ func TestTwoViewsAgree(t *testing.T) {
 		h.do(bb, http.MethodGet, oa+"/trustors/"+northwind, nil).want(t, http.StatusOK).decode(t, &tr)
 		var teRaw map[string]any
 		h.do(nw, http.MethodGet, oa+"/trustees/"+bluebird, nil).decode(t, &teRaw)
-		for _, k := range []string{"enabled", "dateCreated", "dateExpired"} {
+		for _, k := range []string{"enabled", "dateCreated"} {
 			if fmt.Sprint(teRaw[k]) != fmt.Sprint(tr[k]) {
 				t.Errorf("%s: %s differs: trustee view %v, trustor view %v", stage, k, teRaw[k], tr[k])
 			}
+		}
+		// No official model has dateExpired on a Trustor.
+		if _, ok := tr["dateExpired"]; ok {
+			t.Errorf("%s: the trustor view has dateExpired", stage)
 		}
 		if org := tr["organization"].(map[string]any); org["id"] != northwind || org["name"] != "Northwind Insurance" {
 			t.Errorf("%s: trustor organization = %v", stage, org)
@@ -230,12 +234,12 @@ func TestTwoViewsAgree(t *testing.T) {
 	if got := l.ids(); !slices.Equal(got, []string{bluebird, care}) {
 		t.Errorf("northwind trustees = %v", got)
 	}
+	if l.Entities[0]["dateExpired"] != "2027-06-30T00:00:00.000Z" {
+		t.Errorf("dateExpired = %v", l.Entities[0]["dateExpired"])
+	}
 	l = h.list(bb, oa+"/trustors")
 	if got := l.ids(); !slices.Equal(got, []string{northwind}) {
 		t.Errorf("bluebird trustors = %v", got)
-	}
-	if l.Entities[0]["dateExpired"] != "2027-06-30T00:00:00.000Z" {
-		t.Errorf("dateExpired = %v", l.Entities[0]["dateExpired"])
 	}
 	if got := h.list(nw, oa+"/trustors").ids(); !slices.Equal(got, []string{copperfield}) {
 		t.Errorf("northwind trustors = %v", got)
@@ -283,9 +287,22 @@ func TestPairingAndCreateTrust(t *testing.T) {
 	}
 
 	h.clock.Advance(time.Minute)
+	// A trust needs a member: without users (omitted or empty) and without
+	// groups it is refused, and the pairing's users never join by
+	// themselves.
+	for _, body := range []map[string]any{
+		{"pairingId": pr.ID, "enabled": true},
+		{"pairingId": pr.ID, "enabled": true, "users": []any{}},
+		{"pairingId": pr.ID, "enabled": true, "users": []any{}, "groups": []any{}},
+	} {
+		h.do(cf, http.MethodPost, oa+"/trustees", body).wantError(t, http.StatusBadRequest, "at least one group is required")
+	}
+	h.do(cf, http.MethodGet, oa+"/trustees/"+bluebird, nil).want(t, http.StatusNotFound)
+
 	var te trustee
 	var raw map[string]any
-	r := h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": pr.ID, "enabled": true, "dateExpired": "2027-01-01T00:00:00Z"}).want(t, http.StatusOK)
+	r := h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": pr.ID, "enabled": true, "dateExpired": "2027-01-01T00:00:00Z",
+		"users": []map[string]any{{"id": userBianca, "roleIds": []string{roleConsultant}}}}).want(t, http.StatusOK)
 	r.decode(t, &raw)
 	if raw["dateCreated"] != "2026-03-01T09:01:00.000Z" || raw["dateExpired"] != "2027-01-01T00:00:00.000Z" || raw["enabled"] != true ||
 		raw["organization"].(map[string]any)["name"] != "Bluebird Outsourcing" || raw["createdBy"].(map[string]any)["id"] != "copperfield-demo-client" ||
@@ -293,20 +310,21 @@ func TestPairingAndCreateTrust(t *testing.T) {
 		t.Errorf("created trustee = %v", raw)
 	}
 	r.decode(t, &te)
-	// Without users in the body, the pairing's users join with no roles.
-	if ids := h.list(cf, oa+"/trustees/"+bluebird+"/users").ids(); !slices.Equal(ids, []string{userBianca, userBen}) {
+	// Exactly the body's users join: Ben, offered by the pairing, does not.
+	if ids := h.list(cf, oa+"/trustees/"+bluebird+"/users").ids(); !slices.Equal(ids, []string{userBianca}) {
 		t.Errorf("trust users = %v", ids)
 	}
-	if roles := h.roleIDs(cf, bluebird, userBianca); len(roles) != 0 {
-		t.Errorf("roles = %v, want none", roles)
+	if roles := h.roleIDs(cf, bluebird, userBianca); !slices.Equal(roles, []string{roleConsultant}) {
+		t.Errorf("roles = %v", roles)
 	}
 	if ids := h.list(bb, oa+"/trustors").ids(); !slices.Contains(ids, copperfield) {
 		t.Errorf("bluebird trustors = %v", ids)
 	}
 	// A used pairing cannot be used again.
-	h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": pr.ID, "enabled": true}).wantError(t, http.StatusConflict, "already been used")
+	h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": pr.ID, "enabled": true,
+		"users": []map[string]any{{"id": userBo}}}).wantError(t, http.StatusConflict, "already been used")
 
-	// With users in the body, exactly those join with their roles.
+	// Body users need not be the pairing's; roles are deduplicated.
 	h.do(cf, http.MethodDelete, oa+"/trustees/"+bluebird, nil).want(t, http.StatusNoContent)
 	p2 := h.pair(bb, userBianca)
 	h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": p2, "enabled": false,
@@ -316,14 +334,6 @@ func TestPairingAndCreateTrust(t *testing.T) {
 	}
 	if roles := h.roleIDs(cf, bluebird, userBo); !slices.Equal(roles, []string{roleConsultant, roleAuditor}) {
 		t.Errorf("roles = %v", roles)
-	}
-
-	// users: [] means nobody joins.
-	h.do(cf, http.MethodDelete, oa+"/trustees/"+bluebird, nil).want(t, http.StatusNoContent)
-	p3 := h.pair(bb, userBianca)
-	h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": p3, "enabled": true, "users": []any{}}).want(t, http.StatusOK)
-	if l := h.list(cf, oa+"/trustees/"+bluebird+"/users"); l.Total != 0 {
-		t.Errorf("users: [] gave %v", l.ids())
 	}
 }
 
@@ -336,6 +346,9 @@ func TestCreatePairingErrors(t *testing.T) {
 	}
 	h.do(bb, http.MethodPost, oa+"/pairings", map[string]any{"userIds": []string{userBo, userBo}}).wantError(t, http.StatusBadRequest, "twice")
 	h.do(bb, http.MethodPost, oa+"/pairings", map[string]any{"groupIds": []string{"g1"}}).wantError(t, http.StatusBadRequest, "g1")
+	// A pairing needs a user or a group.
+	h.do(bb, http.MethodPost, oa+"/pairings", map[string]any{}).wantError(t, http.StatusBadRequest, "at least one user")
+	h.do(bb, http.MethodPost, oa+"/pairings", map[string]any{"userIds": []string{}, "groupIds": []string{}}).wantError(t, http.StatusBadRequest, "at least one user")
 	h.do(bb, http.MethodPost, oa+"/pairings", map[string]any{"userIds": "x"}).wantError(t, http.StatusBadRequest, "userIds")
 	h.do(bb, http.MethodPost, oa+"/pairings", `{"userIds": [`).wantError(t, http.StatusBadRequest, "malformed JSON")
 	h.do(bb, http.MethodPost, oa+"/pairings", "").wantError(t, http.StatusBadRequest, "body is required")
@@ -379,7 +392,9 @@ func TestCreateTrusteeErrors(t *testing.T) {
 	fieldErr(post(cf, map[string]any{"pairingId": pid, "enabled": true, "dateExpired": "soon"}), "dateExpired")
 	fieldErr(post(cf, map[string]any{"pairingId": pid, "enabled": true, "users": []map[string]any{{"roleIds": []string{}}}}), "users[0].id")
 	fieldErr(post(cf, map[string]any{"pairingId": pid, "enabled": true, "users": []map[string]any{{"id": 7}}}), "users.id")
-	fieldErr(post(cf, map[string]any{"pairingId": pid, "enabled": true, "groups": []map[string]any{{"id": "g"}}}), "groups")
+	if eb := post(cf, map[string]any{"pairingId": pid, "enabled": true, "groups": []map[string]any{{"id": "g"}}}).wantError(t, http.StatusBadRequest, `group "g"`); len(eb.Details) == 0 || eb.Details[0].FieldName != "groups[0].id" {
+		t.Errorf("details %+v should name groups[0].id", eb.Details)
+	}
 	post(cf, `[1,2]`).wantError(t, http.StatusBadRequest, "object")
 	post(cf, `{"pairingId":`).wantError(t, http.StatusBadRequest, "malformed JSON")
 	post(cf, map[string]any{"pairingId": newUUID(), "enabled": true}).wantError(t, http.StatusNotFound, "pairing")
@@ -402,7 +417,7 @@ func TestCreateTrusteeErrors(t *testing.T) {
 	bb, cf = h.login("bluebird"), h.login("copperfield") // tokens last 24 hours
 	post(cf, map[string]any{"pairingId": pid, "enabled": true}).wantError(t, http.StatusBadRequest, "expired")
 	nothingCreated("after an expired pairing")
-	post(cf, map[string]any{"pairingId": h.pair(bb), "enabled": true}).want(t, http.StatusOK)
+	post(cf, map[string]any{"pairingId": h.pair(bb, userBianca), "enabled": true, "users": []map[string]any{{"id": userBianca}}}).want(t, http.StatusOK)
 }
 
 func TestMaxUsersPerTrust(t *testing.T) {
@@ -416,7 +431,7 @@ func TestMaxUsersPerTrust(t *testing.T) {
 	h.do(nw, http.MethodPost, oa+"/trustees/"+bluebird+"/users", map[string]any{"id": userBianca}).wantError(t, http.StatusBadRequest, "maximum of 3")
 	h.do(bb, http.MethodPut, oa+"/trustors/"+northwind+"/users/"+userBianca, nil).wantError(t, http.StatusBadRequest, "maximum of 3")
 	h.do(bb, http.MethodPost, oa+"/pairings", map[string]any{"userIds": []string{userBo, userBella, userBen, userBianca}}).wantError(t, http.StatusBadRequest, "at most 3")
-	pid := h.pair(bb)
+	pid := h.pair(bb, userBo)
 	h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": pid, "enabled": true,
 		"users": []map[string]any{{"id": userBo}, {"id": userBella}, {"id": userBen}, {"id": userBianca}}}).wantError(t, http.StatusBadRequest, "at most 3")
 	if n := len(h.list(nw, oa+"/trustees/"+bluebird+"/users").Entities); n != 3 {

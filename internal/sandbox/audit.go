@@ -7,22 +7,45 @@ import (
 	"time"
 )
 
-// audit appends one entry to the audit log. userID is "" for an entry about
-// the trust itself (entity = the trustee org), else the entry is about that
-// user.
-func (c *call) audit(entityType, action string, t *trustRec, userID string, changes []PropertyChange) {
+// audit appends one entry to the audit log about trust t. ctxKey is ""
+// for an entry about the trust itself (entity = the trustee org); else it
+// is ctxUserID or ctxGroupID and the entry is about that user or group.
+func (c *call) audit(entityType, action string, t *trustRec, ctxKey, id string, changes []PropertyChange) {
 	ctx := map[string]string{ctxTrustorOrgID: t.Trustor, ctxTrusteeOrgID: t.Trustee}
 	var entity AuditEntity
-	if userID == "" {
+	switch ctxKey {
+	case "":
 		entity = AuditEntity{ID: t.Trustee, Name: c.st.orgByID[t.Trustee].Name}
-	} else {
-		ctx[ctxUserID] = userID
-		entity = AuditEntity{ID: userID, Name: c.st.userByID[userID].user.Name}
+	case ctxUserID:
+		ctx[ctxKey] = id
+		entity = AuditEntity{ID: id, Name: c.st.userByID[id].user.Name}
+	case ctxGroupID:
+		ctx[ctxKey] = id
+		entity = AuditEntity{ID: id, Name: c.st.groupByID[id].group.Name}
 	}
-	c.st.Audit = append(c.st.Audit, AuditLogMessage{
+	c.appendAudit(entityType, action, entity, ctx, changes)
+}
+
+// auditPairing records the creation of pairing p. Its context has no
+// trustor, so neither audit query returns it.
+func (c *call) auditPairing(p *pairingRec) {
+	changes := []PropertyChange{}
+	if len(p.UserIDs) > 0 {
+		changes = append(changes, change("userIds", nil, slices.Clone(p.UserIDs)))
+	}
+	if len(p.GroupIDs) > 0 {
+		changes = append(changes, change("groupIds", nil, slices.Clone(p.GroupIDs)))
+	}
+	c.appendAudit(entityPairing, actionCreate, AuditEntity{ID: p.ID}, map[string]string{ctxTrusteeOrgID: p.Trustee}, changes)
+}
+
+// appendAudit appends an entry made by the caller. Every sandbox token is
+// a client-credentials token, which acts as its OAuth client: the entry
+// names the client and has no user.
+func (c *call) appendAudit(entityType, action string, entity AuditEntity, ctx map[string]string, changes []PropertyChange) {
+	m := AuditLogMessage{
 		ID:              newUUID(),
 		UserHomeOrgID:   c.org.ID,
-		Client:          &AuditClient{ID: c.clientID},
 		ServiceName:     "OrgAuthorization",
 		Level:           "USER",
 		EventDate:       formatTime(c.now),
@@ -32,7 +55,9 @@ func (c *call) audit(entityType, action string, t *trustRec, userID string, chan
 		Status:          "SUCCESS",
 		Context:         ctx,
 		PropertyChanges: nonNil(changes),
-	})
+	}
+	m.Client = &AuditClient{ID: c.clientID}
+	c.st.Audit = append(c.st.Audit, m)
 }
 
 // auditFilter selects audit entries for one query.

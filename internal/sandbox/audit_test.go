@@ -62,6 +62,14 @@ func TestAuditLog(t *testing.T) {
 	h.do(bb, http.MethodDelete, oa+"/trustors/"+copperfield, nil).want(t, http.StatusNoContent)
 
 	log := h.s.AuditLog()
+	// The pairing comes first; its context names no trustor, so the
+	// queries below never return it.
+	if pe := log[0]; pe.EntityType != entityPairing || pe.Action != actionCreate || pe.Entity.ID != pid || pe.Client.ID != "bluebird-demo-client" ||
+		pe.Context[ctxTrusteeOrgID] != bluebird || pe.Context[ctxTrustorOrgID] != "" ||
+		!equalChanges(pe.PropertyChanges, []PropertyChange{{"userIds", []string{}, []string{userBianca}}}) {
+		t.Errorf("pairing entry = %+v", pe)
+	}
+	log = log[1:]
 	wantLog := []string{
 		"ORG_TRUSTEE CREATE " + bluebird,
 		"ORG_TRUSTEE_USER CREATE " + userBo,
@@ -163,7 +171,7 @@ func TestAuditLog(t *testing.T) {
 	h.do(cf, http.MethodPost, oa+"/trustees/audits", map[string]any{"trusteeOrganizationIds": bluebird, "trusteeUserIds": all}).wantError(t, http.StatusBadRequest, "trusteeOrganizationIds")
 
 	// Queries and reads write nothing to the log.
-	if n := len(h.s.AuditLog()); n != 9 {
+	if n := len(h.s.AuditLog()); n != 10 {
 		t.Errorf("%d entries after queries", n)
 	}
 }

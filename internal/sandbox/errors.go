@@ -8,12 +8,15 @@ import (
 
 // apiError is a non-2xx answer; answer turns it into an ErrorBody.
 type apiError struct {
-	Status     int
-	Code       string
-	Message    string
-	Details    []errorDetail
-	Params     map[string]string
-	RetryAfter int // seconds, for a 429
+	Status  int
+	Code    string
+	Message string
+	// MessageWithParams is Message with {name} placeholders; "" means
+	// Message.
+	MessageWithParams string
+	Details           []errorDetail
+	Params            map[string]string
+	RetryAfter        int // seconds, for a 429
 	// Allow lists the methods the path supports, for a 405; answer sends
 	// them in the Allow header.
 	Allow []string
@@ -27,11 +30,15 @@ func (e *apiError) body(corr string) errorBody {
 	if params == nil {
 		params = map[string]string{}
 	}
+	withParams := e.MessageWithParams
+	if withParams == "" {
+		withParams = e.Message
+	}
 	return errorBody{
 		Message:           e.Message,
 		Code:              e.Code,
 		Status:            e.Status,
-		MessageWithParams: e.Message,
+		MessageWithParams: withParams,
 		MessageParams:     params,
 		ContextID:         corr,
 		Details:           nonNil(e.Details),

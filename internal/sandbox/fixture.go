@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,30 +57,42 @@ type FixtureOrg struct {
 	Clients []ClientCredentials `yaml:"clients"`
 	Roles   []FixtureRole       `yaml:"roles"`
 	Users   []FixtureUser       `yaml:"users"`
+	Groups  []FixtureGroup      `yaml:"groups"`
 }
 
 // ClientCredentials are the id and secret of an OAuth client
-// (client-credentials grant).
+// (client-credentials grant), and the permissions its tokens carry.
 type ClientCredentials struct {
 	ID     string `yaml:"id" json:"id"`
 	Secret string `yaml:"secret" json:"secret"`
+	// Permissions are what the client's tokens may do; nil means every
+	// permission, an empty list none.
+	Permissions []string `yaml:"permissions" json:"permissions"`
 }
 
 // FixtureRole is a role of an organization.
 type FixtureRole struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name"`
 }
 
 // FixtureUser is a user of an organization.
 type FixtureUser struct {
-	ID    string `yaml:"id"`
-	Name  string `yaml:"name"`
-	Email string `yaml:"email"`
+	ID    string `yaml:"id" json:"id"`
+	Name  string `yaml:"name" json:"name"`
+	Email string `yaml:"email" json:"email,omitempty"`
+}
+
+// FixtureGroup is a group of an organization, with its member users.
+type FixtureGroup struct {
+	ID          string   `yaml:"id" json:"id"`
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description,omitempty"`
+	Members     []string `yaml:"members" json:"members"`
 }
 
 // FixtureTrust is a trust that exists at start: Trustor grants Trustee's
-// users access.
+// users and groups access.
 type FixtureTrust struct {
 	Trustor string `yaml:"trustor"`
 	Trustee string `yaml:"trustee"`
@@ -86,13 +100,39 @@ type FixtureTrust struct {
 	Enabled *bool `yaml:"enabled"`
 	// DateExpired is an RFC 3339 date-time, or "" for no expiry.
 	DateExpired string `yaml:"dateExpired"`
+	// UsesDefaultRole, HasFullAccess and IsTrustedUser are the Trustee's
+	// flags, returned as set.
+	UsesDefaultRole bool `yaml:"usesDefaultRole"`
+	HasFullAccess   bool `yaml:"hasFullAccess"`
+	IsTrustedUser   bool `yaml:"isTrustedUser"`
+	// DateCreated is an RFC 3339 date-time; "" means when the sandbox
+	// was built.
+	DateCreated string `yaml:"dateCreated"`
+	// CreatedBy is the id of a user or an OAuth client of the trustor
+	// org; "" leaves createdBy out.
+	CreatedBy string `yaml:"createdBy"`
 	// Users are trustee-org users with trustor-org role ids.
 	Users []FixtureTrustUser `yaml:"users"`
+	// Groups are trustee-org groups with trustor-org role ids.
+	Groups []FixtureTrustGroup `yaml:"groups"`
 }
 
 // FixtureTrustUser is a trustee-org user in a trust, with the trustor-org
-// roles it holds there.
+// roles it holds there and, optionally, when and by whom it was added
+// (its trustUserDetails).
 type FixtureTrustUser struct {
+	ID    string   `yaml:"id"`
+	Roles []string `yaml:"roles"`
+	// DateCreated is an RFC 3339 date-time; "" means the trust's.
+	DateCreated string `yaml:"dateCreated"`
+	// CreatedBy is the id of a user or an OAuth client of either org of
+	// the trust; "" means the trust's.
+	CreatedBy string `yaml:"createdBy"`
+}
+
+// FixtureTrustGroup is a trustee-org group in a trust, with the
+// trustor-org roles its members hold there.
+type FixtureTrustGroup struct {
 	ID    string   `yaml:"id"`
 	Roles []string `yaml:"roles"`
 }
@@ -119,9 +159,10 @@ func LoadFixture(path string) (*Fixture, error) {
 }
 
 // ParseFixture decodes and checks a fixture. name is used in messages,
-// which read "NAME:LINE:COL: problem". Unknown keys, repeated ids and
-// references to unknown orgs, users or roles are errors; every problem
-// found is reported.
+// which read "NAME:LINE:COL: path: problem". Unknown keys (with a
+// did-you-mean), repeated keys, values of the wrong kind, repeated ids and
+// references to unknown orgs, users, groups or roles are errors; every
+// problem found is reported.
 func ParseFixture(name string, data []byte) (*Fixture, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: fixture is empty (it needs at least an orgs list)", name)
@@ -130,10 +171,24 @@ func ParseFixture(name string, data []byte) (*Fixture, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError(name, err)
 	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: fixture is empty (it needs at least an orgs list)", name)
+	}
+	var sc shapeChecker
+	sc.check(doc.Content[0], reflect.TypeFor[Fixture](), nil)
+	if len(sc.probs) > 0 {
+		errs := make([]error, len(sc.probs))
+		for i, p := range sc.probs {
+			loc := fmt.Sprintf("%s:%d:%d", name, p.line, p.col)
+			if p.path != "" {
+				loc += ": " + p.path
+			}
+			errs[i] = fmt.Errorf("%s: %s", loc, p.msg)
+		}
+		return nil, errors.Join(errs...)
+	}
 	fx := &Fixture{name: name, doc: &doc}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(fx); err != nil {
+	if err := doc.Decode(fx); err != nil {
 		return nil, yamlError(name, err)
 	}
 	if err := fx.validate(); err != nil {
@@ -145,22 +200,8 @@ func ParseFixture(name string, data []byte) (*Fixture, error) {
 // yamlLinePrefix matches the "line N: " that yaml.v3 puts in its messages.
 var yamlLinePrefix = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 
-// unknownField matches yaml.v3's message for a key KnownFields refused.
-var unknownField = regexp.MustCompile(`^field (\S+) not found in type sandbox\.(\w+)$`)
-
-// allowedKeys are the keys of each fixture mapping, for messages.
-var allowedKeys = map[string]string{
-	"Fixture":           "limits, orgs, trusts",
-	"FixtureLimits":     "maxUsersPerTrust",
-	"FixtureOrg":        "id, name, care, clients, roles, users",
-	"ClientCredentials": "id, secret",
-	"FixtureRole":       "id, name",
-	"FixtureUser":       "id, name, email",
-	"FixtureTrust":      "trustor, trustee, enabled, dateExpired, users",
-	"FixtureTrustUser":  "id, roles",
-}
-
-// yamlError rewrites a yaml.v3 error as "NAME:LINE: message" lines.
+// yamlError rewrites a yaml.v3 error (a syntax error, which yaml.v3
+// locates by line only) as "NAME:LINE: message" lines.
 func yamlError(name string, err error) error {
 	var msgs []string
 	var te *yaml.TypeError
@@ -175,9 +216,6 @@ func yamlError(name string, err error) error {
 		if sm := yamlLinePrefix.FindStringSubmatch(m); sm != nil {
 			loc = name + ":" + sm[1]
 			m = m[len(sm[0]):]
-		}
-		if sm := unknownField.FindStringSubmatch(m); sm != nil {
-			m = fmt.Sprintf("unknown key %q (allowed here: %s)", sm[1], allowedKeys[sm[2]])
 		}
 		errs = append(errs, fmt.Errorf("%s: %s", loc, m))
 	}
@@ -239,6 +277,11 @@ func (fx *Fixture) validate() error {
 			if c.Secret == "" {
 				add(fmt.Sprintf("client %q needs a secret", c.ID), "orgs", i, "clients", j)
 			}
+			for k, p := range c.Permissions {
+				if strings.Count(p, ":") != 2 || strings.ContainsAny(p, " \t") {
+					add(fmt.Sprintf("permission %q is not of the form domain:entity:action (such as authorization:orgTrustee:view)", p), "orgs", i, "clients", j, "permissions", k)
+				}
+			}
 		}
 		for j, r := range o.Roles {
 			claim(r.ID, "role", i, "orgs", i, "roles", j, "id")
@@ -252,6 +295,31 @@ func (fx *Fixture) validate() error {
 			requireUUID(u.ID, "user", "orgs", i, "users", j, "id")
 			if strings.TrimSpace(u.Name) == "" {
 				add(fmt.Sprintf("user %q needs a name", u.ID), "orgs", i, "users", j)
+			}
+		}
+		for j, g := range o.Groups {
+			claim(g.ID, "group", i, "orgs", i, "groups", j, "id")
+			requireUUID(g.ID, "group", "orgs", i, "groups", j, "id")
+			if strings.TrimSpace(g.Name) == "" {
+				add(fmt.Sprintf("group %q needs a name", g.ID), "orgs", i, "groups", j)
+			}
+		}
+	}
+	// Group members are checked once every user id is known.
+	for i, o := range fx.Orgs {
+		for j, g := range o.Groups {
+			seen := map[string]bool{}
+			for k, m := range g.Members {
+				u, ok := ids[m]
+				switch {
+				case !ok || u.kind != "user":
+					add(fmt.Sprintf("member %q is not a user of this fixture", m), "orgs", i, "groups", j, "members", k)
+				case u.org != i:
+					add(fmt.Sprintf("member %q is a user of another org; a group holds its own org's users", m), "orgs", i, "groups", j, "members", k)
+				case seen[m]:
+					add(fmt.Sprintf("member %q is listed twice", m), "orgs", i, "groups", j, "members", k)
+				}
+				seen[m] = true
 			}
 		}
 	}
@@ -287,13 +355,65 @@ func (fx *Fixture) validate() error {
 				pairs[key] = i
 			}
 		}
-		if t.DateExpired != "" {
-			if _, err := time.Parse(time.RFC3339, t.DateExpired); err != nil {
-				add(fmt.Sprintf("dateExpired %q is not an RFC 3339 date-time such as 2027-06-30T00:00:00Z", t.DateExpired), "trusts", i, "dateExpired")
+		checkDate := func(v, field string, path ...any) {
+			if v == "" {
+				return
+			}
+			if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
+				add(fmt.Sprintf("%s %q is not an RFC 3339 date-time such as 2027-06-30T00:00:00Z", field, v), path...)
 			}
 		}
-		if len(t.Users) > maxUsers {
-			add(fmt.Sprintf("trust %s -> %s has %d users, more than maxUsersPerTrust (%d)", t.Trustor, t.Trustee, len(t.Users), maxUsers), "trusts", i, "users")
+		// createdBy names a user or an OAuth client of one of orgs.
+		checkActor := func(v string, orgs []int, path ...any) {
+			if v == "" {
+				return
+			}
+			o, ok := ids[v]
+			if !ok || (o.kind != "user" && o.kind != "client") {
+				add(fmt.Sprintf("createdBy %q is not a user or client id of this fixture", v), path...)
+				return
+			}
+			if (okR || okE) && !slices.Contains(orgs, o.org) {
+				add(fmt.Sprintf("createdBy %q is a %s of %q, not of an org of this trust", v, o.kind, fx.Orgs[o.org].ID), path...)
+			}
+		}
+		checkDate(t.DateExpired, "dateExpired", "trusts", i, "dateExpired")
+		checkDate(t.DateCreated, "dateCreated", "trusts", i, "dateCreated")
+		checkActor(t.CreatedBy, []int{trustor}, "trusts", i, "createdBy")
+		if n := len(t.Users) + len(t.Groups); n > maxUsers {
+			add(fmt.Sprintf("trust %s -> %s has %d members (users and groups), more than maxUsersPerTrust (%d)", t.Trustor, t.Trustee, n, maxUsers), "trusts", i, "users")
+		}
+		checkRoles := func(roles []string, path ...any) {
+			seenRole := map[string]bool{}
+			for k, r := range roles {
+				p := append(slices.Clone(path), "roles", k)
+				o, ok := ids[r]
+				switch {
+				case !ok || o.kind != "role":
+					add(fmt.Sprintf("role %q is not a role of this fixture", r), p...)
+				case okR && o.org != trustor:
+					add(fmt.Sprintf("role %q belongs to %q, not to the trustor org %q", r, fx.Orgs[o.org].ID, t.Trustor), p...)
+				case seenRole[r]:
+					add(fmt.Sprintf("role %q is listed twice", r), p...)
+				}
+				seenRole[r] = true
+			}
+		}
+		seenGroup := map[string]bool{}
+		for j, g := range t.Groups {
+			o, ok := ids[g.ID]
+			switch {
+			case g.ID == "":
+				add("trust group id is required", "trusts", i, "groups", j)
+			case !ok || o.kind != "group":
+				add(fmt.Sprintf("group %q is not a group of this fixture", g.ID), "trusts", i, "groups", j, "id")
+			case okE && o.org != trustee:
+				add(fmt.Sprintf("group %q belongs to %q, not to the trustee org %q", g.ID, fx.Orgs[o.org].ID, t.Trustee), "trusts", i, "groups", j, "id")
+			case seenGroup[g.ID]:
+				add(fmt.Sprintf("group %q is listed twice in this trust", g.ID), "trusts", i, "groups", j, "id")
+			}
+			seenGroup[g.ID] = true
+			checkRoles(g.Roles, "trusts", i, "groups", j)
 		}
 		seen := map[string]bool{}
 		for j, u := range t.Users {
@@ -309,19 +429,9 @@ func (fx *Fixture) validate() error {
 				add(fmt.Sprintf("user %q is listed twice in this trust", u.ID), "trusts", i, "users", j, "id")
 			}
 			seen[u.ID] = true
-			seenRole := map[string]bool{}
-			for k, r := range u.Roles {
-				o, ok := ids[r]
-				switch {
-				case !ok || o.kind != "role":
-					add(fmt.Sprintf("role %q is not a role of this fixture", r), "trusts", i, "users", j, "roles", k)
-				case okR && o.org != trustor:
-					add(fmt.Sprintf("role %q belongs to %q, not to the trustor org %q", r, fx.Orgs[o.org].ID, t.Trustor), "trusts", i, "users", j, "roles", k)
-				case seenRole[r]:
-					add(fmt.Sprintf("role %q is listed twice for user %q", r, u.ID), "trusts", i, "users", j, "roles", k)
-				}
-				seenRole[r] = true
-			}
+			checkRoles(u.Roles, "trusts", i, "users", j)
+			checkDate(u.DateCreated, "dateCreated", "trusts", i, "users", j, "dateCreated")
+			checkActor(u.CreatedBy, []int{trustor, trustee}, "trusts", i, "users", j, "createdBy")
 		}
 	}
 	if len(probs) == 0 {

@@ -83,9 +83,22 @@ orgs:
 	}{
 		{"empty", "", []string{"f.yaml: fixture is empty"}},
 		{"syntax", "orgs: [", []string{"f.yaml:1: "}},
-		{"unknown top key", "orgz: []", []string{"f.yaml:1: unknown key \"orgz\"", "limits, orgs, trusts"}},
-		{"unknown org key", "orgs:\n  - id: x\n    nam: A\n", []string{"f.yaml:3: unknown key \"nam\"", "id, name, care"}},
-		{"wrong type", "orgs:\n  - id: a\n    care: sometimes\n", []string{"f.yaml:3: "}},
+		{"unknown top key", "orgz: []", []string{`f.yaml:1:1: unknown key "orgz"; did you mean "orgs"? (allowed here: limits, orgs, trusts)`}},
+		{"unknown org key", "orgs:\n  - id: x\n    nam: A\n", []string{`f.yaml:3:5: orgs[0]: unknown key "nam"; did you mean "name"?`, "id, name, care"}},
+		{"unknown key, no close match", "orgs:\n  - id: x\n    colour: red\n", []string{`f.yaml:3:5: orgs[0]: unknown key "colour" (allowed here:`}},
+		{"wrong type", "orgs:\n  - id: a\n    care: sometimes\n", []string{`f.yaml:3:11: orgs[0].care: expected true or false, got "sometimes"`}},
+		{"list expected", "orgs:\n  - id: a\n    users: nobody\n", []string{`f.yaml:3:12: orgs[0].users: expected a list, got "nobody"`}},
+		{"mapping expected", "orgs: [oops]\n", []string{`f.yaml:1:8: orgs[0]: expected a mapping with the keys id, name`}},
+		{"repeated key", "orgs:\n  - id: a\n    id: b\n", []string{`f.yaml:3:5: orgs[0].id: key "id" is repeated (first at line 2)`}},
+		{"unknown group member", org + "    groups: [{id: \"b3000000-0000-4000-8000-000000000001\", name: G, members: [\"a2000000-0000-4000-8000-000000000001\"]}]\n",
+			[]string{`orgs[1].groups[0].members[0]: member "a2000000-0000-4000-8000-000000000001" is a user of another org`}},
+		{"group of wrong org", org + "    groups: [{id: \"b3000000-0000-4000-8000-000000000001\", name: G}]\ntrusts:\n  - trustor: \"b0000000-0000-4000-8000-000000000002\"\n    trustee: \"a0000000-0000-4000-8000-000000000001\"\n    groups: [{id: \"b3000000-0000-4000-8000-000000000001\"}]\n",
+			[]string{`trusts[0].groups[0].id: group "b3000000-0000-4000-8000-000000000001" belongs to "b0000000-0000-4000-8000-000000000002", not to the trustee org`}},
+		{"bad permission", "orgs:\n  - id: \"a0000000-0000-4000-8000-000000000001\"\n    name: A\n    clients: [{id: c1, secret: s, permissions: [\"view everything\"]}]\n",
+			[]string{`orgs[0].clients[0].permissions[0]: permission "view everything" is not of the form domain:entity:action`}},
+		{"createdBy of another org", org + "trusts:\n  - trustor: \"a0000000-0000-4000-8000-000000000001\"\n    trustee: \"b0000000-0000-4000-8000-000000000002\"\n    createdBy: \"b2000000-0000-4000-8000-000000000001\"\n    dateCreated: yesterday\n",
+			[]string{`trusts[0].createdBy: createdBy "b2000000-0000-4000-8000-000000000001" is a user of "b0000000-0000-4000-8000-000000000002", not of an org of this trust`,
+				`trusts[0].dateCreated: dateCreated "yesterday" is not an RFC 3339 date-time`}},
 		{"no orgs", "limits: {maxUsersPerTrust: 3}\n", []string{"a fixture needs at least one org"}},
 		{"negative limit", "limits: {maxUsersPerTrust: -1}\n" + org, []string{"f.yaml:1:28: limits.maxUsersPerTrust: maxUsersPerTrust must not be negative"}},
 		{"bad uuid", "orgs:\n  - {id: nope, name: X}\n", []string{"f.yaml:2:10: orgs[0].id: org id \"nope\" is not a UUID"}},
@@ -132,6 +145,17 @@ func TestParseFixtureReportsEveryProblem(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"one"`) || !strings.Contains(err.Error(), `"two"`) {
 		t.Fatalf("want both bad ids reported, got %v", err)
 	}
+	// Shape problems anywhere in the document come together too.
+	_, err = ParseFixture("f.yaml", []byte("limit: {}\norgs:\n  - {id: a, nmae: A, care: 3}\ntrusts: {}\n"))
+	want := []string{
+		`f.yaml:1:1: unknown key "limit"; did you mean "limits"? (allowed here: limits, orgs, trusts)`,
+		`f.yaml:3:13: orgs[0]: unknown key "nmae"; did you mean "name"? (allowed here: id, name, care, clients, roles, users, groups)`,
+		`f.yaml:3:28: orgs[0].care: expected true or false, got "3"`,
+		`f.yaml:4:9: trusts: expected a list, got a mapping`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Fatalf("got\n%v\nwant\n%s", err, strings.Join(want, "\n"))
+	}
 }
 
 func TestParseFixtureLimitAndDefaults(t *testing.T) {
@@ -147,7 +171,7 @@ trusts:
     trustee: "b0000000-0000-4000-8000-000000000002"
     users: [{id: "b2000000-0000-4000-8000-000000000001"}, {id: "b2000000-0000-4000-8000-000000000002"}]
 `))
-	if err == nil || !strings.Contains(err.Error(), "has 2 users, more than maxUsersPerTrust (1)") {
+	if err == nil || !strings.Contains(err.Error(), "has 2 members (users and groups), more than maxUsersPerTrust (1)") {
 		t.Fatalf("want a limit error, got %v", err)
 	}
 	fx, err := ParseFixture("f.yaml", []byte(`
@@ -176,8 +200,8 @@ func TestLoadFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := LoadFixture(path)
-	if err == nil || !strings.Contains(err.Error(), path+":2: unknown key \"bogus\"") {
-		t.Fatalf("want an error naming %s:2, got %v", path, err)
+	if err == nil || !strings.Contains(err.Error(), path+":2:59: orgs[0]: unknown key \"bogus\"") {
+		t.Fatalf("want an error naming %s:2:59, got %v", path, err)
 	}
 	if _, err := LoadFixture(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Fatalf("want an error naming the missing file, got %v", err)
@@ -208,4 +232,26 @@ func TestNewChecksFixtureBuiltInCode(t *testing.T) {
 			t.Errorf("New with %+v should fail", opts)
 		}
 	}
+}
+
+// FuzzFixture feeds the fixture loader arbitrary documents: it must
+// return a fixture that New accepts, or an error, and never panic.
+func FuzzFixture(f *testing.F) {
+	f.Add(demoYAML)
+	f.Add([]byte("orgs:\n  - {id: \"a0000000-0000-4000-8000-000000000001\", name: A, nmae: B}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		fx, err := ParseFixture("f.yaml", data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if _, err := New(fx, Options{}); err != nil {
+			t.Fatalf("ParseFixture accepted a fixture New refuses: %v", err)
+		}
+	})
 }

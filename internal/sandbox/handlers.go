@@ -94,11 +94,16 @@ func orgWire(o *orgRec) wireOrg {
 	return wireOrg{ID: o.ID, Name: o.Name, SelfURI: "/api/v2/organizations/" + o.ID}
 }
 
+// actorWire is the OrgUser of a createdBy: the user, or for a
+// client-credentials caller the client (its id as id and name).
 func (c *call) actorWire(a *actor) *orgUser {
 	if a == nil {
 		return nil
 	}
 	u := &orgUser{ID: a.ClientID, Name: a.ClientID}
+	if a.UserID != "" {
+		u = &orgUser{ID: a.UserID, Name: c.st.userByID[a.UserID].user.Name}
+	}
 	if o := c.st.orgByID[a.OrgID]; o != nil {
 		w := orgWire(o)
 		u.Organization = &w
@@ -106,6 +111,8 @@ func (c *call) actorWire(a *actor) *orgUser {
 	return u
 }
 
+// me is the caller as an actor: client-credentials tokens act as their
+// OAuth client.
 func (c *call) me() *actor { return &actor{ClientID: c.clientID, OrgID: c.org.ID} }
 
 func userWire(u FixtureUser) wireUser {
@@ -114,13 +121,16 @@ func userWire(u FixtureUser) wireUser {
 
 func (c *call) trusteeView(t *trustRec) trustee {
 	return trustee{
-		ID:           t.Trustee,
-		Enabled:      t.Enabled,
-		DateCreated:  wireTime(t.DateCreated),
-		DateExpired:  timePtr(t.DateExpired),
-		CreatedBy:    c.actorWire(t.CreatedBy),
-		Organization: orgWire(c.st.orgByID[t.Trustee]),
-		SelfURI:      orgAuthPrefix + "/trustees/" + t.Trustee,
+		ID:              t.Trustee,
+		Enabled:         t.Enabled,
+		UsesDefaultRole: t.UsesDefaultRole,
+		HasFullAccess:   t.HasFullAccess,
+		IsTrustedUser:   t.IsTrustedUser,
+		DateCreated:     wireTime(t.DateCreated),
+		DateExpired:     timePtr(t.DateExpired),
+		CreatedBy:       c.actorWire(t.CreatedBy),
+		Organization:    orgWire(c.st.orgByID[t.Trustee]),
+		SelfURI:         orgAuthPrefix + "/trustees/" + t.Trustee,
 	}
 }
 
@@ -129,7 +139,6 @@ func (c *call) trustorView(t *trustRec) trustor {
 		ID:            t.Trustor,
 		Enabled:       t.Enabled,
 		DateCreated:   wireTime(t.DateCreated),
-		DateExpired:   timePtr(t.DateExpired),
 		CreatedBy:     c.actorWire(t.CreatedBy),
 		Organization:  orgWire(c.st.orgByID[t.Trustor]),
 		Authorization: trustorAuthorized{Permissions: []string{}},
@@ -138,9 +147,20 @@ func (c *call) trustorView(t *trustRec) trustor {
 }
 
 func (c *call) trustUserView(m *memberRec) trustUser {
+	u := c.st.userByID[m.ID].user
 	return trustUser{
-		wireUser:         userWire(c.st.userByID[m.UserID].user),
+		ID: u.ID, Name: u.Name, Email: u.Email, Username: u.Email, State: "active", Version: 1,
 		TrustUserDetails: trustUserDetails{DateCreated: wireTime(m.DateCreated), CreatedBy: c.actorWire(m.CreatedBy)},
+	}
+}
+
+func (c *call) trustGroupView(m *memberRec) trustGroup {
+	g := c.st.groupByID[m.ID].group
+	return trustGroup{
+		ID: g.ID, Name: g.Name, Description: g.Description, MemberCount: len(g.Members),
+		State: "active", Version: 1, Type: "official", Visibility: "public",
+		DateCreated: wireTime(m.DateCreated), CreatedBy: c.actorWire(m.CreatedBy),
+		SelfURI: "/api/v2/groups/" + g.ID,
 	}
 }
 
@@ -180,6 +200,14 @@ func memberOf(t *trustRec, userID string) (*memberRec, error) {
 	return nil, notFound("user %s is not in the trust between trustor %s and trustee %s", userID, t.Trustor, t.Trustee)
 }
 
+// groupOf finds groupID in t.
+func groupOf(t *trustRec, groupID string) (*memberRec, error) {
+	if m := t.group(groupID); m != nil {
+		return m, nil
+	}
+	return nil, notFound("group %s is not in the trust between trustor %s and trustee %s", groupID, t.Trustor, t.Trustee)
+}
+
 // checkRoles checks that every id is a role of the caller (the trustor)
 // and returns them without repeats, in order.
 func (c *call) checkRoles(field string, ids []string) ([]string, error) {
@@ -200,6 +228,21 @@ func (c *call) checkRoles(field string, ids []string) ([]string, error) {
 func (c *call) isUserOf(userID string, org *orgRec) bool {
 	u, ok := c.st.userByID[userID]
 	return ok && u.org == org
+}
+
+// isGroupOf reports whether groupID is a group of org.
+func (c *call) isGroupOf(groupID string, org *orgRec) bool {
+	g, ok := c.st.groupByID[groupID]
+	return ok && g.org == org
+}
+
+// checkRoom answers 400 when t cannot take one more member (users and
+// groups count together).
+func (c *call) checkRoom(t *trustRec, field, id, other string) error {
+	if t.memberCount() >= c.st.MaxUsersPerTrust {
+		return invalidEntity(field, id, "the trust with organization %s already holds the maximum of %d members (users and groups together)", other, c.st.MaxUsersPerTrust)
+	}
+	return nil
 }
 
 // parseDate reads an optional ISO-8601 (RFC 3339) date-time field.
@@ -263,12 +306,38 @@ func handleRoles(c *call) (int, any, error) {
 	return http.StatusOK, paginate(c, roles, p), nil
 }
 
+// maxUserIDs is how many ids GET /users?id=... may name.
+const maxUserIDs = 100
+
+// handleUsers lists the caller's users, or with id parameters (repeated,
+// or comma-separated) only those of them, in the order asked; ids that are
+// not the caller's users are left out.
 func handleUsers(c *call) (int, any, error) {
-	p, err := parsePage(c.r.URL.Query())
+	q := c.r.URL.Query()
+	p, err := parsePage(q)
 	if err != nil {
 		return 0, nil, err
 	}
 	users := make([]wireUser, 0, len(c.org.Users))
+	if _, filtered := q["id"]; filtered {
+		var ids []string
+		for _, v := range q["id"] {
+			for id := range strings.SplitSeq(v, ",") {
+				if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		if len(ids) > maxUserIDs {
+			return 0, nil, invalidField("id", "at most %d ids may be given, got %d", maxUserIDs, len(ids))
+		}
+		for _, id := range ids {
+			if c.isUserOf(id, c.org) {
+				users = append(users, userWire(c.st.userByID[id].user))
+			}
+		}
+		return http.StatusOK, paginate(c, users, p), nil
+	}
 	for _, u := range c.org.Users {
 		users = append(users, userWire(u))
 	}
@@ -302,43 +371,48 @@ func (c *call) pairingView(p *pairingRec) trustRequest {
 		u := c.st.userByID[id].user
 		users = append(users, orgUser{ID: u.ID, Name: u.Name})
 	}
+	groups := make([]groupRef, 0, len(p.GroupIDs))
+	for _, id := range p.GroupIDs {
+		g := c.st.groupByID[id].group
+		groups = append(groups, groupRef{ID: g.ID, Name: g.Name, SelfURI: "/api/v2/groups/" + g.ID})
+	}
 	return trustRequest{
 		ID:          p.ID,
 		CreatedBy:   c.actorWire(p.CreatedBy),
 		DateCreated: wireTime(p.DateCreated),
 		Trustee:     orgWire(org),
 		Users:       users,
-		Groups:      []any{},
+		Groups:      groups,
 		SelfURI:     orgAuthPrefix + "/pairings/" + p.ID,
 	}
 }
+
+// expired reports whether pairing p can no longer be used at now.
+func expired(p *pairingRec, now time.Time) bool { return now.Sub(p.DateCreated) >= PairingTTL }
 
 func handleCreatePairing(c *call) (int, any, error) {
 	var req pairingCreate
 	if err := decodeJSON(c.body, &req); err != nil {
 		return 0, nil, err
 	}
-	if len(req.GroupIDs) > 0 {
-		g := req.GroupIDs[0]
-		return 0, nil, invalidEntity("groupIds", g, "group %q is not a group of organization %s (the sandbox has no groups)", g, c.org.ID)
+	if len(req.UserIDs) == 0 && len(req.GroupIDs) == 0 {
+		return 0, nil, invalidField("userIds", "a pairing needs at least one user (userIds) or group (groupIds)")
 	}
-	var ids []string
-	for _, id := range req.UserIDs {
-		if !c.isUserOf(id, c.org) {
-			return 0, nil, invalidEntity("userIds", id, "user %q is not a user of organization %s", id, c.org.ID)
-		}
-		if slices.Contains(ids, id) {
-			return 0, nil, invalidEntity("userIds", id, "user %q is listed twice", id)
-		}
-		ids = append(ids, id)
+	userIDs, err := uniqueIDs("userIds", req.UserIDs, "user", func(id string) bool { return c.isUserOf(id, c.org) }, c.org.ID)
+	if err != nil {
+		return 0, nil, err
 	}
-	if len(ids) > c.st.MaxUsersPerTrust {
-		return 0, nil, invalidField("userIds", "a trust holds at most %d users, the pairing names %d", c.st.MaxUsersPerTrust, len(ids))
+	groupIDs, err := uniqueIDs("groupIds", req.GroupIDs, "group", func(id string) bool { return c.isGroupOf(id, c.org) }, c.org.ID)
+	if err != nil {
+		return 0, nil, err
 	}
-	p := &pairingRec{ID: newUUID(), Trustee: c.org.ID, UserIDs: nonNil(ids), DateCreated: c.now, CreatedBy: c.me()}
+	if n := len(userIDs) + len(groupIDs); n > c.st.MaxUsersPerTrust {
+		return 0, nil, invalidField("userIds", "a trust holds at most %d members (users and groups together), the pairing names %d", c.st.MaxUsersPerTrust, n)
+	}
+	p := &pairingRec{ID: newUUID(), Trustee: c.org.ID, UserIDs: userIDs, GroupIDs: groupIDs, DateCreated: c.now, CreatedBy: c.me()}
 	// Expired pairings are of no use to anyone: drop them as new ones come.
 	c.st.Pairings = slices.DeleteFunc(c.st.Pairings, func(old *pairingRec) bool {
-		if c.now.Sub(old.DateCreated) > pairingTTL {
+		if expired(old, c.now) {
 			delete(c.st.pairByID, old.ID)
 			return true
 		}
@@ -347,14 +421,34 @@ func handleCreatePairing(c *call) (int, any, error) {
 	c.st.Pairings = append(c.st.Pairings, p)
 	c.st.pairByID[p.ID] = p
 	c.mutated = true
+	c.auditPairing(p)
 	return http.StatusOK, c.pairingView(p), nil
 }
 
+// uniqueIDs checks that each id is one of the caller's (ok) and listed
+// once, and returns them in order.
+func uniqueIDs(field string, ids []string, kind string, ok func(string) bool, orgID string) ([]string, error) {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !ok(id) {
+			return nil, invalidEntity(field, id, "%s %q is not a %s of organization %s", kind, id, kind, orgID)
+		}
+		if slices.Contains(out, id) {
+			return nil, invalidEntity(field, id, "%s %q is listed twice", kind, id)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// handleGetPairing answers a pairing by id. An expired pairing is 404, as
+// if it had never existed: the stricter of the answers the service might
+// give, so that no client comes to rely on telling the two apart.
 func handleGetPairing(c *call) (int, any, error) {
 	id := c.r.PathValue("pairingId")
 	p := c.st.pairByID[id]
-	if p == nil {
-		return 0, nil, notFound("pairing %s not found", id)
+	if p == nil || expired(p, c.now) {
+		return 0, nil, notFound("pairing %s not found (it may have expired: pairings last 48 hours)", id)
 	}
 	return http.StatusOK, c.pairingView(p), nil
 }
@@ -375,6 +469,36 @@ func handleListTrustees(c *call) (int, any, error) {
 	return http.StatusOK, paginate(c, out, p), nil
 }
 
+// newMembers checks the users or groups of a TrustCreate (kind "users" or
+// "groups") against the trustee org and the caller's roles.
+func (c *call) newMembers(kind string, reqs []memberCreate, trusteeOrg *orgRec) ([]*memberRec, error) {
+	var out []*memberRec
+	for i, u := range reqs {
+		field := fmt.Sprintf("%s[%d].id", kind, i)
+		if u.ID == nil || *u.ID == "" {
+			return nil, missingField(field)
+		}
+		switch {
+		case kind == "users" && !c.isUserOf(*u.ID, trusteeOrg):
+			return nil, invalidEntity(field, *u.ID, "user %q is not a user of the trustee organization %s", *u.ID, trusteeOrg.ID)
+		case kind == "groups" && !c.isGroupOf(*u.ID, trusteeOrg):
+			return nil, invalidEntity(field, *u.ID, "group %q is not a group of the trustee organization %s", *u.ID, trusteeOrg.ID)
+		}
+		if findMember(out, *u.ID) != nil {
+			return nil, invalidEntity(field, *u.ID, "%q is listed twice in %s", *u.ID, kind)
+		}
+		if len(u.RoleDivisions) > 0 {
+			return nil, invalidField(fmt.Sprintf("%s[%d].roleDivisions", kind, i), "roleDivisions are not supported: the sandbox has no divisions; use roleIds")
+		}
+		roles, err := c.checkRoles(fmt.Sprintf("%s[%d].roleIds", kind, i), u.RoleIDs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &memberRec{ID: *u.ID, RoleIDs: roles, DateCreated: c.now, CreatedBy: c.me()})
+	}
+	return nonNil(out), nil
+}
+
 func handleCreateTrustee(c *call) (int, any, error) {
 	var req trustCreate
 	if err := decodeJSON(c.body, &req); err != nil {
@@ -386,8 +510,12 @@ func handleCreateTrustee(c *call) (int, any, error) {
 	if req.Enabled == nil {
 		return 0, nil, missingField("enabled")
 	}
-	if len(req.Groups) > 0 {
-		return 0, nil, invalidField("groups", "groups are not supported: the sandbox has no groups")
+	var users, groups []memberCreate
+	if req.Users != nil {
+		users = *req.Users
+	}
+	if req.Groups != nil {
+		groups = *req.Groups
 	}
 	exp, err := parseDate("dateExpired", req.DateExpired)
 	if err != nil {
@@ -397,8 +525,8 @@ func handleCreateTrustee(c *call) (int, any, error) {
 	if p == nil {
 		return 0, nil, notFound("pairing %s not found", *req.PairingID)
 	}
-	if c.now.Sub(p.DateCreated) > pairingTTL {
-		return 0, nil, invalidEntity("pairingId", p.ID, "pairing %s expired at %s (pairings last 48 hours); ask the trustee org for a new one", p.ID, formatTime(p.DateCreated.Add(pairingTTL)))
+	if expired(p, c.now) {
+		return 0, nil, invalidEntity("pairingId", p.ID, "pairing %s expired at %s (pairings last 48 hours); ask the trustee org for a new one", p.ID, formatTime(p.DateCreated.Add(PairingTTL)))
 	}
 	if p.Trustee == c.org.ID {
 		return 0, nil, invalidEntity("pairingId", p.ID, "pairing %s was created by organization %s itself; an organization cannot trust itself", p.ID, c.org.ID)
@@ -409,36 +537,20 @@ func handleCreateTrustee(c *call) (int, any, error) {
 	if c.st.findTrust(c.org.ID, p.Trustee) != nil {
 		return 0, nil, conflict("organization %s already trusts organization %s", c.org.ID, p.Trustee)
 	}
-	trusteeOrg := c.st.orgByID[p.Trustee]
-	var members []*memberRec
-	if req.Users != nil {
-		for i, u := range *req.Users {
-			field := fmt.Sprintf("users[%d].id", i)
-			if u.ID == nil || *u.ID == "" {
-				return 0, nil, missingField(field)
-			}
-			if !c.isUserOf(*u.ID, trusteeOrg) {
-				return 0, nil, invalidEntity(field, *u.ID, "user %q is not a user of the trustee organization %s", *u.ID, p.Trustee)
-			}
-			if slices.ContainsFunc(members, func(m *memberRec) bool { return m.UserID == *u.ID }) {
-				return 0, nil, invalidEntity(field, *u.ID, "user %q is listed twice", *u.ID)
-			}
-			if len(u.RoleDivisions) > 0 {
-				return 0, nil, invalidField(fmt.Sprintf("users[%d].roleDivisions", i), "roleDivisions are not supported: the sandbox has no divisions; use roleIds")
-			}
-			roles, err := c.checkRoles(fmt.Sprintf("users[%d].roleIds", i), u.RoleIDs)
-			if err != nil {
-				return 0, nil, err
-			}
-			members = append(members, &memberRec{UserID: *u.ID, RoleIDs: roles, DateCreated: c.now, CreatedBy: c.me()})
-		}
-	} else {
-		for _, id := range p.UserIDs {
-			members = append(members, &memberRec{UserID: id, RoleIDs: []string{}, DateCreated: c.now, CreatedBy: c.me()})
-		}
+	if len(users) == 0 && len(groups) == 0 {
+		return 0, nil, invalidField("users", "a trust needs at least one member: if no users are specified, at least one group is required")
 	}
-	if len(members) > c.st.MaxUsersPerTrust {
-		return 0, nil, invalidField("users", "a trust holds at most %d users, the request names %d", c.st.MaxUsersPerTrust, len(members))
+	trusteeOrg := c.st.orgByID[p.Trustee]
+	userRecs, err := c.newMembers("users", users, trusteeOrg)
+	if err != nil {
+		return 0, nil, err
+	}
+	groupRecs, err := c.newMembers("groups", groups, trusteeOrg)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n := len(userRecs) + len(groupRecs); n > c.st.MaxUsersPerTrust {
+		return 0, nil, invalidField("users", "a trust holds at most %d members (users and groups together), the request names %d", c.st.MaxUsersPerTrust, n)
 	}
 	t := &trustRec{
 		Trustor:     c.org.ID,
@@ -447,7 +559,8 @@ func handleCreateTrustee(c *call) (int, any, error) {
 		DateCreated: c.now,
 		DateExpired: exp,
 		CreatedBy:   c.me(),
-		Users:       members,
+		Users:       userRecs,
+		Groups:      groupRecs,
 	}
 	c.st.Trusts = append(c.st.Trusts, t)
 	p.UsedBy = c.org.ID
@@ -456,9 +569,12 @@ func handleCreateTrustee(c *call) (int, any, error) {
 	if exp != nil {
 		changes = append(changes, change("dateExpired", nil, []string{formatTime(*exp)}))
 	}
-	c.audit(entityTrustee, actionCreate, t, "", changes)
-	for _, m := range members {
-		c.audit(entityTrusteeUser, actionCreate, t, m.UserID, roleChange(nil, m.RoleIDs))
+	c.audit(entityTrustee, actionCreate, t, "", "", changes)
+	for _, m := range userRecs {
+		c.audit(entityTrusteeUser, actionCreate, t, ctxUserID, m.ID, roleChange(nil, m.RoleIDs))
+	}
+	for _, m := range groupRecs {
+		c.audit(entityTrusteeGroup, actionCreate, t, ctxGroupID, m.ID, roleChange(nil, m.RoleIDs))
 	}
 	return http.StatusOK, c.trusteeView(t), nil
 }
@@ -500,7 +616,7 @@ func handleUpdateTrustee(c *call) (int, any, error) {
 		t.Enabled = *req.Enabled
 		t.DateExpired = exp
 		c.mutated = true
-		c.audit(entityTrustee, actionUpdate, t, "", changes)
+		c.audit(entityTrustee, actionUpdate, t, "", "", changes)
 	}
 	return http.StatusOK, c.trusteeView(t), nil
 }
@@ -522,7 +638,7 @@ func (c *call) deleteTrust(t *trustRec) {
 	if t.DateExpired != nil {
 		changes = append(changes, change("dateExpired", dateValues(t.DateExpired), nil))
 	}
-	c.audit(entityTrustee, actionDelete, t, "", changes)
+	c.audit(entityTrustee, actionDelete, t, "", "", changes)
 }
 
 func handleListTrusteeUsers(c *call) (int, any, error) {
@@ -545,38 +661,66 @@ func (c *call) listMembers(t *trustRec) (int, any, error) {
 	return http.StatusOK, paginate(c, users, p), nil
 }
 
-func handleAddTrusteeUser(c *call) (int, any, error) {
-	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+func (c *call) listGroups(t *trustRec) (int, any, error) {
+	p, err := parsePage(c.r.URL.Query())
 	if err != nil {
 		return 0, nil, err
+	}
+	groups := make([]trustGroup, 0, len(t.Groups))
+	for _, m := range t.Groups {
+		groups = append(groups, c.trustGroupView(m))
+	}
+	return http.StatusOK, paginate(c, groups, p), nil
+}
+
+// addTrusteeMember is POST /trustees/{id}/users and .../groups: kind is
+// "user" or "group".
+func (c *call) addTrusteeMember(kind string) (*trustRec, *memberRec, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return nil, nil, err
 	}
 	var req memberCreate
 	if err := decodeJSON(c.body, &req); err != nil {
-		return 0, nil, err
+		return nil, nil, err
 	}
 	if req.ID == nil || *req.ID == "" {
-		return 0, nil, missingField("id")
+		return nil, nil, missingField("id")
 	}
-	if !c.isUserOf(*req.ID, c.st.orgByID[t.Trustee]) {
-		return 0, nil, invalidEntity("id", *req.ID, "user %q is not a user of the trustee organization %s", *req.ID, t.Trustee)
+	trusteeOrg := c.st.orgByID[t.Trustee]
+	if kind == "user" && !c.isUserOf(*req.ID, trusteeOrg) || kind == "group" && !c.isGroupOf(*req.ID, trusteeOrg) {
+		return nil, nil, invalidEntity("id", *req.ID, "%s %q is not a %s of the trustee organization %s", kind, *req.ID, kind, t.Trustee)
 	}
 	if len(req.RoleDivisions) > 0 {
-		return 0, nil, invalidField("roleDivisions", "roleDivisions are not supported: the sandbox has no divisions; use roleIds")
+		return nil, nil, invalidField("roleDivisions", "roleDivisions are not supported: the sandbox has no divisions; use roleIds")
 	}
 	roles, err := c.checkRoles("roleIds", req.RoleIDs)
 	if err != nil {
+		return nil, nil, err
+	}
+	if kind == "user" && t.member(*req.ID) != nil || kind == "group" && t.group(*req.ID) != nil {
+		return nil, nil, conflict("%s %s is already in the trust with organization %s", kind, *req.ID, t.Trustee)
+	}
+	if err := c.checkRoom(t, "id", *req.ID, t.Trustee); err != nil {
+		return nil, nil, err
+	}
+	m := &memberRec{ID: *req.ID, RoleIDs: roles, DateCreated: c.now, CreatedBy: c.me()}
+	c.mutated = true
+	if kind == "user" {
+		t.Users = append(t.Users, m)
+		c.audit(entityTrusteeUser, actionCreate, t, ctxUserID, m.ID, roleChange(nil, m.RoleIDs))
+	} else {
+		t.Groups = append(t.Groups, m)
+		c.audit(entityTrusteeGroup, actionCreate, t, ctxGroupID, m.ID, roleChange(nil, m.RoleIDs))
+	}
+	return t, m, nil
+}
+
+func handleAddTrusteeUser(c *call) (int, any, error) {
+	_, m, err := c.addTrusteeMember("user")
+	if err != nil {
 		return 0, nil, err
 	}
-	if t.member(*req.ID) != nil {
-		return 0, nil, conflict("user %s is already in the trust with organization %s", *req.ID, t.Trustee)
-	}
-	if len(t.Users) >= c.st.MaxUsersPerTrust {
-		return 0, nil, invalidEntity("id", *req.ID, "the trust with organization %s already holds the maximum of %d users", t.Trustee, c.st.MaxUsersPerTrust)
-	}
-	m := &memberRec{UserID: *req.ID, RoleIDs: roles, DateCreated: c.now, CreatedBy: c.me()}
-	t.Users = append(t.Users, m)
-	c.mutated = true
-	c.audit(entityTrusteeUser, actionCreate, t, m.UserID, roleChange(nil, m.RoleIDs))
 	return http.StatusOK, c.trustUserView(m), nil
 }
 
@@ -588,6 +732,20 @@ func (c *call) trusteeMember() (*trustRec, *memberRec, error) {
 		return nil, nil, err
 	}
 	m, err := memberOf(t, c.r.PathValue("trusteeUserId"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, m, nil
+}
+
+// trusteeGroup finds the trust group a /trustees/{trusteeOrgId}/groups/
+// {trusteeGroupId} path names, in a trust where the caller is the trustor.
+func (c *call) trusteeGroup() (*trustRec, *memberRec, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := groupOf(t, c.r.PathValue("trusteeGroupId"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -616,9 +774,21 @@ func (c *call) removeMember(t *trustRec, userID string) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	t.removeMember(userID)
+	t.Users = slices.DeleteFunc(t.Users, func(x *memberRec) bool { return x == m })
 	c.mutated = true
-	c.audit(entityTrusteeUser, actionDelete, t, userID, roleChange(m.RoleIDs, nil))
+	c.audit(entityTrusteeUser, actionDelete, t, ctxUserID, userID, roleChange(m.RoleIDs, nil))
+	return http.StatusNoContent, nil, nil
+}
+
+// removeGroup takes a group out of a trust, from either side.
+func (c *call) removeGroup(t *trustRec, groupID string) (int, any, error) {
+	m, err := groupOf(t, groupID)
+	if err != nil {
+		return 0, nil, err
+	}
+	t.Groups = slices.DeleteFunc(t.Groups, func(x *memberRec) bool { return x == m })
+	c.mutated = true
+	c.audit(entityTrusteeGroup, actionDelete, t, ctxGroupID, groupID, roleChange(m.RoleIDs, nil))
 	return http.StatusNoContent, nil, nil
 }
 
@@ -630,11 +800,8 @@ func handleGetRoles(c *call) (int, any, error) {
 	return http.StatusOK, c.userAuth(m), nil
 }
 
-func handleSetRoles(c *call) (int, any, error) {
-	t, m, err := c.trusteeMember()
-	if err != nil {
-		return 0, nil, err
-	}
+// setRoles replaces m's roles with the JSON array of role ids in the body.
+func (c *call) setRoles(t *trustRec, m *memberRec, entityType, ctxKey string) (int, any, error) {
 	var ids []string
 	if err := decodeJSON(c.body, &ids); err != nil {
 		return 0, nil, err
@@ -651,9 +818,28 @@ func handleSetRoles(c *call) (int, any, error) {
 	if old := m.RoleIDs; !sameSet(old, roles) {
 		m.RoleIDs = roles
 		c.mutated = true
-		c.audit(entityTrusteeUserRoles, actionUpdate, t, m.UserID, roleChange(old, roles))
+		c.audit(entityType, actionUpdate, t, ctxKey, m.ID, roleChange(old, roles))
 	}
 	return http.StatusOK, c.userAuth(m), nil
+}
+
+// clearRoles takes every role from m.
+func (c *call) clearRoles(t *trustRec, m *memberRec, entityType, ctxKey string) (int, any, error) {
+	// Clearing roles the member does not have changes nothing.
+	if old := m.RoleIDs; len(old) > 0 {
+		m.RoleIDs = []string{}
+		c.mutated = true
+		c.audit(entityType, actionDelete, t, ctxKey, m.ID, roleChange(old, nil))
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func handleSetRoles(c *call) (int, any, error) {
+	t, m, err := c.trusteeMember()
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.setRoles(t, m, entityTrusteeUserRoles, ctxUserID)
 }
 
 func handleDeleteRoles(c *call) (int, any, error) {
@@ -661,13 +847,65 @@ func handleDeleteRoles(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	// Clearing roles the user does not have changes nothing.
-	if old := m.RoleIDs; len(old) > 0 {
-		m.RoleIDs = []string{}
-		c.mutated = true
-		c.audit(entityTrusteeUserRoles, actionDelete, t, m.UserID, roleChange(old, nil))
+	return c.clearRoles(t, m, entityTrusteeUserRoles, ctxUserID)
+}
+
+// Trustee groups: the caller is the trustor.
+
+func handleListTrusteeGroups(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, nil
+	return c.listGroups(t)
+}
+
+func handleAddTrusteeGroup(c *call) (int, any, error) {
+	_, m, err := c.addTrusteeMember("group")
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trustGroupView(m), nil
+}
+
+func handleGetTrusteeGroup(c *call) (int, any, error) {
+	_, m, err := c.trusteeGroup()
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trustGroupView(m), nil
+}
+
+func handleDeleteTrusteeGroup(c *call) (int, any, error) {
+	t, err := c.asTrustor(c.r.PathValue("trusteeOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.removeGroup(t, c.r.PathValue("trusteeGroupId"))
+}
+
+func handleGetGroupRoles(c *call) (int, any, error) {
+	_, m, err := c.trusteeGroup()
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.userAuth(m), nil
+}
+
+func handleSetGroupRoles(c *call) (int, any, error) {
+	t, m, err := c.trusteeGroup()
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.setRoles(t, m, entityTrusteeGroupRoles, ctxGroupID)
+}
+
+func handleDeleteGroupRoles(c *call) (int, any, error) {
+	t, m, err := c.trusteeGroup()
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.clearRoles(t, m, entityTrusteeGroupRoles, ctxGroupID)
 }
 
 // Trustors: the caller is the trustee.
@@ -735,13 +973,13 @@ func handleAddTrustorUser(c *call) (int, any, error) {
 	if t.member(uid) != nil {
 		return 0, nil, conflict("user %s is already in the trust with organization %s", uid, t.Trustor)
 	}
-	if len(t.Users) >= c.st.MaxUsersPerTrust {
-		return 0, nil, invalidEntity("trusteeUserId", uid, "the trust with organization %s already holds the maximum of %d users", t.Trustor, c.st.MaxUsersPerTrust)
+	if err := c.checkRoom(t, "trusteeUserId", uid, t.Trustor); err != nil {
+		return 0, nil, err
 	}
-	m := &memberRec{UserID: uid, RoleIDs: []string{}, DateCreated: c.now, CreatedBy: c.me()}
+	m := &memberRec{ID: uid, RoleIDs: []string{}, DateCreated: c.now, CreatedBy: c.me()}
 	t.Users = append(t.Users, m)
 	c.mutated = true
-	c.audit(entityTrusteeUser, actionCreate, t, uid, nil)
+	c.audit(entityTrusteeUser, actionCreate, t, ctxUserID, uid, nil)
 	return http.StatusOK, c.trustUserView(m), nil
 }
 
@@ -751,6 +989,58 @@ func handleDeleteTrustorUser(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return c.removeMember(t, c.r.PathValue("trusteeUserId"))
+}
+
+// Trustor groups: the caller is the trustee, and the groups are its own.
+
+func handleListTrustorGroups(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.listGroups(t)
+}
+
+func handleGetTrustorGroup(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	m, err := groupOf(t, c.r.PathValue("trustorGroupId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, c.trustGroupView(m), nil
+}
+
+func handleAddTrustorGroup(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	gid := c.r.PathValue("trustorGroupId")
+	if !c.isGroupOf(gid, c.org) {
+		return 0, nil, invalidEntity("trustorGroupId", gid, "group %q is not a group of organization %s (the trustee)", gid, c.org.ID)
+	}
+	if t.group(gid) != nil {
+		return 0, nil, conflict("group %s is already in the trust with organization %s", gid, t.Trustor)
+	}
+	if err := c.checkRoom(t, "trustorGroupId", gid, t.Trustor); err != nil {
+		return 0, nil, err
+	}
+	m := &memberRec{ID: gid, RoleIDs: []string{}, DateCreated: c.now, CreatedBy: c.me()}
+	t.Groups = append(t.Groups, m)
+	c.mutated = true
+	c.audit(entityTrusteeGroup, actionCreate, t, ctxGroupID, gid, nil)
+	return http.StatusOK, c.trustGroupView(m), nil
+}
+
+func handleDeleteTrustorGroup(c *call) (int, any, error) {
+	t, err := c.asTrustee(c.r.PathValue("trustorOrgId"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.removeGroup(t, c.r.PathValue("trustorGroupId"))
 }
 
 // Helpers for audit property changes.

@@ -47,10 +47,10 @@ const (
 
 // demoClients maps a short org name to its demo client credentials.
 var demoClients = map[string]ClientCredentials{
-	"northwind":   {"northwind-demo-client", "demo-secret-northwind-NOT-A-REAL-SECRET"},
-	"bluebird":    {"bluebird-demo-client", "demo-secret-bluebird-NOT-A-REAL-SECRET"},
-	"copperfield": {"copperfield-demo-client", "demo-secret-copperfield-NOT-A-REAL-SECRET"},
-	"care":        {"care-demo-client", "demo-secret-care-NOT-A-REAL-SECRET"},
+	"northwind":   {ID: "northwind-demo-client", Secret: "demo-secret-northwind-NOT-A-REAL-SECRET"},
+	"bluebird":    {ID: "bluebird-demo-client", Secret: "demo-secret-bluebird-NOT-A-REAL-SECRET"},
+	"copperfield": {ID: "copperfield-demo-client", Secret: "demo-secret-copperfield-NOT-A-REAL-SECRET"},
+	"care":        {ID: "care-demo-client", Secret: "demo-secret-care-NOT-A-REAL-SECRET"},
 }
 
 // fakeClock is a settable clock for Options.Now.

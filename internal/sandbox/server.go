@@ -36,8 +36,13 @@ type Options struct {
 	FaultSeed int64
 	// StatePath is the state file: "" keeps everything in memory; else it
 	// is loaded at start when it exists and rewritten atomically after each
-	// mutation.
+	// mutation. The Server holds an exclusive lock on StatePath+".lock"
+	// from New until Close, so that two processes never share the file.
 	StatePath string
+	// LockWait is how long New waits for another process to release the
+	// state file's lock: 0 means DefaultLockWait, a negative value not at
+	// all.
+	LockWait time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -52,6 +57,9 @@ type Server struct {
 	admin *http.ServeMux
 	// sleep waits out the latency; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// writeFile writes the state file (writeState); tests replace it to
+	// hold or fail the disk.
+	writeFile func(path string, chunks ...[]byte) error
 
 	mu      sync.Mutex
 	st      *store
@@ -59,15 +67,16 @@ type Server struct {
 	buckets map[string]*bucket
 	rng     *rand.Rand
 	faults  []*Fault
-	gen     uint64         // bumped by every change to the store
-	pending *stateSnapshot // the newest snapshot, with a state file
 
-	// persistMu serializes state file writes, which happen without mu so
-	// that requests are not held up by them. It guards written and enc;
-	// mu may be taken while it is held, never the other way round.
-	persistMu sync.Mutex
-	written   uint64 // the gen of the snapshot last written to StatePath
-	enc       stateEncoder
+	// writeMu serializes the changes that a state file keeps: each runs on
+	// a copy of the store, is written to the file without mu (so reads
+	// carry on), and replaces the store only once saved. It guards enc,
+	// lock and closed; mu may be taken while it is held, never the other
+	// way round.
+	writeMu sync.Mutex
+	enc     stateEncoder
+	lock    *stateLock
+	closed  bool
 }
 
 // OrgInfo describes one org of the sandbox.
@@ -121,7 +130,9 @@ type bucket struct {
 
 const (
 	tokenLifetime = 24 * time.Hour
-	pairingTTL    = 48 * time.Hour
+	// PairingTTL is how long a pairing can be used after it was created,
+	// in sandbox time.
+	PairingTTL    = 48 * time.Hour
 	maxBodyBytes  = 1 << 20
 	apiPrefix     = "/api/v2/"
 	oauthPath     = "/oauth/token"
@@ -141,43 +152,84 @@ func New(fx *Fixture, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("sandbox: latency must not be negative, got %v", opts.Latency)
 	}
 	s := &Server{
-		opts:    opts,
-		now:     opts.Now,
-		sleep:   sleepCtx,
-		buckets: map[string]*bucket{},
-		rng:     rand.New(rand.NewPCG(uint64(opts.FaultSeed), 0x7275737473796e63)),
+		opts:      opts,
+		now:       opts.Now,
+		sleep:     sleepCtx,
+		writeFile: writeState,
+		buckets:   map[string]*bucket{},
+		rng:       rand.New(rand.NewPCG(uint64(opts.FaultSeed), 0x7275737473796e63)),
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	s.stats = Stats{ByRoute: map[string]int64{}, ByStatus: map[string]int64{}}
 
-	loaded := false
 	if opts.StatePath != "" {
-		st, err := loadStore(opts.StatePath)
-		switch {
-		case err == nil:
-			s.st, loaded = st, true
-		case !errors.Is(err, fs.ErrNotExist):
+		wait := opts.LockWait
+		if wait == 0 {
+			wait = DefaultLockWait
+		}
+		lock, err := acquireStateLock(opts.StatePath, max(wait, 0))
+		if err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}
+		s.lock = lock
 	}
-	if !loaded {
-		if fx == nil {
-			return nil, errors.New("sandbox: no fixture (use DemoFixture for the demo orgs)")
-		}
-		if err := fx.validate(); err != nil {
-			return nil, fmt.Errorf("sandbox: invalid fixture: %w", err)
-		}
-		s.st = newStore(fx, s.clock())
-		if opts.StatePath != "" {
-			if err := s.flush(); err != nil {
-				return nil, fmt.Errorf("sandbox: %w", err)
-			}
-		}
+	if err := s.load(fx); err != nil {
+		return nil, errors.Join(fmt.Errorf("sandbox: %w", err), s.releaseLock())
 	}
 	s.routes()
 	return s, nil
+}
+
+// ErrStateInUse is the error New wraps when another process holds the
+// state file for longer than Options.LockWait.
+var ErrStateInUse = errors.New("sandbox state in use")
+
+// inUseError says which state file is in use; it is ErrStateInUse.
+type inUseError string
+
+func (e inUseError) Error() string        { return string(e) }
+func (e inUseError) Is(target error) bool { return target == ErrStateInUse }
+
+// DefaultLockWait is how long New waits, by default, for another process
+// to release the state file.
+const DefaultLockWait = 30 * time.Second
+
+// load fills the store from the state file when there is one, else from
+// fx (writing the state file when there is a path).
+func (s *Server) load(fx *Fixture) error {
+	if s.opts.StatePath != "" {
+		st, err := loadStore(s.opts.StatePath)
+		switch {
+		case err == nil:
+			s.st = st
+			return nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+	}
+	if fx == nil {
+		return errors.New("no fixture (use DemoFixture for the demo orgs)")
+	}
+	if err := fx.validate(); err != nil {
+		return fmt.Errorf("invalid fixture: %w", err)
+	}
+	s.st = newStore(fx, s.clock())
+	if s.opts.StatePath != "" {
+		return s.flush()
+	}
+	return nil
+}
+
+// releaseLock lets other processes use the state file.
+func (s *Server) releaseLock() error {
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.release()
+	s.lock = nil
+	return err
 }
 
 // clock returns the current time at the API's millisecond precision.
@@ -261,82 +313,71 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
-// Close writes the state file (when there is one). The server keeps
-// answering afterwards; Close may be called more than once.
+// Close writes the state file (when there is one) and releases its lock.
+// The server keeps answering reads afterwards, but a change it would have
+// to save is refused with 500: another process may own the file now.
+// Close may be called more than once.
 func (s *Server) Close() error {
 	if s.opts.StatePath == "" {
 		return nil
 	}
-	return s.flush()
-}
-
-// changedLocked records a change to the store: it bumps the generation
-// and, with a state file, takes the snapshot to write. It returns the
-// generation to pass to persist (0 without a state file). The caller holds
-// s.mu.
-func (s *Server) changedLocked() (uint64, error) {
-	s.gen++
-	if s.opts.StatePath == "" {
-		return 0, nil
-	}
-	snap, err := s.st.snapshot(s.gen)
-	if err != nil {
-		return 0, err
-	}
-	s.pending = snap
-	return s.gen, nil
-}
-
-// persist makes sure the state file holds generation gen or a newer one,
-// writing the newest snapshot unless another call already has: concurrent
-// changes share one write. It returns once the file is on disk. The caller
-// does not hold s.mu.
-func (s *Server) persist(gen uint64) error {
-	s.persistMu.Lock()
-	defer s.persistMu.Unlock()
-	if s.written >= gen {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.closed {
 		return nil
 	}
-	s.mu.Lock()
-	snap := s.pending
-	s.mu.Unlock()
-	return s.writeLocked(snap)
+	s.closed = true
+	var err error
+	if s.st != nil {
+		err = s.flushLocked()
+	}
+	return errors.Join(err, s.releaseLock())
 }
 
-// flush writes the current store to the state file, even when nothing
-// changed since the last write.
+// flush writes the whole store to the state file.
 func (s *Server) flush() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.flushLocked()
+}
+
+func (s *Server) flushLocked() error {
 	s.mu.Lock()
-	snap, err := s.st.snapshot(s.gen)
+	snap, err := s.st.snapshot()
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return s.persistSnapshot(snap)
+	return s.writeSnapshot(snap)
 }
 
-// persistSnapshot writes snap unless a newer snapshot has been written
-// already. The caller does not hold s.mu.
-func (s *Server) persistSnapshot(snap *stateSnapshot) error {
-	s.persistMu.Lock()
-	defer s.persistMu.Unlock()
-	if snap.gen < s.written {
-		return nil // a newer state is on disk already
+// save writes work, a changed copy of the store, to the state file. The
+// caller holds writeMu, not mu. On success the caller replaces the store
+// with work; on failure the file and the encoder are as they were.
+func (s *Server) save(work *store) error {
+	if s.closed {
+		return errors.New("the sandbox has been closed")
 	}
-	return s.writeLocked(snap)
-}
-
-// writeLocked encodes snap and writes it to the state file atomically.
-// The caller holds s.persistMu.
-func (s *Server) writeLocked(snap *stateSnapshot) error {
-	chunks, err := s.enc.encode(snap)
+	snap, err := work.snapshot()
 	if err != nil {
 		return err
 	}
-	if err := writeState(s.opts.StatePath, chunks...); err != nil {
+	return s.writeSnapshot(snap)
+}
+
+// writeSnapshot encodes snap and writes it to the state file atomically,
+// forgetting what it encoded when the write fails. The caller holds
+// writeMu.
+func (s *Server) writeSnapshot(snap *stateSnapshot) error {
+	mark := s.enc.mark()
+	chunks, err := s.enc.encode(snap)
+	if err == nil {
+		err = s.writeFile(s.opts.StatePath, chunks...)
+	}
+	if err != nil {
+		s.enc.reset(mark)
 		return err
 	}
-	s.written = snap.gen
 	return nil
 }
 
@@ -371,16 +412,28 @@ type call struct {
 	mutated bool
 }
 
-// route returns the http.Handler of one API operation: latency, auth,
-// scripted faults, rate limit, random faults, then fn; it counts the
-// answer and persists a mutation.
-func (s *Server) route(pattern string, write bool, fn handlerFunc) http.Handler {
+// op is one API operation: its route pattern, what it needs and its body.
+type op struct {
+	pattern string
+	perms   permRule
+	fn      handlerFunc
+}
+
+// route returns the http.Handler of one API operation.
+func (s *Server) route(o op) http.Handler {
+	method, _, _ := strings.Cut(o.pattern, " ")
+	// The audit queries are POSTs that change nothing.
+	write := o.pattern != "" && method != http.MethodGet && !strings.HasSuffix(o.pattern, "/audits")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveAPI(w, r, pattern, write, fn)
+		s.serveAPI(w, r, o, write)
 	})
 }
 
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, pattern string, write bool, fn handlerFunc) {
+// serveAPI answers one API request: latency, auth, scripted faults, rate
+// limit, random faults, permissions, then the operation. With a state
+// file, a write runs on a copy of the store that replaces it only once
+// saved: a change that cannot be saved is not made (500, nothing changed).
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, o op, write bool) {
 	corr := newUUID()
 	w.Header().Set("inin-correlation-id", corr)
 	if s.opts.Latency > 0 {
@@ -393,43 +446,74 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, pattern string
 		rerr = fmt.Errorf("request body is larger than %d bytes", maxBodyBytes)
 	}
 
+	persisting := write && s.opts.StatePath != ""
+	if persisting {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	s.mu.Lock()
-	status, val, retryAfter, gen := s.handleLocked(r, pattern, write, fn, body, rerr)
-	route := pattern
+	work := s.st
+	if persisting {
+		work = s.st.clone()
+	}
+	a := s.handleLocked(r, o, write, body, rerr, work)
+	if a.mutated && !persisting {
+		s.stats.Writes++
+	}
+	s.mu.Unlock()
+
+	if a.mutated && persisting {
+		if err := s.save(work); err != nil {
+			a.status, a.val, a.retryAfter = http.StatusInternalServerError, internalError(fmt.Errorf("the change was not made: the sandbox could not save its state file: %w", err)), 0
+		} else {
+			s.mu.Lock()
+			s.st = work
+			s.stats.Writes++
+			s.mu.Unlock()
+		}
+	}
+	route := o.pattern
 	if route == "" {
 		route = r.Method + " (unmatched)"
 	}
+	s.mu.Lock()
 	s.stats.Requests++
 	s.stats.ByRoute[route]++
-	s.stats.ByStatus[strconv.Itoa(status)]++
+	s.stats.ByStatus[strconv.Itoa(a.status)]++
 	s.mu.Unlock()
-
-	if gen > 0 {
-		if err := s.persist(gen); err != nil {
-			status, val = http.StatusInternalServerError, internalError(fmt.Errorf("the change was made but the sandbox could not save its state file: %w", err))
-		}
+	if a.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(a.retryAfter))
 	}
-	if retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	}
-	s.answer(w, corr, status, val)
+	s.answer(w, corr, a.status, a.val)
 }
 
-// handleLocked runs the checks and the handler of one API request with
-// s.mu held. It returns the answer, a Retry-After (0 = none) and, after a
-// mutation with a state file, the generation to persist (else 0).
-func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn handlerFunc, body []byte, readErr error) (status int, val any, retryAfter int, gen uint64) {
+// outcome is what handleLocked decided: the answer, a Retry-After (0 =
+// none) and whether the store was changed.
+type outcome struct {
+	status     int
+	val        any
+	retryAfter int
+	mutated    bool
+}
+
+// handleLocked runs the checks and the handler of one API request on st
+// with s.mu held.
+func (s *Server) handleLocked(r *http.Request, o op, write bool, body []byte, readErr error, st *store) outcome {
 	now := s.clock()
 	org, clientID, token, aerr := s.authenticate(r, now)
 	if aerr != nil {
-		return aerr.Status, aerr, 0, 0
+		return outcome{status: aerr.Status, val: aerr}
 	}
-	c := &call{st: s.st, r: r, body: body, now: now, org: org, clientID: clientID}
+	c := &call{st: st, r: r, body: body, now: now, org: org, clientID: clientID}
 	run := func() (int, any) {
+		if missing := o.perms.missing(s.st.clientByID[clientID].client.Permissions); len(missing) > 0 {
+			ae := missingPermissions(missing)
+			return ae.Status, ae
+		}
 		if readErr != nil {
 			return http.StatusBadRequest, badRequest("read request body: %v", readErr)
 		}
-		st, v, err := fn(c)
+		st, v, err := o.fn(c)
 		if err != nil {
 			var ae *apiError
 			if !errors.As(err, &ae) {
@@ -439,29 +523,18 @@ func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn ha
 		}
 		return st, v
 	}
-	finish := func(status int, val any, retryAfter int) (int, any, int, uint64) {
-		if !c.mutated {
-			return status, val, retryAfter, 0
-		}
-		s.stats.Writes++
-		gen, err := s.changedLocked()
-		if err != nil {
-			return http.StatusInternalServerError, internalError(fmt.Errorf("the change was made but the sandbox could not save its state: %w", err)), 0, 0
-		}
-		return status, val, retryAfter, gen
-	}
 
 	if f := s.takeFault(r); f != nil {
 		if write && f.Commit {
 			run()
 		}
 		fe := faultError(f.Status, f.RetryAfter)
-		return finish(fe.Status, fe, fe.RetryAfter)
+		return outcome{fe.Status, fe, fe.RetryAfter, c.mutated}
 	}
 	if s.opts.RateLimit > 0 {
 		if ok, wait := s.allow(token, now); !ok {
 			fe := faultError(http.StatusTooManyRequests, wait)
-			return fe.Status, fe, wait, 0
+			return outcome{status: fe.Status, val: fe, retryAfter: wait}
 		}
 	}
 	if s.opts.FaultRate > 0 && s.rng.Float64() < s.opts.FaultRate {
@@ -471,10 +544,10 @@ func (s *Server) handleLocked(r *http.Request, pattern string, write bool, fn ha
 			run()
 		}
 		fe := faultError(status, 0)
-		return finish(fe.Status, fe, 0)
+		return outcome{fe.Status, fe, 0, c.mutated}
 	}
-	st, v := run()
-	return finish(st, v, 0)
+	status, v := run()
+	return outcome{status: status, val: v, mutated: c.mutated}
 }
 
 // takeFault returns the first scripted fault matching r, counting it used.
@@ -576,55 +649,13 @@ func encodeJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// routes registers every operation.
+// routes registers every operation of apiOps.
 func (s *Server) routes() {
 	s.api = http.NewServeMux()
-	type op struct {
-		pattern string
-		fn      handlerFunc
+	for _, o := range apiOps() {
+		s.api.Handle(o.pattern, s.route(o))
 	}
-	const oa = "/api/v2/orgauthorization"
-	ops := []op{
-		{"GET /api/v2/organizations/me", handleOrgMe},
-		{"GET /api/v2/authorization/roles", handleRoles},
-		{"GET /api/v2/users", handleUsers},
-		{"GET /api/v2/users/{userId}", handleUser},
-		{"GET " + oa + "/trustees/care", handleCare},
-
-		{"POST " + oa + "/pairings", handleCreatePairing},
-		{"GET " + oa + "/pairings/{pairingId}", handleGetPairing},
-
-		{"GET " + oa + "/trustees", handleListTrustees},
-		{"POST " + oa + "/trustees", handleCreateTrustee},
-		{"GET " + oa + "/trustees/{trusteeOrgId}", handleGetTrustee},
-		{"PUT " + oa + "/trustees/{trusteeOrgId}", handleUpdateTrustee},
-		{"DELETE " + oa + "/trustees/{trusteeOrgId}", handleDeleteTrustee},
-		{"GET " + oa + "/trustees/{trusteeOrgId}/users", handleListTrusteeUsers},
-		{"POST " + oa + "/trustees/{trusteeOrgId}/users", handleAddTrusteeUser},
-		{"GET " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}", handleGetTrusteeUser},
-		{"DELETE " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}", handleDeleteTrusteeUser},
-		{"GET " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles", handleGetRoles},
-		{"PUT " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles", handleSetRoles},
-		{"DELETE " + oa + "/trustees/{trusteeOrgId}/users/{trusteeUserId}/roles", handleDeleteRoles},
-
-		{"GET " + oa + "/trustors", handleListTrustors},
-		{"GET " + oa + "/trustors/{trustorOrgId}", handleGetTrustor},
-		{"DELETE " + oa + "/trustors/{trustorOrgId}", handleDeleteTrustor},
-		{"GET " + oa + "/trustors/{trustorOrgId}/users", handleListTrustorUsers},
-		{"GET " + oa + "/trustors/{trustorOrgId}/users/{trusteeUserId}", handleGetTrustorUser},
-		{"PUT " + oa + "/trustors/{trustorOrgId}/users/{trusteeUserId}", handleAddTrustorUser},
-		{"DELETE " + oa + "/trustors/{trustorOrgId}/users/{trusteeUserId}", handleDeleteTrustorUser},
-
-		{"POST " + oa + "/trustees/audits", handleTrusteeAudits},
-		{"POST " + oa + "/trustor/audits", handleTrustorAudits},
-	}
-	for _, o := range ops {
-		method, _, _ := strings.Cut(o.pattern, " ")
-		// The audit queries are POSTs that change nothing.
-		write := method != http.MethodGet && !strings.HasSuffix(o.pattern, "/audits")
-		s.api.Handle(o.pattern, s.route(o.pattern, write, o.fn))
-	}
-	s.api.Handle("/", s.route("", false, s.handleUnknown))
+	s.api.Handle("/", s.route(op{fn: s.handleUnknown}))
 
 	s.admin = http.NewServeMux()
 	s.admin.HandleFunc("GET /_sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
@@ -714,9 +745,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	// The client is authenticated before the grant type is looked at, so
 	// that a caller without valid credentials learns nothing more than 401.
 	now := s.clock()
+	persisting := s.opts.StatePath != ""
+	if persisting {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	s.mu.Lock()
 	c, known := s.st.clientByID[id]
-	if !known || subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1 {
+	if !known || subtle.ConstantTimeCompare([]byte(c.client.Secret), []byte(secret)) != 1 {
 		s.mu.Unlock()
 		fail(http.StatusUnauthorized, "invalid_client", "client not found or wrong secret")
 		return
@@ -727,15 +763,20 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := &tokenRec{Token: newToken(), ClientID: id, OrgID: c.org.ID, Expires: now.Add(tokenLifetime)}
-	s.st.addToken(tok, now)
-	gen, err := s.changedLocked()
-	s.mu.Unlock()
-	if err == nil && gen > 0 {
-		err = s.persist(gen)
+	work := s.st
+	if persisting {
+		work = s.st.clone()
 	}
-	if err != nil {
-		fail(http.StatusInternalServerError, "server_error", err.Error())
-		return
+	work.addToken(tok, now)
+	s.mu.Unlock()
+	if persisting {
+		if err := s.save(work); err != nil {
+			fail(http.StatusInternalServerError, "server_error", "no token was issued: the sandbox could not save its state file: "+err.Error())
+			return
+		}
+		s.mu.Lock()
+		s.st = work
+		s.mu.Unlock()
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.answer(w, corr, http.StatusOK, tokenResponse{AccessToken: tok.Token, TokenType: "bearer", ExpiresIn: int(tokenLifetime / time.Second)})

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -63,7 +64,7 @@ func TestStateEncoder(t *testing.T) {
 	var snaps []*stateSnapshot
 	var wants [][]byte
 	take := func() {
-		snap, err := st.snapshot(uint64(len(snaps) + 1))
+		snap, err := st.snapshot()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,11 +73,11 @@ func TestStateEncoder(t *testing.T) {
 	}
 	take() // no audit entries
 	tr := st.findTrust(northwind, bluebird)
-	c.audit(entityTrusteeUser, actionCreate, tr, userBianca, roleChange(nil, []string{roleClaimsAgent}))
+	c.audit(entityTrusteeUser, actionCreate, tr, ctxUserID, userBianca, roleChange(nil, []string{roleClaimsAgent}))
 	take()
 	tr.Enabled = false
-	c.audit(entityTrustee, actionUpdate, tr, "", []PropertyChange{change("enabled", []string{"true"}, []string{"false"})})
-	c.audit(entityTrusteeUser, actionDelete, tr, userBianca, roleChange([]string{roleClaimsAgent}, nil))
+	c.audit(entityTrustee, actionUpdate, tr, "", "", []PropertyChange{change("enabled", []string{"true"}, []string{"false"})})
+	c.audit(entityTrusteeUser, actionDelete, tr, ctxUserID, userBianca, roleChange([]string{roleClaimsAgent}, nil))
 	take()
 
 	var enc stateEncoder
@@ -133,79 +134,122 @@ func TestStateFileMatchesStore(t *testing.T) {
 }
 
 // TestStateWriteDoesNotBlockReaders holds the state file writer (as a slow
-// disk would) and checks that readers carry on and see the change, that
-// the writers' answers wait for the file, and that the file then holds
-// every change.
+// disk would) and checks that readers carry on meanwhile and still see the
+// state before the change (it is applied only once saved), that the
+// writer's answer waits for the file, and that the change then shows.
 func TestStateWriteDoesNotBlockReaders(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sandbox.json")
 	h := newHarness(t, nil, Options{StatePath: path})
 	nw := h.login("northwind")
-	cf := h.login("copperfield")
 	users := oa + "/trustees/" + bluebird + "/users"
 
-	h.s.persistMu.Lock() // the disk is busy
-	locked := true
-	defer func() {
-		if locked {
-			h.s.persistMu.Unlock()
-		}
-	}()
-	var wg sync.WaitGroup
-	answers := make(chan int, 2)
-	for _, w := range []struct{ tok, trustor, trustee, user string }{
-		{nw, northwind, bluebird, userBianca},
-		{cf, copperfield, northwind, userPriya},
-	} {
-		wg.Go(func() {
-			st, err := h.try(w.tok, http.MethodPost, oa+"/trustees/"+w.trustee+"/users", `{"id":"`+w.user+`"}`)
-			if err != nil {
-				t.Error(err)
-			}
-			answers <- st
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	h.s.writeMu.Lock()
+	var once sync.Once
+	h.s.writeFile = func(path string, chunks ...[]byte) error {
+		once.Do(func() {
+			close(entered)
+			<-release // the disk is busy
 		})
-		for !h.inTrust(w.trustor, w.trustee, w.user) {
-			time.Sleep(time.Millisecond) // until the change is committed
+		return writeState(path, chunks...)
+	}
+	h.s.writeMu.Unlock()
+	answer := make(chan int, 1)
+	go func() {
+		st, err := h.try(nw, http.MethodPost, users, `{"id":"`+userBianca+`"}`)
+		if err != nil {
+			t.Error(err)
 		}
-	}
-	// Readers are not held up by the pending writes, and see the changes.
-	if got := h.list(nw, users).ids(); !slices.Contains(got, userBianca) {
-		t.Errorf("users while the file is being written = %v", got)
-	}
-	if got := h.list(nw, oa+"/trustors/"+copperfield+"/users").ids(); !slices.Contains(got, userPriya) {
-		t.Errorf("trustor users while the file is being written = %v", got)
+		answer <- st
+	}()
+	<-entered
+	// Readers are not held up by the pending write and see the state
+	// before it.
+	if got := h.list(nw, users).ids(); slices.Contains(got, userBianca) {
+		t.Errorf("users while the change is being saved = %v, want it not applied yet", got)
 	}
 	h.do(nw, http.MethodGet, "/api/v2/organizations/me", nil).want(t, http.StatusOK)
-	// The writers answer only once their change is on disk.
 	select {
-	case st := <-answers:
-		t.Fatalf("a write answered %d before its change was on disk", st)
+	case st := <-answer:
+		t.Fatalf("the write answered %d before its change was on disk", st)
 	default:
 	}
-	h.s.persistMu.Unlock()
-	locked = false
-	wg.Wait()
-	close(answers)
-	for st := range answers {
-		if st != http.StatusOK {
-			t.Errorf("write answered %d", st)
-		}
+	close(release)
+	if st := <-answer; st != http.StatusOK {
+		t.Fatalf("write answered %d", st)
+	}
+	if got := h.list(nw, users).ids(); !slices.Contains(got, userBianca) {
+		t.Errorf("users after the save = %v", got)
 	}
 	loaded, err := loadStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nb, cn := loaded.findTrust(northwind, bluebird), loaded.findTrust(copperfield, northwind)
-	if nb == nil || nb.member(userBianca) == nil || cn == nil || cn.member(userPriya) == nil || len(loaded.Audit) != 2 {
-		t.Errorf("the state file misses a change: %+v, %+v, %d audit entries", nb, cn, len(loaded.Audit))
+	if nb := loaded.findTrust(northwind, bluebird); nb == nil || nb.member(userBianca) == nil || len(loaded.Audit) != 1 {
+		t.Errorf("the state file misses the change")
 	}
+}
+
+// TestStateUnsavedChangeIsNotMade makes the state path unwritable (a
+// directory stands where the file goes, which stops even root) and checks
+// that a write answers 500 with nothing changed, in memory and on disk,
+// and that the sandbox carries on once the path is writable again.
+func TestStateUnsavedChangeIsNotMade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	h := newHarness(t, nil, Options{StatePath: path})
+	nw := h.login("northwind")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".saved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "blocker"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h.s.ResetStats()
+	users := oa + "/trustees/" + bluebird + "/users"
+	h.do(nw, http.MethodPost, users, map[string]any{"id": userBianca}).wantError(t, http.StatusInternalServerError, "the change was not made")
+	h.do(nw, http.MethodDelete, oa+"/trustees/"+bluebird, nil).wantError(t, http.StatusInternalServerError, "the change was not made")
+	h.tokenRequest(demoClients["bluebird"].ID, demoClients["bluebird"].Secret, "client_credentials").want(t, http.StatusInternalServerError)
+	if got := h.list(nw, users).ids(); slices.Contains(got, userBianca) || len(got) != 3 {
+		t.Errorf("users after failed saves = %v", got)
+	}
+	if n := len(h.s.AuditLog()); n != 0 {
+		t.Errorf("%d audit entries after failed saves", n)
+	}
+	if st := h.s.Stats(); st.Writes != 0 || st.ByStatus["500"] != 2 {
+		t.Errorf("stats after failed saves: %+v", st)
+	}
+
+	// Writable again: the next change is saved with the rest, and no
+	// trace of the failed ones.
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".saved", path); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, before) {
+		t.Fatal("the state file changed")
+	}
+	h.do(nw, http.MethodPut, oa+"/trustees/"+bluebird+"/users/"+userBo+"/roles", []string{roleMasterAdmin}).want(t, http.StatusOK)
+	loaded, err := loadStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := loaded.findTrust(northwind, bluebird)
+	if nb == nil || nb.member(userBianca) != nil || !slices.Equal(nb.member(userBo).RoleIDs, []string{roleMasterAdmin}) || len(loaded.Audit) != 1 {
+		t.Errorf("state after recovery: %+v, %d audit entries", nb, len(loaded.Audit))
+	}
+	got, _ := os.ReadFile(path)
 	h.s.mu.Lock()
-	gen := h.s.gen
+	want := wantStateFile(t, h.s.st)
 	h.s.mu.Unlock()
-	h.s.persistMu.Lock()
-	written := h.s.written
-	h.s.persistMu.Unlock()
-	if written != gen {
-		t.Errorf("written generation %d, store generation %d", written, gen)
+	if !bytes.Equal(got, want) {
+		t.Errorf("the state file is not the store after recovery:\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -247,8 +291,8 @@ func TestStateConcurrentWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(loaded.Audit) != 40 || len(loaded.Pairings) != 10 {
-		t.Errorf("state file holds %d audit entries and %d pairings, want 40 and 10", len(loaded.Audit), len(loaded.Pairings))
+	if len(loaded.Audit) != 50 || len(loaded.Pairings) != 10 {
+		t.Errorf("state file holds %d audit entries and %d pairings, want 50 and 10", len(loaded.Audit), len(loaded.Pairings))
 	}
 	if w := h.s.Stats().Writes; w != 50 {
 		t.Errorf("writes = %d, want 50", w)
@@ -265,34 +309,34 @@ func TestStateConcurrentWrites(t *testing.T) {
 	}
 }
 
-// TestStateOlderSnapshotNeverWins checks that a snapshot taken before a
-// change that is already on disk is not written over it.
-func TestStateOlderSnapshotNeverWins(t *testing.T) {
+// TestStateLock checks that a second sandbox on the same state file waits
+// for the first, then fails with a message naming the file, and starts
+// once the first is closed, with every change the first acknowledged.
+func TestStateLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sandbox.json")
 	h := newHarness(t, nil, Options{StatePath: path})
 	nw := h.login("northwind")
-	h.s.mu.Lock()
-	old, err := h.s.st.snapshot(h.s.gen)
-	h.s.mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.do(nw, http.MethodDelete, oa+"/trustees/"+bluebird, nil).want(t, http.StatusNoContent)
-	if err := h.s.persistSnapshot(old); err != nil {
-		t.Fatal(err)
+
+	_, err := New(DemoFixture(), Options{StatePath: path, LockWait: 30 * time.Millisecond})
+	if !errors.Is(err, ErrStateInUse) || !strings.Contains(err.Error(), "the sandbox state "+path+" is in use by another trustsync run") {
+		t.Fatalf("second sandbox: %v", err)
 	}
-	loaded, err := loadStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if loaded.findTrust(northwind, bluebird) != nil || len(loaded.Audit) != 1 {
-		t.Errorf("an older snapshot replaced the newer state: %d audit entries", len(loaded.Audit))
-	}
-	// The current state may be written again (Close does).
 	if err := h.s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if loaded, err = loadStore(path); err != nil || loaded.findTrust(northwind, bluebird) != nil {
-		t.Errorf("after Close: %v", err)
+	// After Close the first sandbox refuses changes it could not save.
+	h.do(nw, http.MethodDelete, oa+"/trustees/"+care, nil).wantError(t, http.StatusInternalServerError, "closed")
+
+	s2, err := New(DemoFixture(), Options{StatePath: path, LockWait: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	s2.mu.Lock()
+	gone, kept := s2.st.findTrust(northwind, bluebird) == nil, s2.st.findTrust(northwind, care) != nil
+	s2.mu.Unlock()
+	if !gone || !kept {
+		t.Errorf("the second sandbox does not see the first's acknowledged changes (bluebird trust gone: %v, care trust kept: %v)", gone, kept)
 	}
 }

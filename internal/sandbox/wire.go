@@ -58,11 +58,13 @@ type AuditLogMessage struct {
 	// Action is CREATE, UPDATE or DELETE.
 	Action string       `json:"action"`
 	Entity *AuditEntity `json:"entity,omitempty"`
-	// EntityType is ORG_TRUSTEE, ORG_TRUSTEE_USER or ORG_TRUSTEE_USER_ROLES.
+	// EntityType is ORG_TRUSTEE, ORG_TRUSTEE_USER, ORG_TRUSTEE_USER_ROLES,
+	// ORG_TRUSTEE_GROUP, ORG_TRUSTEE_GROUP_ROLES or ORG_TRUST_PAIRING.
 	EntityType string `json:"entityType"`
 	// Status is always "SUCCESS".
 	Status string `json:"status"`
-	// Context holds trustorOrgId, trusteeOrgId and, on user entries, userId.
+	// Context holds trustorOrgId (not on pairings), trusteeOrgId and, on
+	// user entries, userId, on group entries, groupId.
 	Context         map[string]string `json:"context,omitempty"`
 	PropertyChanges []PropertyChange  `json:"propertyChanges"`
 }
@@ -79,7 +81,7 @@ type AuditClient struct {
 }
 
 // AuditEntity is what an audit entry is about: the trustee org of a trust,
-// or a user.
+// a user, a group or a pairing.
 type AuditEntity struct {
 	ID   string `json:"id"`
 	Name string `json:"name,omitempty"`
@@ -95,9 +97,12 @@ type PropertyChange struct {
 
 // Audit entity types, actions and context keys.
 const (
-	entityTrustee          = "ORG_TRUSTEE"
-	entityTrusteeUser      = "ORG_TRUSTEE_USER"
-	entityTrusteeUserRoles = "ORG_TRUSTEE_USER_ROLES"
+	entityTrustee           = "ORG_TRUSTEE"
+	entityTrusteeUser       = "ORG_TRUSTEE_USER"
+	entityTrusteeUserRoles  = "ORG_TRUSTEE_USER_ROLES"
+	entityTrusteeGroup      = "ORG_TRUSTEE_GROUP"
+	entityTrusteeGroupRoles = "ORG_TRUSTEE_GROUP_ROLES"
+	entityPairing           = "ORG_TRUST_PAIRING"
 
 	actionCreate = "CREATE"
 	actionUpdate = "UPDATE"
@@ -106,6 +111,7 @@ const (
 	ctxTrustorOrgID = "trustorOrgId"
 	ctxTrusteeOrgID = "trusteeOrgId"
 	ctxUserID       = "userId"
+	ctxGroupID      = "groupId"
 )
 
 // errorBody is the API's ErrorBody, sent with every non-2xx answer.
@@ -160,8 +166,8 @@ type wireEntityRef struct {
 	SelfURI string `json:"selfUri,omitempty"`
 }
 
-// orgUser is an OrgUser, used for createdBy: the sandbox's callers are
-// OAuth clients, so it names the client.
+// orgUser is an OrgUser, used for createdBy: a user, or the OAuth client
+// of a client-credentials token (then id and name are the client id).
 type orgUser struct {
 	ID           string   `json:"id"`
 	Name         string   `json:"name,omitempty"`
@@ -211,12 +217,12 @@ type trustee struct {
 	SelfURI         string    `json:"selfUri"`
 }
 
-// trustor is a Trustor (the trustee's view of a trust).
+// trustor is a Trustor (the trustee's view of a trust). No official model
+// has dateExpired on it.
 type trustor struct {
 	ID            string            `json:"id"`
 	Enabled       bool              `json:"enabled"`
 	DateCreated   wireTime          `json:"dateCreated"`
-	DateExpired   *wireTime         `json:"dateExpired,omitempty"`
 	CreatedBy     *orgUser          `json:"createdBy,omitempty"`
 	Organization  wireOrg           `json:"organization"`
 	Authorization trustorAuthorized `json:"authorization"`
@@ -228,10 +234,40 @@ type trustorAuthorized struct {
 	Permissions []string `json:"permissions"`
 }
 
-// trustUser is a TrustUser: a User plus trustUserDetails.
+// trustUser is a TrustUser: a User (without selfUri, which the model does
+// not have) plus trustUserDetails.
 type trustUser struct {
-	wireUser
+	ID               string           `json:"id"`
+	Name             string           `json:"name"`
+	Email            string           `json:"email,omitempty"`
+	Username         string           `json:"username,omitempty"`
+	State            string           `json:"state"`
+	Version          int              `json:"version"`
 	TrustUserDetails trustUserDetails `json:"trustUserDetails"`
+}
+
+// trustGroup is a TrustGroup: a Group plus when and by whom it joined the
+// trust.
+type trustGroup struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description,omitempty"`
+	MemberCount  int      `json:"memberCount"`
+	State        string   `json:"state"`
+	Version      int      `json:"version"`
+	Type         string   `json:"type"`
+	Visibility   string   `json:"visibility"`
+	RulesVisible bool     `json:"rulesVisible"`
+	DateCreated  wireTime `json:"dateCreated"`
+	CreatedBy    *orgUser `json:"createdBy,omitempty"`
+	SelfURI      string   `json:"selfUri"`
+}
+
+// groupRef is a Group as a pairing names it.
+type groupRef struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	SelfURI string `json:"selfUri"`
 }
 
 // trustUserDetails says when and by whom a user joined a trust.
@@ -250,13 +286,13 @@ type userAuthorization struct {
 
 // trustRequest is a TrustRequest (a pairing).
 type trustRequest struct {
-	ID          string    `json:"id"`
-	CreatedBy   *orgUser  `json:"createdBy,omitempty"`
-	DateCreated wireTime  `json:"dateCreated"`
-	Trustee     wireOrg   `json:"trustee"`
-	Users       []orgUser `json:"users"`
-	Groups      []any     `json:"groups"`
-	SelfURI     string    `json:"selfUri"`
+	ID          string     `json:"id"`
+	CreatedBy   *orgUser   `json:"createdBy,omitempty"`
+	DateCreated wireTime   `json:"dateCreated"`
+	Trustee     wireOrg    `json:"trustee"`
+	Users       []orgUser  `json:"users"`
+	Groups      []groupRef `json:"groups"`
+	SelfURI     string     `json:"selfUri"`
 }
 
 // entityListing is the paged listing shape shared by every list endpoint.
@@ -298,11 +334,11 @@ type pairingCreate struct {
 
 // trustCreate is a TrustCreate.
 type trustCreate struct {
-	PairingID   *string           `json:"pairingId"`
-	Enabled     *bool             `json:"enabled"`
-	Users       *[]memberCreate   `json:"users"`
-	Groups      []json.RawMessage `json:"groups"`
-	DateExpired *string           `json:"dateExpired"`
+	PairingID   *string         `json:"pairingId"`
+	Enabled     *bool           `json:"enabled"`
+	Users       *[]memberCreate `json:"users"`
+	Groups      *[]memberCreate `json:"groups"`
+	DateExpired *string         `json:"dateExpired"`
 }
 
 // memberCreate is a TrustMemberCreate.
