@@ -18,13 +18,15 @@ import (
 
 // sandboxCmd runs the API emulator until SIGINT or SIGTERM.
 type sandboxCmd struct {
-	Listen    string        `default:"127.0.0.1:9400" placeholder:"ADDR" help:"Address to listen on (default ${default}); port 0 picks a free port."`
-	Fixture   string        `placeholder:"FILE" help:"Fixture YAML with the orgs, clients, roles, users and trusts to start with (default: the built-in demo)."`
-	State     string        `placeholder:"FILE" help:"Keep the whole sandbox in this JSON file: loaded at start when it exists, rewritten after every change."`
-	Latency   time.Duration `placeholder:"DUR" help:"Delay every API request by this long, e.g. 50ms."`
-	RateLimit int           `placeholder:"N" help:"Requests per minute allowed per access token (429 beyond); 0 means unlimited."`
-	FaultRate float64       `placeholder:"P" help:"Probability from 0 to 1 that an API request fails with 502, 503 or 504."`
-	FaultSeed int64         `placeholder:"N" help:"Seed of the random faults: the same seed gives the same faults."`
+	Listen      string        `default:"127.0.0.1:9400" placeholder:"ADDR" help:"Address to listen on (default ${default}); port 0 picks a free port."`
+	Fixture     string        `placeholder:"FILE" help:"Fixture YAML with the orgs, clients, roles, users, groups and trusts to start with (default: the built-in demo)."`
+	Generate    string        `placeholder:"SPEC" help:"Start from a generated fixture instead: trustees=T,users=U,trustors=R,roles=N[,groups=G][,seed=S]."`
+	WriteConfig string        `placeholder:"FILE" help:"With --generate, write a desired-state file for the home org that differs from the sandbox in about 5% of objects."`
+	State       string        `placeholder:"FILE" help:"Keep the whole sandbox in this JSON file: loaded at start when it exists, rewritten after every change."`
+	Latency     time.Duration `placeholder:"DUR" help:"Delay every API request by this long, e.g. 50ms."`
+	RateLimit   int           `placeholder:"N" help:"Requests per minute allowed per access token (429 beyond); 0 means unlimited."`
+	FaultRate   float64       `placeholder:"P" help:"Probability from 0 to 1 that an API request fails with 502, 503 or 504."`
+	FaultSeed   int64         `placeholder:"N" help:"Seed of the random faults: the same seed gives the same faults."`
 }
 
 // shutdownGrace is how long in-flight requests may take once a signal came.
@@ -42,6 +44,17 @@ func (c *sandboxCmd) Validate() error {
 	if c.Latency < 0 {
 		errs = append(errs, fmt.Errorf("--latency must not be negative, got %v", c.Latency))
 	}
+	if c.Generate != "" && c.Fixture != "" {
+		errs = append(errs, errors.New("--generate and --fixture both say what to start from; give one"))
+	}
+	if c.WriteConfig != "" && c.Generate == "" {
+		errs = append(errs, errors.New("--write-config needs --generate (it describes the generated orgs)"))
+	}
+	if c.Generate != "" {
+		if _, err := sandbox.ParseGenerateSpec(c.Generate); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -53,17 +66,32 @@ func (c *sandboxCmd) Run(e *env) error {
 		ctx = context.Background()
 	}
 	fx := sandbox.DemoFixture()
-	if c.Fixture != "" {
+	var spec sandbox.GenerateSpec
+	switch {
+	case c.Fixture != "":
 		var err error
 		if fx, err = sandbox.LoadFixture(c.resolve(e, c.Fixture)); err != nil {
+			return &exitError{code: 1, err: err}
+		}
+	case c.Generate != "":
+		var err error
+		if spec, err = sandbox.ParseGenerateSpec(c.Generate); err != nil {
+			return &exitError{code: 1, err: err}
+		}
+		if fx, err = sandbox.Generate(spec); err != nil {
 			return &exitError{code: 1, err: err}
 		}
 	}
 	statePath := ""
 	if c.State != "" {
 		statePath = c.resolve(e, c.State)
-		if _, err := os.Stat(statePath); err == nil && c.Fixture != "" {
-			fmt.Fprintf(e.stderr, "trustsync: sandbox state %s exists, so it is loaded and --fixture is not used\nhint: delete the state file to start again from the fixture\n", statePath)
+		if _, err := os.Stat(statePath); err == nil && (c.Fixture != "" || c.Generate != "") {
+			fmt.Fprintf(e.stderr, "trustsync: sandbox state %s exists, so it is loaded and the fixture is not used\nhint: delete the state file to start again from the fixture\n", statePath)
+		}
+	}
+	if c.WriteConfig != "" {
+		if err := writeDesiredState(c.resolve(e, c.WriteConfig), fx, spec.Seed); err != nil {
+			return &exitError{code: 1, err: err}
 		}
 	}
 	srv, err := sandbox.New(fx, sandbox.Options{
@@ -107,6 +135,18 @@ func (c *sandboxCmd) Run(e *env) error {
 	st := srv.Stats()
 	fmt.Fprintf(e.stderr, "trustsync: sandbox stopped after %d API requests (%d writes)\n", st.Requests, st.Writes)
 	return runErr
+}
+
+// writeDesiredState writes the generated desired-state file to path.
+func writeDesiredState(path string, fx *sandbox.Fixture, seed uint64) error {
+	var b strings.Builder
+	if err := sandbox.WriteDesiredState(&b, fx, seed); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("--write-config: %w", err)
+	}
+	return nil
 }
 
 // resolve makes a relative path relative to the working directory.

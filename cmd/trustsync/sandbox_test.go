@@ -144,6 +144,9 @@ func TestSandboxCommandErrors(t *testing.T) {
 		{[]string{"--fixture", "missing.yaml"}, "missing.yaml"},
 		{[]string{"--fixture", "bad.yaml"}, filepath.Join(dir, "bad.yaml") + `:3:5: orgs[0]: unknown key "nmae"; did you mean "name"?`},
 		{[]string{"--listen", busy.Addr().String()}, "hint: is another sandbox running?"},
+		{[]string{"--generate", "trustees=1,users=1,trustors=1,roles=1", "--fixture", "bad.yaml"}, "--generate and --fixture both say what to start from"},
+		{[]string{"--write-config", "out.yaml"}, "--write-config needs --generate"},
+		{[]string{"--generate", "trustees=1,users=1,trustors=1"}, "roles= is required"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -177,5 +180,68 @@ func TestDialAddr(t *testing.T) {
 		if got := dialAddr(tt.addr); got != tt.want {
 			t.Errorf("dialAddr(%v) = %s, want %s", tt.addr, got, tt.want)
 		}
+	}
+}
+
+// TestSandboxGenerate starts a generated sandbox that writes a desired
+// state, then plans that file against it: the file is valid, names the
+// home org, and differs from live state in a few changes.
+func TestSandboxGenerate(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	outR, outW := io.Pipe()
+	var stderr bytes.Buffer
+	e := &env{
+		ctx: ctx, stdin: strings.NewReader(""), stdout: outW, stderr: &stderr,
+		getenv: func(string) string { return "" }, version: "test",
+		isTerminal: func(any) bool { return false }, workDir: dir,
+	}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sandbox", "--listen", "127.0.0.1:0", "--generate", "trustees=20,users=10,trustors=5,roles=6,seed=4", "--write-config", "trusts.yaml"}, e)
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	var banner []string
+	for len(banner) < 27 && lines.Scan() {
+		banner = append(banner, lines.Text())
+	}
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+	if len(banner) != 27 {
+		t.Fatalf("banner %q; stderr %s", banner, stderr.String())
+	}
+	m := regexp.MustCompile(`^sandbox listening on (http://127\.0\.0\.1:\d+)$`).FindStringSubmatch(banner[0])
+	if m == nil {
+		t.Fatalf("first line %q", banner[0])
+	}
+	if want := `org "Home Org" id=00000001-0000-4000-8000-000000000001 client_id=home-client client_secret=generated-secret-home-NOT-A-REAL-SECRET (home)`; banner[1] != want {
+		t.Errorf("home line %q", banner[1])
+	}
+	vars := map[string]string{
+		"TRUSTSYNC_API_URL":               m[1],
+		"GENESYSCLOUD_OAUTHCLIENT_ID":     "home-client",
+		"GENESYSCLOUD_OAUTHCLIENT_SECRET": "generated-secret-home-NOT-A-REAL-SECRET",
+	}
+	var out, errOut bytes.Buffer
+	pe := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return vars[k] }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
+	code := run(context.Background(), []string{"plan", "-f", "trusts.yaml", "--detailed-exitcode", "--format", "json"}, pe)
+	if code != 2 {
+		t.Fatalf("plan exit %d, want 2 (changes); stderr %s", code, errOut.String())
+	}
+	var p struct {
+		Changes []json.RawMessage `json:"changes"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		t.Fatalf("plan JSON: %v", err)
+	}
+	// 20 trusts of 10 users and 5 of 10: 275 objects, about 5% change.
+	if n := len(p.Changes); n < 3 || n > 40 {
+		t.Errorf("%d changes, want about 14", n)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("sandbox exit %d; stderr %s", code, stderr.String())
 	}
 }

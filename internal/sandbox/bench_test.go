@@ -136,3 +136,17 @@ func BenchmarkReadDuringWritesWithState(b *testing.B) {
 	b.ReportMetric(float64(pairs.Load()), "writepairs")
 	b.ReportMetric(float64(slowest.Load())/1e6, "max-read-ms")
 }
+
+// BenchmarkGenerateLarge builds the 400-trustee org of the scale targets
+// and the sandbox on it.
+func BenchmarkGenerateLarge(b *testing.B) {
+	for range b.N {
+		fx, err := Generate(GenerateSpec{Trustees: 400, Users: 25, Trustors: 100, Roles: 20, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := New(fx, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

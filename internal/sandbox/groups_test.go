@@ -211,3 +211,36 @@ trusts:
 		t.Errorf("trustUserDetails = %v / %v", d0, d1)
 	}
 }
+
+func TestUsersByID(t *testing.T) {
+	h := newHarness(t, nil, Options{})
+	nw := h.login("northwind")
+	l := h.list(nw, "/api/v2/users?id="+userPriya+"&id="+userBo+"&id="+userNadia+","+userPriya)
+	if got := l.ids(); !slices.Equal(got, []string{userPriya, userNadia}) || l.Total != 2 {
+		t.Errorf("users by id = %v (another org's user and repeats are left out)", got)
+	}
+	if l.FirstURI != "/api/v2/users?pageSize=25&pageNumber=1&id="+userPriya+"&id="+userBo+"&id="+userNadia+"%2C"+userPriya {
+		t.Errorf("firstUri = %s", l.FirstURI)
+	}
+	q := ""
+	for i := range 101 {
+		q += "&id=" + genID(3, i)
+	}
+	h.do(nw, http.MethodGet, "/api/v2/users?"+q[1:], nil).wantError(t, http.StatusBadRequest, "at most 100 ids")
+	if l := h.list(nw, "/api/v2/users?id="); l.Total != 0 {
+		t.Errorf("an empty id filter matched %v", l.ids())
+	}
+}
+
+func TestPairingExpiry(t *testing.T) {
+	h := newHarness(t, nil, Options{})
+	bb := h.login("bluebird")
+	pid := h.pair(bb, userBianca)
+	h.clock.Advance(PairingTTL - time.Millisecond)
+	cf := h.login("copperfield")
+	h.do(cf, http.MethodGet, oa+"/pairings/"+pid, nil).want(t, http.StatusOK)
+	h.clock.Advance(time.Millisecond)
+	h.do(cf, http.MethodGet, oa+"/pairings/"+pid, nil).wantError(t, http.StatusNotFound, "expired")
+	h.do(cf, http.MethodPost, oa+"/trustees", map[string]any{"pairingId": pid, "enabled": true,
+		"users": []map[string]any{{"id": userBianca}}}).wantError(t, http.StatusBadRequest, "expired")
+}
