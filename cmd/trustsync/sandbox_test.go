@@ -188,38 +188,12 @@ func TestDialAddr(t *testing.T) {
 // home org, and differs from live state in a few changes.
 func TestSandboxGenerate(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	outR, outW := io.Pipe()
-	var stderr bytes.Buffer
-	e := &env{
-		ctx: ctx, stdin: strings.NewReader(""), stdout: outW, stderr: &stderr,
-		getenv: func(string) string { return "" }, version: "test",
-		isTerminal: func(any) bool { return false }, workDir: dir,
-	}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"sandbox", "--listen", "127.0.0.1:0", "--generate", "trustees=20,users=10,trustors=5,roles=6,seed=4", "--write-config", "trusts.yaml"}, e)
-		outW.Close()
-	}()
-	lines := bufio.NewScanner(outR)
-	var banner []string
-	for len(banner) < 27 && lines.Scan() {
-		banner = append(banner, lines.Text())
-	}
-	go func() { _, _ = io.Copy(io.Discard, outR) }()
-	if len(banner) != 27 {
-		t.Fatalf("banner %q; stderr %s", banner, stderr.String())
-	}
-	m := regexp.MustCompile(`^sandbox listening on (http://127\.0\.0\.1:\d+)$`).FindStringSubmatch(banner[0])
-	if m == nil {
-		t.Fatalf("first line %q", banner[0])
-	}
+	base, banner := startSandboxCmd(t, dir, 27, "--generate", "trustees=20,users=10,trustors=5,roles=6,seed=4", "--write-config", "trusts.yaml")
 	if want := `org "Home Org" id=00000001-0000-4000-8000-000000000001 client_id=home-client client_secret=generated-secret-home-NOT-A-REAL-SECRET (home)`; banner[1] != want {
 		t.Errorf("home line %q", banner[1])
 	}
 	vars := map[string]string{
-		"TRUSTSYNC_API_URL":               m[1],
+		"TRUSTSYNC_API_URL":               base,
 		"GENESYSCLOUD_OAUTHCLIENT_ID":     "home-client",
 		"GENESYSCLOUD_OAUTHCLIENT_SECRET": "generated-secret-home-NOT-A-REAL-SECRET",
 	}
@@ -240,8 +214,88 @@ func TestSandboxGenerate(t *testing.T) {
 	if n := len(p.Changes); n < 3 || n > 40 {
 		t.Errorf("%d changes, want about 14", n)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("sandbox exit %d; stderr %s", code, stderr.String())
+}
+
+// startSandboxCmd runs `trustsync sandbox` in-process in dir with args
+// and returns its URL and banner; the sandbox stops when the test ends.
+func startSandboxCmd(t *testing.T, dir string, bannerLines int, args ...string) (string, []string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	var stderr bytes.Buffer
+	e := &env{
+		ctx: ctx, stdin: strings.NewReader(""), stdout: outW, stderr: &stderr,
+		getenv: func(string) string { return "" }, version: "test",
+		isTerminal: func(any) bool { return false }, workDir: dir,
+	}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...), e)
+		outW.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("sandbox exit %d; stderr %s", code, stderr.String())
+		}
+	})
+	lines := bufio.NewScanner(outR)
+	var banner []string
+	for len(banner) < bannerLines && lines.Scan() {
+		banner = append(banner, lines.Text())
+	}
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+	if len(banner) != bannerLines {
+		t.Fatalf("banner %q", banner)
+	}
+	m := regexp.MustCompile(`^sandbox listening on (http://127\.0\.0\.1:\d+)$`).FindStringSubmatch(banner[0])
+	if m == nil {
+		t.Fatalf("first line %q", banner[0])
+	}
+	return m[1], banner
+}
+
+// TestSandboxPermissions: against a sandbox whose OAuth client lacks a
+// permission, plan fails and names it, as a real org's would.
+func TestSandboxPermissions(t *testing.T) {
+	dir := t.TempDir()
+	fixture := `orgs:
+  - id: "a0000000-0000-4000-8000-000000000001"
+    name: Home
+    clients:
+      - id: limited
+        secret: limited-secret-NOT-A-REAL-SECRET
+        permissions: [authorization:role:view, authorization:orgTrustee:view]
+    roles: [{id: "a1000000-0000-4000-8000-000000000001", name: Agent}]
+  - id: "b0000000-0000-4000-8000-000000000002"
+    name: Partner
+    users: [{id: "b2000000-0000-4000-8000-000000000001", name: Pat}]
+trusts:
+  - trustor: "a0000000-0000-4000-8000-000000000001"
+    trustee: "b0000000-0000-4000-8000-000000000002"
+    users: [{id: "b2000000-0000-4000-8000-000000000001", roles: ["a1000000-0000-4000-8000-000000000001"]}]
+`
+	desired := `version: 1
+trustees:
+  - id: "b0000000-0000-4000-8000-000000000002"
+    users:
+      - id: "b2000000-0000-4000-8000-000000000001"
+        roles: [Agent]
+`
+	for name, data := range map[string]string{"fixture.yaml": fixture, "trusts.yaml": desired} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, _ := startSandboxCmd(t, dir, 3, "--fixture", "fixture.yaml")
+	vars := map[string]string{"TRUSTSYNC_API_URL": base, "GENESYSCLOUD_OAUTHCLIENT_ID": "limited", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "limited-secret-NOT-A-REAL-SECRET"}
+	var out, errOut bytes.Buffer
+	pe := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return vars[k] }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
+	if code := run(context.Background(), []string{"plan", "-f", "trusts.yaml"}, pe); code != 1 {
+		t.Fatalf("plan exit %d, want 1; stdout %s stderr %s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "authorization:orgTrusteeUser:view") || !strings.Contains(errOut.String(), "403") {
+		t.Errorf("stderr does not name the missing permission: %s", errOut.String())
 	}
 }

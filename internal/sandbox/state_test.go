@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -338,5 +339,46 @@ func TestStateLock(t *testing.T) {
 	s2.mu.Unlock()
 	if !gone || !kept {
 		t.Errorf("the second sandbox does not see the first's acknowledged changes (bluebird trust gone: %v, care trust kept: %v)", gone, kept)
+	}
+}
+
+// TestStateLockHandsOver has a second sandbox wait for the first (as a
+// second run in the same directory does), and checks that it starts as
+// soon as the first closes and holds every change the first answered.
+func TestStateLockHandsOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	first, err := New(DemoFixture(), Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, s: first, ts: httptest.NewServer(first), clock: newFakeClock()}
+	defer h.ts.Close()
+	nw := h.login("northwind")
+
+	type result struct {
+		s   *Server
+		err error
+	}
+	second := make(chan result, 1)
+	go func() {
+		s, err := New(DemoFixture(), Options{StatePath: path, LockWait: time.Minute})
+		second <- result{s, err}
+	}()
+	// Changes the first acknowledges while the second waits.
+	h.do(nw, http.MethodDelete, oa+"/trustees/"+bluebird+"/users/"+userBo, nil).want(t, http.StatusNoContent)
+	h.do(nw, http.MethodPut, oa+"/trustees/"+care, map[string]any{"enabled": false}).want(t, http.StatusOK)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-second
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	defer r.s.Close()
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	nb, nc := r.s.st.findTrust(northwind, bluebird), r.s.st.findTrust(northwind, care)
+	if nb.member(userBo) != nil || nc.Enabled || len(r.s.st.Audit) != 2 {
+		t.Errorf("the second sandbox lost acknowledged changes: Bo in trust %v, care enabled %v, %d audit entries", nb.member(userBo) != nil, nc.Enabled, len(r.s.st.Audit))
 	}
 }
