@@ -221,12 +221,12 @@ type (
 	dsUser struct {
 		ID    string   `yaml:"id"`
 		Name  string   `yaml:"name"`
-		Roles []string `yaml:"roles"`
+		Roles []string `yaml:"roles,flow"`
 	}
 	dsGroup struct {
 		ID    string   `yaml:"id"`
 		Name  string   `yaml:"name"`
-		Roles []string `yaml:"roles"`
+		Roles []string `yaml:"roles,flow"`
 	}
 	dsTrustor struct {
 		ID    string  `yaml:"id"`
