@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
 // TestSandboxCommand starts `trustsync sandbox` in-process, talks to it,
@@ -184,30 +187,35 @@ func TestDialAddr(t *testing.T) {
 }
 
 // TestSandboxGenerate starts a generated sandbox that writes a desired
-// state, then plans that file against it: the file is valid, names the
-// home org, and differs from live state in a few changes.
+// state, then plans that file against the same generated orgs: the file is
+// valid, names the home org, and differs from live state in a few changes.
 func TestSandboxGenerate(t *testing.T) {
 	dir := t.TempDir()
-	base, banner := startSandboxCmd(t, dir, 27, "--generate", "trustees=20,users=10,trustors=5,roles=6,seed=4", "--write-config", "trusts.yaml")
+	const spec = "trustees=20,users=10,trustors=5,roles=6,seed=4"
+	banner := startSandboxCmd(t, dir, 27, "--generate", spec, "--write-config", "trusts.yaml")
 	if want := `org "Home Org" id=00000001-0000-4000-8000-000000000001 client_id=home-client client_secret=generated-secret-home-NOT-A-REAL-SECRET (home)`; banner[1] != want {
 		t.Errorf("home line %q", banner[1])
 	}
-	vars := map[string]string{
-		"TRUSTSYNC_API_URL":               base,
-		"GENESYSCLOUD_OAUTHCLIENT_ID":     "home-client",
-		"GENESYSCLOUD_OAUTHCLIENT_SECRET": "generated-secret-home-NOT-A-REAL-SECRET",
+	// The plan runs against an in-process twin (the same spec gives the
+	// same orgs), which the test can shut down without waiting for the
+	// plan's idle connections.
+	gs, err := sandbox.ParseGenerateSpec(spec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var out, errOut bytes.Buffer
-	pe := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return vars[k] }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
-	code := run(context.Background(), []string{"plan", "-f", "trusts.yaml", "--detailed-exitcode", "--format", "json"}, pe)
+	fx, err := sandbox.Generate(gs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serveSandbox(t, fx)
+	out, errOut, code := runPlan(t, dir, base, "home-client", "generated-secret-home-NOT-A-REAL-SECRET", "-f", "trusts.yaml", "--detailed-exitcode", "--format", "json")
 	if code != 2 {
-		t.Fatalf("plan exit %d, want 2 (changes); stderr %s", code, errOut.String())
+		t.Fatalf("plan exit %d, want 2 (changes); stderr %s", code, errOut)
 	}
 	var p struct {
 		Changes []json.RawMessage `json:"changes"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("plan JSON: %v", err)
 	}
 	// 20 trusts of 10 users and 5 of 10: 275 objects, about 5% change.
@@ -216,11 +224,36 @@ func TestSandboxGenerate(t *testing.T) {
 	}
 }
 
-// startSandboxCmd runs `trustsync sandbox` in-process in dir with args
-// and returns its URL and banner; the sandbox stops when the test ends.
-func startSandboxCmd(t *testing.T, dir string, bannerLines int, args ...string) (string, []string) {
+// serveSandbox serves fx in-process until the test ends.
+func serveSandbox(t *testing.T, fx *sandbox.Fixture) string {
+	t.Helper()
+	srv, err := sandbox.New(fx, sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// runPlan runs `trustsync plan args...` in dir against the API at base
+// with the given client credentials.
+func runPlan(t *testing.T, dir, base, id, secret string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	vars := map[string]string{"TRUSTSYNC_API_URL": base, "GENESYSCLOUD_OAUTHCLIENT_ID": id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": secret}
+	var out, errOut bytes.Buffer
+	pe := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return vars[k] }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
+	code = run(context.Background(), append([]string{"plan"}, args...), pe)
+	return out.String(), errOut.String(), code
+}
+
+// startSandboxCmd runs `trustsync sandbox` in-process in dir with args,
+// reads bannerLines lines of its banner, stops it and returns them.
+func startSandboxCmd(t *testing.T, dir string, bannerLines int, args ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	outR, outW := io.Pipe()
 	var stderr bytes.Buffer
 	e := &env{
@@ -233,26 +266,23 @@ func startSandboxCmd(t *testing.T, dir string, bannerLines int, args ...string) 
 		done <- run(ctx, append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...), e)
 		outW.Close()
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("sandbox exit %d; stderr %s", code, stderr.String())
-		}
-	})
 	lines := bufio.NewScanner(outR)
 	var banner []string
 	for len(banner) < bannerLines && lines.Scan() {
 		banner = append(banner, lines.Text())
 	}
 	go func() { _, _ = io.Copy(io.Discard, outR) }()
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("sandbox exit %d; stderr %s", code, stderr.String())
+	}
 	if len(banner) != bannerLines {
 		t.Fatalf("banner %q", banner)
 	}
-	m := regexp.MustCompile(`^sandbox listening on (http://127\.0\.0\.1:\d+)$`).FindStringSubmatch(banner[0])
-	if m == nil {
+	if !regexp.MustCompile(`^sandbox listening on http://127\.0\.0\.1:\d+$`).MatchString(banner[0]) {
 		t.Fatalf("first line %q", banner[0])
 	}
-	return m[1], banner
+	return banner
 }
 
 // TestSandboxPermissions: against a sandbox whose OAuth client lacks a
@@ -282,20 +312,19 @@ trustees:
       - id: "b2000000-0000-4000-8000-000000000001"
         roles: [Agent]
 `
-	for name, data := range map[string]string{"fixture.yaml": fixture, "trusts.yaml": desired} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(dir, "trusts.yaml"), []byte(desired), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	base, _ := startSandboxCmd(t, dir, 3, "--fixture", "fixture.yaml")
-	vars := map[string]string{"TRUSTSYNC_API_URL": base, "GENESYSCLOUD_OAUTHCLIENT_ID": "limited", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "limited-secret-NOT-A-REAL-SECRET"}
-	var out, errOut bytes.Buffer
-	pe := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return vars[k] }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
-	if code := run(context.Background(), []string{"plan", "-f", "trusts.yaml"}, pe); code != 1 {
-		t.Fatalf("plan exit %d, want 1; stdout %s stderr %s", code, out.String(), errOut.String())
+	fx, err := sandbox.ParseFixture("fixture.yaml", []byte(fixture))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(errOut.String(), "authorization:orgTrusteeUser:view") || !strings.Contains(errOut.String(), "403") {
-		t.Errorf("stderr does not name the missing permission: %s", errOut.String())
+	base := serveSandbox(t, fx)
+	out, errOut, code := runPlan(t, dir, base, "limited", "limited-secret-NOT-A-REAL-SECRET", "-f", "trusts.yaml")
+	if code != 1 {
+		t.Fatalf("plan exit %d, want 1; stdout %s stderr %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "authorization:orgTrusteeUser:view") || !strings.Contains(errOut, "403") {
+		t.Errorf("stderr does not name the missing permission: %s", errOut)
 	}
 }
