@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Outcome is how a write ended when it succeeded.
@@ -35,58 +36,12 @@ func (o Outcome) String() string {
 	return "Outcome(" + strconv.Itoa(int(o)) + ")"
 }
 
-const (
-	orgAuthPath = "/api/v2/orgauthorization"
-	maxPages    = 10000 // guards against a listing that never ends
-)
+const orgAuthPath = "/api/v2/orgauthorization"
 
 func esc(s string) string { return url.PathEscape(s) }
 
 func get(path string, query url.Values) request {
 	return request{method: http.MethodGet, path: path, query: query, repeatable: true}
-}
-
-// getPage reads one page of a listing.
-func getPage[T any](ctx context.Context, c *Client, path string, extra url.Values, pageNumber, pageSize int) (*Listing[T], error) {
-	q := url.Values{}
-	for k, v := range extra {
-		q[k] = v
-	}
-	q.Set("pageSize", strconv.Itoa(pageSize))
-	q.Set("pageNumber", strconv.Itoa(pageNumber))
-	var l Listing[T]
-	if _, err := c.do(ctx, get(path, q), &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
-}
-
-// listAll follows every page of a listing; any failing page fails the
-// whole listing.
-func listAll[T any](ctx context.Context, c *Client, path string, extra url.Values) ([]T, error) {
-	var all []T
-	for page := 1; ; page++ {
-		if page > maxPages {
-			return nil, fmt.Errorf("listing has more than %d pages", maxPages)
-		}
-		l, err := getPage[T](ctx, c, path, extra, page, c.pageSize)
-		if err != nil {
-			if page > 1 {
-				return nil, fmt.Errorf("page %d: %w", page, err)
-			}
-			return nil, err
-		}
-		all = append(all, l.Entities...)
-		if len(l.Entities) == 0 ||
-			(l.PageCount > 0 && page >= l.PageCount) ||
-			(l.PageCount == 0 && l.NextURI == "") {
-			break
-		}
-	}
-	if all == nil {
-		all = []T{}
-	}
-	return all, nil
 }
 
 // GetOrganizationMe returns the caller's organization
@@ -99,15 +54,6 @@ func (c *Client) GetOrganizationMe(ctx context.Context) (*Organization, error) {
 	return &o, nil
 }
 
-// ListRolesPage returns one page of the caller's roles
-// (GET /api/v2/authorization/roles).
-func (c *Client) ListRolesPage(ctx context.Context, pageNumber, pageSize int) (*Listing[Role], error) {
-	l, err := getPage[Role](ctx, c, "/api/v2/authorization/roles", url.Values{"userCount": {"false"}}, pageNumber, pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("list roles (page %d): %w", pageNumber, err)
-	}
-	return l, nil
-}
 
 // ListRoles returns every role of the caller's organization
 // (GET /api/v2/authorization/roles, all pages).
@@ -119,31 +65,49 @@ func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 	return roles, nil
 }
 
-// FindRolesByName returns the roles named exactly name. It asks the service
-// to filter by name and then keeps exact matches only, since how the
-// service matches names is not documented.
-func (c *Client) FindRolesByName(ctx context.Context, name string) ([]Role, error) {
-	roles, err := listAll[Role](ctx, c, "/api/v2/authorization/roles", url.Values{"name": {name}, "userCount": {"false"}})
-	if err != nil {
-		return nil, fmt.Errorf("find roles named %q: %w", name, err)
+
+
+// MaxUsersPerCall is the most ids [Client.GetUsersByID] sends in one
+// request.
+const MaxUsersPerCall = 100
+
+// GetUsersByID returns those of the given users of the caller's
+// organization that exist (GET /api/v2/users?id=A&id=B, up to
+// MaxUsersPerCall ids a call, every page). Users the service returns but
+// that were not asked for are dropped; a missing id is simply absent from
+// the result.
+func (c *Client) GetUsersByID(ctx context.Context, ids []string) ([]User, error) {
+	want := make(map[string]bool, len(ids))
+	var uniq []string
+	for _, id := range ids {
+		k := strings.ToLower(id)
+		if id != "" && !want[k] {
+			want[k] = true
+			uniq = append(uniq, id)
+		}
 	}
-	out := []Role{}
-	for _, r := range roles {
-		if r.Name == name {
-			out = append(out, r)
+	out := []User{}
+	for start := 0; start < len(uniq); start += MaxUsersPerCall {
+		batch := uniq[start:min(start+MaxUsersPerCall, len(uniq))]
+		users, err := listAll[User](ctx, c, "/api/v2/users", url.Values{"id": batch})
+		if err != nil {
+			return nil, fmt.Errorf("read users %s: %w", batchName(batch), err)
+		}
+		for _, u := range users {
+			if want[strings.ToLower(u.ID)] {
+				out = append(out, u)
+			}
 		}
 	}
 	return out, nil
 }
 
-// ListUsers returns every user of the caller's organization
-// (GET /api/v2/users, all pages).
-func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
-	users, err := listAll[User](ctx, c, "/api/v2/users", nil)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+// batchName names a batch of ids in an error.
+func batchName(ids []string) string {
+	if len(ids) == 1 {
+		return ids[0]
 	}
-	return users, nil
+	return fmt.Sprintf("%s and %d more", ids[0], len(ids)-1)
 }
 
 // GetUser returns a user of the caller's organization
@@ -157,21 +121,17 @@ func (c *Client) GetUser(ctx context.Context, id string) (*User, error) {
 }
 
 // ListCareTrustees returns the Genesys Customer Care org ids
-// (GET /orgauthorization/trustees/care).
+// (GET /orgauthorization/trustees/care). The answer is read strictly: an
+// empty body, null or an entity without id is an error, never "no
+// Customer Care orgs", since protection depends on it.
 func (c *Client) ListCareTrustees(ctx context.Context) ([]string, error) {
-	var l struct {
-		Entities []struct {
-			ID string `json:"id"`
-		} `json:"entities"`
-	}
+	var l careListing
 	if _, err := c.do(ctx, get(orgAuthPath+"/trustees/care", nil), &l); err != nil {
 		return nil, fmt.Errorf("list Customer Care orgs: %w", err)
 	}
 	ids := make([]string, 0, len(l.Entities))
 	for _, e := range l.Entities {
-		if e.ID != "" {
-			ids = append(ids, e.ID)
-		}
+		ids = append(ids, e.ID)
 	}
 	return ids, nil
 }
@@ -197,15 +157,6 @@ func (c *Client) GetPairing(ctx context.Context, pairingID string) (*TrustReques
 	return &tr, nil
 }
 
-// ListTrusteesPage returns one page of trustees
-// (GET /orgauthorization/trustees).
-func (c *Client) ListTrusteesPage(ctx context.Context, pageNumber, pageSize int) (*Listing[Trustee], error) {
-	l, err := getPage[Trustee](ctx, c, orgAuthPath+"/trustees", nil, pageNumber, pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("list trustees (page %d): %w", pageNumber, err)
-	}
-	return l, nil
-}
 
 // ListTrustees returns every org the caller's org trusts
 // (GET /orgauthorization/trustees, all pages).
@@ -263,15 +214,6 @@ func (c *Client) DeleteTrustee(ctx context.Context, trusteeOrgID string) (Outcom
 	return c.del(ctx, orgAuthPath+"/trustees/"+esc(trusteeOrgID), "delete trustee "+trusteeOrgID)
 }
 
-// ListTrusteeUsersPage returns one page of a trust's trustee users
-// (GET /orgauthorization/trustees/{trusteeOrgId}/users).
-func (c *Client) ListTrusteeUsersPage(ctx context.Context, trusteeOrgID string, pageNumber, pageSize int) (*Listing[TrustUser], error) {
-	l, err := getPage[TrustUser](ctx, c, orgAuthPath+"/trustees/"+esc(trusteeOrgID)+"/users", nil, pageNumber, pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("list trustee users of %s (page %d): %w", trusteeOrgID, pageNumber, err)
-	}
-	return l, nil
-}
 
 // ListTrusteeUsers returns the trustee-org users in a trust
 // (GET /orgauthorization/trustees/{trusteeOrgId}/users, all pages).
@@ -348,15 +290,6 @@ func (c *Client) DeleteTrusteeUserRoles(ctx context.Context, trusteeOrgID, userI
 	return c.del(ctx, trusteeUserPath(trusteeOrgID, userID)+"/roles", "remove roles of user "+userID+" in trustee "+trusteeOrgID)
 }
 
-// ListTrustorsPage returns one page of trustors
-// (GET /orgauthorization/trustors).
-func (c *Client) ListTrustorsPage(ctx context.Context, pageNumber, pageSize int) (*Listing[Trustor], error) {
-	l, err := getPage[Trustor](ctx, c, orgAuthPath+"/trustors", nil, pageNumber, pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("list trustors (page %d): %w", pageNumber, err)
-	}
-	return l, nil
-}
 
 // ListTrustors returns every org that trusts the caller's org
 // (GET /orgauthorization/trustors, all pages).
@@ -384,15 +317,6 @@ func (c *Client) DeleteTrustor(ctx context.Context, trustorOrgID string) (Outcom
 	return c.del(ctx, orgAuthPath+"/trustors/"+esc(trustorOrgID), "delete trustor "+trustorOrgID)
 }
 
-// ListTrustorUsersPage returns one page of the caller's users in a trust
-// (GET /orgauthorization/trustors/{trustorOrgId}/users).
-func (c *Client) ListTrustorUsersPage(ctx context.Context, trustorOrgID string, pageNumber, pageSize int) (*Listing[TrustUser], error) {
-	l, err := getPage[TrustUser](ctx, c, orgAuthPath+"/trustors/"+esc(trustorOrgID)+"/users", nil, pageNumber, pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("list trustor users of %s (page %d): %w", trustorOrgID, pageNumber, err)
-	}
-	return l, nil
-}
 
 // ListTrustorUsers returns the caller's users in a trust granted to it
 // (GET /orgauthorization/trustors/{trustorOrgId}/users, all pages).
@@ -517,4 +441,129 @@ func present(res result, err error) (Outcome, bool) {
 		return AlreadyPresent, true
 	}
 	return Applied, false
+}
+
+func trusteeGroupPath(orgID, groupID string) string {
+	return orgAuthPath + "/trustees/" + esc(orgID) + "/groups/" + esc(groupID)
+}
+
+func trustorGroupPath(orgID, groupID string) string {
+	return orgAuthPath + "/trustors/" + esc(orgID) + "/groups/" + esc(groupID)
+}
+
+// ListTrusteeGroups returns the trustee-org groups in a trust
+// (GET /orgauthorization/trustees/{trusteeOrgId}/groups, all pages).
+func (c *Client) ListTrusteeGroups(ctx context.Context, trusteeOrgID string) ([]TrustGroup, error) {
+	gs, err := listAll[TrustGroup](ctx, c, orgAuthPath+"/trustees/"+esc(trusteeOrgID)+"/groups", nil)
+	if err != nil {
+		return nil, fmt.Errorf("list groups of trustee %s: %w", trusteeOrgID, err)
+	}
+	return gs, nil
+}
+
+// AddTrusteeGroup adds a trustee-org group with roles to a trust
+// (POST /orgauthorization/trustees/{trusteeOrgId}/groups). Being a POST, it
+// is retried only when it provably did not reach the service. With
+// AlreadyPresent the returned TrustGroup is nil: read it back.
+func (c *Client) AddTrusteeGroup(ctx context.Context, trusteeOrgID string, body TrustMemberCreate) (*TrustGroup, Outcome, error) {
+	var g TrustGroup
+	req := request{method: http.MethodPost, path: orgAuthPath + "/trustees/" + esc(trusteeOrgID) + "/groups", body: body}
+	res, err := c.do(ctx, req, &g)
+	if o, ok := present(res, err); ok {
+		return nil, o, nil
+	}
+	if err != nil {
+		return nil, Applied, fmt.Errorf("add group %s to trustee %s: %w", body.ID, trusteeOrgID, err)
+	}
+	return &g, Applied, nil
+}
+
+// GetTrusteeGroup reads a trustee-org group of a trust
+// (GET /orgauthorization/trustees/{trusteeOrgId}/groups/{trusteeGroupId}).
+func (c *Client) GetTrusteeGroup(ctx context.Context, trusteeOrgID, groupID string) (*TrustGroup, error) {
+	var g TrustGroup
+	if _, err := c.do(ctx, get(trusteeGroupPath(trusteeOrgID, groupID), nil), &g); err != nil {
+		return nil, fmt.Errorf("get group %s of trustee %s: %w", groupID, trusteeOrgID, err)
+	}
+	return &g, nil
+}
+
+// DeleteTrusteeGroup removes a group from a trust
+// (DELETE /orgauthorization/trustees/{trusteeOrgId}/groups/{trusteeGroupId}).
+func (c *Client) DeleteTrusteeGroup(ctx context.Context, trusteeOrgID, groupID string) (Outcome, error) {
+	return c.del(ctx, trusteeGroupPath(trusteeOrgID, groupID), "remove group "+groupID+" from trustee "+trusteeOrgID)
+}
+
+// GetTrusteeGroupRoles reads the roles a group holds in the trust
+// (GET /orgauthorization/trustees/{trusteeOrgId}/groups/{trusteeGroupId}/roles).
+func (c *Client) GetTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string) (*UserAuthorization, error) {
+	var a UserAuthorization
+	if _, err := c.do(ctx, get(trusteeGroupPath(trusteeOrgID, groupID)+"/roles", nil), &a); err != nil {
+		return nil, fmt.Errorf("get roles of group %s in trustee %s: %w", groupID, trusteeOrgID, err)
+	}
+	return &a, nil
+}
+
+// SetTrusteeGroupRoles sets the roles of a group in a trust
+// (PUT /orgauthorization/trustees/{trusteeOrgId}/groups/{trusteeGroupId}/roles).
+// As for users, read the roles back to confirm.
+func (c *Client) SetTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string, roleIDs []string) (*UserAuthorization, error) {
+	if roleIDs == nil {
+		roleIDs = []string{}
+	}
+	var a UserAuthorization
+	req := request{method: http.MethodPut, path: trusteeGroupPath(trusteeOrgID, groupID) + "/roles", body: roleIDs, repeatable: true}
+	if _, err := c.do(ctx, req, &a); err != nil {
+		return nil, fmt.Errorf("set roles of group %s in trustee %s: %w", groupID, trusteeOrgID, err)
+	}
+	return &a, nil
+}
+
+// DeleteTrusteeGroupRoles removes every role of a group in a trust
+// (DELETE /orgauthorization/trustees/{trusteeOrgId}/groups/{trusteeGroupId}/roles).
+func (c *Client) DeleteTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string) (Outcome, error) {
+	return c.del(ctx, trusteeGroupPath(trusteeOrgID, groupID)+"/roles", "remove roles of group "+groupID+" in trustee "+trusteeOrgID)
+}
+
+// ListTrustorGroups returns the caller's groups in a trust granted to it
+// (GET /orgauthorization/trustors/{trustorOrgId}/groups, all pages).
+func (c *Client) ListTrustorGroups(ctx context.Context, trustorOrgID string) ([]TrustGroup, error) {
+	gs, err := listAll[TrustGroup](ctx, c, orgAuthPath+"/trustors/"+esc(trustorOrgID)+"/groups", nil)
+	if err != nil {
+		return nil, fmt.Errorf("list groups of trustor %s: %w", trustorOrgID, err)
+	}
+	return gs, nil
+}
+
+// GetTrustorGroup reads one of the caller's groups in a trust
+// (GET /orgauthorization/trustors/{trustorOrgId}/groups/{trustorGroupId}).
+func (c *Client) GetTrustorGroup(ctx context.Context, trustorOrgID, groupID string) (*TrustGroup, error) {
+	var g TrustGroup
+	if _, err := c.do(ctx, get(trustorGroupPath(trustorOrgID, groupID), nil), &g); err != nil {
+		return nil, fmt.Errorf("get group %s of trustor %s: %w", groupID, trustorOrgID, err)
+	}
+	return &g, nil
+}
+
+// AddTrustorGroup adds one of the caller's groups to a trust granted to it
+// (PUT /orgauthorization/trustors/{trustorOrgId}/groups/{trustorGroupId}).
+// A retry answered 409 after an attempt whose answer was lost returns
+// AlreadyPresent and a nil TrustGroup: read it back.
+func (c *Client) AddTrustorGroup(ctx context.Context, trustorOrgID, groupID string) (*TrustGroup, Outcome, error) {
+	var g TrustGroup
+	req := request{method: http.MethodPut, path: trustorGroupPath(trustorOrgID, groupID), repeatable: true}
+	res, err := c.do(ctx, req, &g)
+	if o, ok := present(res, err); ok {
+		return nil, o, nil
+	}
+	if err != nil {
+		return nil, Applied, fmt.Errorf("add group %s to trustor %s: %w", groupID, trustorOrgID, err)
+	}
+	return &g, Applied, nil
+}
+
+// DeleteTrustorGroup removes one of the caller's groups from a trust
+// granted to it (DELETE /orgauthorization/trustors/{trustorOrgId}/groups/{trustorGroupId}).
+func (c *Client) DeleteTrustorGroup(ctx context.Context, trustorOrgID, groupID string) (Outcome, error) {
+	return c.del(ctx, trustorGroupPath(trustorOrgID, groupID), "remove group "+groupID+" from trustor "+trustorOrgID)
 }

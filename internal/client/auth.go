@@ -72,6 +72,7 @@ func (t *ccTokens) token(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	t.c.redact.add(tok)
 	t.tok = tok
 	t.expiry = time.Time{}
 	if lifetime > 0 {
@@ -114,7 +115,7 @@ func (t *ccTokens) fetch(ctx context.Context) (string, time.Duration, error) {
 		if ctx.Err() != nil {
 			return "", 0, fmt.Errorf("get access token: %w", ctx.Err())
 		}
-		lastErr = tokenError(err)
+		lastErr = tokenError(err, t.c.redact)
 		wait, retry := t.retryable(err, attempt)
 		if !retry || attempt == attempts {
 			break
@@ -154,11 +155,20 @@ func (t *ccTokens) retryable(err error, attempt int) (time.Duration, bool) {
 	return 0, false
 }
 
-// tokenError words a token failure with the service's error_description.
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
-		return fmt.Errorf("get access token: %w", err)
+// tokenError words a token failure with the service's error_description,
+// every credential in the service's text redacted. The oauth2 error it
+// wraps is a redacted copy without the response.
+func tokenError(err error, r *redactor) error {
+	var re0 *oauth2.RetrieveError
+	if !errors.As(err, &re0) {
+		return fmt.Errorf("get access token: %s", r.String(err.Error()))
+	}
+	re := &oauth2.RetrieveError{
+		Response:         re0.Response,
+		Body:             r.Bytes(re0.Body),
+		ErrorCode:        r.String(re0.ErrorCode),
+		ErrorDescription: r.String(re0.ErrorDescription),
+		ErrorURI:         r.String(re0.ErrorURI),
 	}
 	status := 0
 	if re.Response != nil {
@@ -177,7 +187,7 @@ func tokenError(err error) error {
 	if status != 0 {
 		msg += fmt.Sprintf(" (HTTP %d)", status)
 	}
-	return &TokenError{Status: status, Code: re.ErrorCode, Description: re.ErrorDescription, msg: msg, err: err}
+	return &TokenError{Status: status, Code: re.ErrorCode, Description: re.ErrorDescription, msg: msg, err: re}
 }
 
 // TokenError is a failed access-token request.
@@ -192,5 +202,5 @@ type TokenError struct {
 
 func (e *TokenError) Error() string { return "get access token: " + e.msg }
 
-// Unwrap returns the underlying oauth2 error.
+// Unwrap returns the underlying oauth2 error (with credentials redacted).
 func (e *TokenError) Unwrap() error { return e.err }

@@ -104,6 +104,8 @@ type Client struct {
 	userAgent string
 	debug     io.Writer
 	debugMu   sync.Mutex
+	// redact holds the credentials never to let through in service text.
+	redact *redactor
 
 	maxAttempts int
 	deadline    time.Duration
@@ -186,6 +188,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("concurrency, rate limit, attempts and deadline must not be negative")
 	}
 	c := &Client{
+		redact:         &redactor{},
 		apiURL:         api,
 		userAgent:      cfg.UserAgent,
 		debug:          cfg.Debug,
@@ -231,6 +234,8 @@ func New(cfg Config) (*Client, error) {
 	// carry the bearer token along.
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.hc = &http.Client{Transport: rt, Jar: base.Jar, CheckRedirect: noRedirect}
+	c.redact.add(cfg.AccessToken)
+	c.redact.addClientSecret(cfg.ClientID, cfg.ClientSecret)
 	if cfg.AccessToken != "" {
 		c.tokens = staticToken(cfg.AccessToken)
 	} else {
@@ -309,13 +314,10 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 // transientStatus reports whether an answer is worth retrying for a
-// request that may be repeated.
+// request that may be repeated: every 5xx except 501 Not Implemented,
+// which no repetition changes.
 func transientStatus(status int) bool {
-	switch status {
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
+	return status >= 500 && status <= 599 && status != http.StatusNotImplemented
 }
 
 // request is one API call.
@@ -420,9 +422,12 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 			return res, out1.apiErr
 		default:
 			res.status = out1.status
-			if out != nil && len(bytes.TrimSpace(out1.body)) > 0 && out1.status != http.StatusNoContent {
-				if err := json.Unmarshal(out1.body, out); err != nil {
-					return res, fmt.Errorf("decode %s %s answer: %w", req.method, req.path, err)
+			if out != nil {
+				if err := decodeBody(out1.body, out1.contentType, out); err != nil {
+					return res, &DecodeError{
+						Method: req.method, Path: req.path, Status: out1.status,
+						CorrelationID: out1.corr, Reason: c.redact.String(err.Error()),
+					}
 				}
 			}
 			return res, nil
@@ -452,8 +457,10 @@ func giveUp(attempts int, cause, last error) error {
 
 // attemptResult is one HTTP exchange.
 type attemptResult struct {
-	status int
-	body   []byte
+	status      int
+	body        []byte // credentials redacted
+	contentType string
+	corr        string // inin-correlation-id
 	apiErr *APIError // for non-2xx answers
 	wrote  bool      // request headers were written (it may have reached the service)
 }
@@ -508,14 +515,17 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 	}
 	if int64(len(out.body)) > limit {
 		if resp.StatusCode < 300 {
-			return out, fmt.Errorf("%s %s: answer larger than %d bytes", req.method, req.path, limit)
+			return out, fmt.Errorf("%s %s: answered %d with a body larger than %d bytes [correlation id %s]", req.method, req.path, resp.StatusCode, limit, cleanText(corr))
 		}
 		out.body = out.body[:limit]
 	}
 	// Let the connection be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	out.body = c.redact.Bytes(out.body)
+	out.contentType = resp.Header.Get("Content-Type")
+	out.corr = cleanText(corr)
 	if resp.StatusCode >= 300 {
-		out.apiErr = newAPIError(req.method, req.path, resp, out.body)
+		out.apiErr = c.redact.apiError(newAPIError(req.method, req.path, resp, out.body))
 		corr = out.apiErr.CorrelationID
 	}
 	// Record the answer while the caller still holds the slot: a request
@@ -714,7 +724,7 @@ func (c *Client) logRequest(method string, u *url.URL, status int, d time.Durati
 		fmt.Fprintf(&b, " correlation=%s", cleanText(corr))
 	}
 	if err != nil {
-		fmt.Fprintf(&b, " error=%q", cleanText(unwrapURLError(err).Error()))
+		fmt.Fprintf(&b, " error=%q", cleanText(c.redact.String(unwrapURLError(err).Error())))
 	}
 	b.WriteByte('\n')
 	c.debugMu.Lock()

@@ -3,9 +3,11 @@ package client
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,13 +29,20 @@ type APIError struct {
 	// Method and Path say which request failed (the path has no query).
 	Method string
 	Path   string
-	// Body is the raw body, read up to a bound.
+	// Body is the raw body, read up to a bound, with credentials redacted.
 	Body []byte
-	// Permission is the missing permission a 403 body names, if any.
-	Permission string
+	// permissions are the missing permissions a 403 body names.
+	permissions []string
 	// RetryAfter is the answer's Retry-After (sent with 429s, sometimes
 	// with 503s), if any.
 	RetryAfter time.Duration
+}
+
+// MissingPermissions returns the permissions a 403 answer says the
+// credentials lack, in the order the body names them, or nil when it
+// names none (or the answer is not a 403).
+func (e *APIError) MissingPermissions() []string {
+	return slices.Clone(e.permissions)
 }
 
 // Error reads like "403 Forbidden (missing.permissions): message; missing
@@ -50,8 +59,18 @@ func (e *APIError) Error() string {
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
-	if e.Permission != "" && !strings.Contains(e.Message, e.Permission) {
-		b.WriteString("; missing permission " + e.Permission)
+	var unnamed []string
+	for _, p := range e.permissions {
+		if !strings.Contains(e.Message, p) {
+			unnamed = append(unnamed, p)
+		}
+	}
+	switch len(unnamed) {
+	case 0:
+	case 1:
+		b.WriteString("; missing permission " + unnamed[0])
+	default:
+		b.WriteString("; missing permissions " + strings.Join(unnamed, ", "))
 	}
 	if e.CorrelationID != "" {
 		b.WriteString(" [correlation id " + e.CorrelationID + "]")
@@ -73,8 +92,11 @@ func hasStatus(err error, status int) bool {
 // maxErrorBody bounds how much of an error body is read and kept.
 const maxErrorBody = 64 << 10
 
+// IsForbidden reports whether err is (or wraps) an APIError with status 403.
+func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
+
 // newAPIError builds the error for a non-2xx answer; body is already
-// bounded.
+// bounded. The caller redacts it.
 func newAPIError(method, path string, resp *http.Response, body []byte) *APIError {
 	e := &APIError{
 		Status:        resp.StatusCode,
@@ -95,12 +117,19 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 			e.CorrelationID = eb.ContextID
 		}
 		if e.Status == http.StatusForbidden {
-			e.Permission = missingPermission(eb)
+			e.permissions = missingPermissions(eb)
 		}
 	} else if len(body) > 0 {
 		// Not JSON (a proxy's page, say): keep a short first line.
 		line, _, _ := strings.Cut(string(body), "\n")
 		e.Message = cleanText(line)
+	}
+	if e.Status >= 300 && e.Status < 400 {
+		// Redirects are never followed (the token would travel along).
+		e.Message = "redirect not followed"
+		if loc, err := resp.Location(); err == nil {
+			e.Message += " (to " + cleanText(loc.Scheme+"://"+loc.Host+loc.EscapedPath()) + ")"
+		}
 	}
 	e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	return e
@@ -140,29 +169,111 @@ func expandParams(msg string, params map[string]string) string {
 // authorization:orgTrustee:view.
 var permissionPattern = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9]*:[A-Za-z][A-Za-z0-9]*:[A-Za-z*][A-Za-z0-9*]*\b`)
 
-// missingPermission finds the permission a 403 body names: in
-// messageParams first, then in the message texts and details.
-func missingPermission(eb ErrorBody) string {
-	for k, v := range eb.MessageParams {
-		if strings.Contains(strings.ToLower(k), "permission") {
-			if p := permissionPattern.FindAllString(v, -1); len(p) > 0 {
-				return strings.Join(p, ", ")
+// missingPermissions finds the permissions a 403 body names: in
+// messageParams first (keys sorted), then in the message texts, then in
+// the details; each once.
+func missingPermissions(eb ErrorBody) []string {
+	var out []string
+	addAll := func(s string) {
+		for _, p := range permissionPattern.FindAllString(s, -1) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
 			}
 		}
 	}
-	for _, s := range []string{eb.Message, expandParams(eb.MessageWithParams, eb.MessageParams)} {
-		if p := permissionPattern.FindAllString(s, -1); len(p) > 0 {
-			return strings.Join(p, ", ")
+	keys := slices.Sorted(maps.Keys(eb.MessageParams))
+	for _, k := range keys {
+		if strings.Contains(strings.ToLower(k), "permission") {
+			addAll(eb.MessageParams[k])
 		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	addAll(eb.Message)
+	addAll(expandParams(eb.MessageWithParams, eb.MessageParams))
+	if len(out) > 0 {
+		return out
 	}
 	for _, d := range eb.Details {
 		for _, s := range []string{d.EntityName, d.EntityID, d.ErrorCode} {
-			if p := permissionPattern.FindString(s); p != "" {
-				return p
+			addAll(s)
+		}
+	}
+	return out
+}
+
+// UnmarshalJSON keeps whatever it can of an error body: each member is
+// decoded on its own and one of an unexpected type is skipped (a number
+// given as a string is read); messageParams values may be any JSON,
+// non-strings kept as their JSON text; unknown members are ignored. Only
+// a body that is not a JSON object fails.
+func (eb *ErrorBody) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		return errors.New("error body is null")
+	}
+	str := func(k string) string {
+		var s string
+		_ = json.Unmarshal(raw[k], &s)
+		return s
+	}
+	*eb = ErrorBody{
+		Message:           str("message"),
+		Code:              str("code"),
+		EntityID:          str("entityId"),
+		EntityName:        str("entityName"),
+		MessageWithParams: str("messageWithParams"),
+		ContextID:         str("contextId"),
+	}
+	if v, ok := raw["status"]; ok {
+		var n int
+		if json.Unmarshal(v, &n) == nil {
+			eb.Status = n
+		} else if s := str("status"); s != "" {
+			eb.Status, _ = strconv.Atoi(s)
+		}
+	}
+	var params map[string]json.RawMessage
+	if json.Unmarshal(raw["messageParams"], &params) == nil && len(params) > 0 {
+		eb.MessageParams = make(map[string]string, len(params))
+		for k, v := range params {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				eb.MessageParams[k] = s
+			} else {
+				eb.MessageParams[k] = string(v)
 			}
 		}
 	}
-	return ""
+	var details []json.RawMessage
+	if json.Unmarshal(raw["details"], &details) == nil {
+		for _, d := range details {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(d, &m) != nil || m == nil {
+				continue
+			}
+			s := func(k string) string {
+				var v string
+				_ = json.Unmarshal(m[k], &v)
+				return v
+			}
+			eb.Details = append(eb.Details, ErrorDetail{ErrorCode: s("errorCode"), FieldName: s("fieldName"), EntityID: s("entityId"), EntityName: s("entityName")})
+		}
+	}
+	var nested []json.RawMessage
+	if json.Unmarshal(raw["errors"], &nested) == nil {
+		for _, n := range nested {
+			var e ErrorBody
+			if json.Unmarshal(n, &e) == nil {
+				eb.Errors = append(eb.Errors, e)
+			}
+		}
+	}
+	return nil
 }
 
 // maxRetryAfterHeader is the longest Retry-After taken at its word; a

@@ -31,8 +31,8 @@ func TestForbiddenNamesPermission(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newAPIError("GET", "/api/v2/x", answer(403, nil), []byte(tt.body))
-			if e.Permission != tt.want {
-				t.Errorf("Permission = %q, want %q", e.Permission, tt.want)
+			if got := strings.Join(e.MissingPermissions(), ", "); got != tt.want {
+				t.Errorf("MissingPermissions = %q, want %q", got, tt.want)
 			}
 			if tt.want != "" && !strings.Contains(e.Error(), tt.want) {
 				t.Errorf("Error() = %q lacks the permission", e.Error())
@@ -41,8 +41,8 @@ func TestForbiddenNamesPermission(t *testing.T) {
 	}
 	// Only a 403 names a permission.
 	e := newAPIError("GET", "/x", answer(400, nil), []byte(`{"message":"bad authorization:role:view"}`))
-	if e.Permission != "" {
-		t.Errorf("a 400 named permission %q", e.Permission)
+	if p := e.MissingPermissions(); p != nil {
+		t.Errorf("a 400 named permissions %q", p)
 	}
 }
 

@@ -148,7 +148,7 @@ func Test429PausesEveryRequest(t *testing.T) {
 		t.Fatalf("err = %v, want the 429 (no attempts left)", err)
 	}
 	start := env.clock.Now()
-	if _, err := c.ListUsers(ctx); err != nil {
+	if _, err := c.ListRoles(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if waited := env.clock.Now().Sub(start); waited < 7*time.Second {
@@ -190,12 +190,12 @@ func TestLongPauseFailsLaterCallsAtOnce(t *testing.T) {
 			t.Fatalf("err = %v, want the 429 (no attempts left)", err)
 		}
 		env.clock.Advance(2 * time.Second)
-		_, err = c.ListUsers(ctx)
+		_, err = c.ListRoles(ctx)
 		var ae *APIError
 		if !errors.As(err, &ae) || ae != first {
 			t.Fatalf("err = %v, want it to wrap the 429 that set the pause", err)
 		}
-		for _, want := range []string{"list users: ", "rate limited: the service asked to wait 5m0s; the pause ends in 4m58s, after this call's deadline", first.CorrelationID} {
+		for _, want := range []string{"list roles: ", "rate limited: the service asked to wait 5m0s; the pause ends in 4m58s, after this call's deadline", first.CorrelationID} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("err = %q, want it to contain %q", err, want)
 			}

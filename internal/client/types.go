@@ -78,7 +78,6 @@ type Trustor struct {
 	ID            string                `json:"id"`
 	Enabled       bool                  `json:"enabled"`
 	DateCreated   *time.Time            `json:"dateCreated,omitempty"`
-	DateExpired   *time.Time            `json:"dateExpired,omitempty"`
 	CreatedBy     *OrgUser              `json:"createdBy,omitempty"`
 	Organization  *Organization         `json:"organization,omitempty"`
 	Authorization *TrusteeAuthorization `json:"authorization,omitempty"`
@@ -91,11 +90,36 @@ type TrustUserDetails struct {
 	CreatedBy   *OrgUser   `json:"createdBy,omitempty"`
 }
 
-// TrustUser is a trustee-org user in a trust. Its roles are not part of the
-// listing; read them with GetTrusteeUserRoles.
+// TrustUser is a user in a trust: a User of the trustee org plus when and
+// by whom it was added (the official model has no selfUri). Its roles are
+// not part of the listing; read them with GetTrusteeUserRoles.
 type TrustUser struct {
-	User
+	ID               string            `json:"id"`
+	Name             string            `json:"name,omitempty"`
+	Email            string            `json:"email,omitempty"`
+	Username         string            `json:"username,omitempty"`
+	State            string            `json:"state,omitempty"`
+	Version          int               `json:"version,omitempty"`
 	TrustUserDetails *TrustUserDetails `json:"trustUserDetails,omitempty"`
+}
+
+// TrustGroup is a group of the trustee org in a trust (the trustees and
+// trustors group listings). Its roles are not part of the listing; read
+// them with GetTrusteeGroupRoles.
+type TrustGroup struct {
+	ID               string            `json:"id"`
+	Name             string            `json:"name,omitempty"`
+	Description      string            `json:"description,omitempty"`
+	MemberCount      *int64            `json:"memberCount,omitempty"`
+	State            string            `json:"state,omitempty"`
+	Type             string            `json:"type,omitempty"`
+	Visibility       string            `json:"visibility,omitempty"`
+	Version          int               `json:"version,omitempty"`
+	DateModified     *time.Time        `json:"dateModified,omitempty"`
+	DateCreated      *time.Time        `json:"dateCreated,omitempty"`
+	CreatedBy        *OrgUser          `json:"createdBy,omitempty"`
+	TrustUserDetails *TrustUserDetails `json:"trustUserDetails,omitempty"`
+	SelfURI          string            `json:"selfUri,omitempty"`
 }
 
 // DomainRole is a role reference inside a UserAuthorization.
@@ -114,6 +138,7 @@ type UserAuthorization struct {
 }
 
 // RoleIDs returns the ids of a.Roles in the order the service sent them.
+// A nil a has none.
 func (a *UserAuthorization) RoleIDs() []string {
 	if a == nil {
 		return nil
@@ -170,16 +195,24 @@ type TrustMemberCreate struct {
 	RoleDivisions *RoleDivisionGrants `json:"roleDivisions,omitempty"`
 }
 
-// TrustCreate is the body of POST /trustees.
+// TrustCreate is the body of POST /trustees. The service needs at least
+// one user or group: a trust is never created empty, and the pairing's
+// users do not join by themselves.
 type TrustCreate struct {
 	PairingID string `json:"pairingId,omitempty"`
 	Enabled   bool   `json:"enabled"`
-	// Users, when non-nil (even empty), are exactly the trustee users the
-	// trust starts with; nil leaves the key out, and then the pairing's
-	// users join with no roles.
+	// Users and Groups are the trustee-org members the trust starts with,
+	// each with roles of the trustor org. Users, when non-nil (even
+	// empty), is sent as given; nil leaves the key out. Nothing joins a
+	// trust that is not named here.
 	Users       *[]TrustMemberCreate `json:"users,omitempty"`
 	Groups      []TrustMemberCreate  `json:"groups,omitempty"`
 	DateExpired *time.Time           `json:"dateExpired,omitempty"`
+	// UsesDefaultRole, HasFullAccess and IsTrustedUser are the trust's
+	// flags; nil leaves each to the service's default.
+	UsesDefaultRole *bool `json:"usesDefaultRole,omitempty"`
+	HasFullAccess   *bool `json:"hasFullAccess,omitempty"`
+	IsTrustedUser   *bool `json:"isTrustedUser,omitempty"`
 }
 
 // TrustUpdate is the body of PUT /trustees/{trusteeOrgId}. A nil
@@ -328,11 +361,15 @@ type ErrorDetail struct {
 	EntityName string `json:"entityName,omitempty"`
 }
 
-// ErrorBody is the body of every non-2xx API answer.
+// ErrorBody is the body of every non-2xx API answer. The service's model
+// types messageParams as strings, but any JSON value may come: a string
+// is kept as is, anything else as its JSON text (see [ErrorBody.UnmarshalJSON]).
 type ErrorBody struct {
 	Message           string            `json:"message,omitempty"`
 	Code              string            `json:"code,omitempty"`
 	Status            int               `json:"status,omitempty"`
+	EntityID          string            `json:"entityId,omitempty"`
+	EntityName        string            `json:"entityName,omitempty"`
 	MessageWithParams string            `json:"messageWithParams,omitempty"`
 	MessageParams     map[string]string `json:"messageParams,omitempty"`
 	ContextID         string            `json:"contextId,omitempty"`

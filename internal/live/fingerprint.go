@@ -41,16 +41,27 @@ func (s *State) clone() *State {
 		for j := range t.Users {
 			t.Users[j].RoleIDs = slices.Clone(t.Users[j].RoleIDs)
 		}
+		t.Groups = slices.Clone(t.Groups)
+		for j := range t.Groups {
+			t.Groups[j].RoleIDs = slices.Clone(t.Groups[j].RoleIDs)
+		}
 	}
 	c.Trustors = slices.Clone(s.Trustors)
 	for i := range c.Trustors {
 		t := &c.Trustors[i]
-		if t.Expires != nil {
-			e := *t.Expires
-			t.Expires = &e
-		}
 		t.Users = slices.Clone(t.Users)
+		t.Groups = slices.Clone(t.Groups)
 	}
+	c.Pairings = slices.Clone(s.Pairings)
+	for i := range c.Pairings {
+		p := &c.Pairings[i]
+		p.Users, p.Groups = slices.Clone(p.Users), slices.Clone(p.Groups)
+		if p.DateCreated != nil {
+			d := *p.DateCreated
+			p.DateCreated = &d
+		}
+	}
+	c.OwnUsers = slices.Clone(s.OwnUsers)
 	return &c
 }
 
@@ -80,19 +91,37 @@ func (s *State) normalize() {
 			t.Users[j].RoleIDs = nonNil(t.Users[j].RoleIDs)
 			slices.Sort(t.Users[j].RoleIDs)
 		}
+		// Groups stay absent (not empty) when not read, so a state read
+		// without groups keeps the fingerprint it always had.
+		slices.SortFunc(t.Groups, func(a, b TrusteeGroup) int { return strings.Compare(a.ID, b.ID) })
+		for j := range t.Groups {
+			t.Groups[j].RoleIDs = nonNil(t.Groups[j].RoleIDs)
+			slices.Sort(t.Groups[j].RoleIDs)
+		}
 	}
 	s.Trustors = nonNil(s.Trustors)
 	slices.SortFunc(s.Trustors, func(a, b Trustor) int { return strings.Compare(a.OrgID, b.OrgID) })
 	for i := range s.Trustors {
 		t := &s.Trustors[i]
-		if t.Expires != nil {
-			u := t.Expires.UTC()
-			t.Expires = &u
-		}
 		t.Users = nonNil(t.Users)
-		slices.SortFunc(t.Users, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
+		slices.SortFunc(t.Users, byUserID)
+		slices.SortFunc(t.Groups, byGroupID)
 	}
+	slices.SortFunc(s.Pairings, func(a, b Pairing) int { return strings.Compare(a.ID, b.ID) })
+	for i := range s.Pairings {
+		p := &s.Pairings[i]
+		if p.DateCreated != nil {
+			u := p.DateCreated.UTC()
+			p.DateCreated = &u
+		}
+		slices.SortFunc(p.Users, byUserID)
+		slices.SortFunc(p.Groups, byGroupID)
+	}
+	slices.SortFunc(s.OwnUsers, byUserID)
 }
+
+func byUserID(a, b User) int   { return strings.Compare(a.ID, b.ID) }
+func byGroupID(a, b Group) int { return strings.Compare(a.ID, b.ID) }
 
 func nonNil[T any](s []T) []T {
 	if s == nil {

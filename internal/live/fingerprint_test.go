@@ -58,16 +58,3 @@ func TestFingerprintCanonical(t *testing.T) {
 		}
 	}
 }
-
-func TestUniqueBy(t *testing.T) {
-	got := uniqueBy([]string{"a", "B", "b", "", "", "c", "a"}, func(s string) string { return s })
-	want := []string{"a", "B", "", "", "c"}
-	if len(got) != len(want) {
-		t.Fatalf("uniqueBy = %q, want %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("uniqueBy = %q, want %q", got, want)
-		}
-	}
-}

@@ -14,12 +14,9 @@ import (
 	"github.com/trustsync/trustsync/internal/printable"
 )
 
-// DefaultConcurrency is how many reads [Read] keeps in flight when
-// [Scope.Concurrency] is zero.
-const DefaultConcurrency = 8
-
 // API is the part of the API client that [Read] uses. *client.Client
-// satisfies it.
+// satisfies it. Every method returns a complete, strictly decoded answer or
+// an error, never a zero value standing in for one it could not read.
 type API interface {
 	GetOrganizationMe(ctx context.Context) (*client.Organization, error)
 	ListRoles(ctx context.Context) ([]client.Role, error)
@@ -27,27 +24,47 @@ type API interface {
 	ListTrustees(ctx context.Context) ([]client.Trustee, error)
 	ListTrusteeUsers(ctx context.Context, trusteeOrgID string) ([]client.TrustUser, error)
 	GetTrusteeUserRoles(ctx context.Context, trusteeOrgID, userID string) (*client.UserAuthorization, error)
+	ListTrusteeGroups(ctx context.Context, trusteeOrgID string) ([]client.TrustGroup, error)
+	GetTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string) (*client.UserAuthorization, error)
 	ListTrustors(ctx context.Context) ([]client.Trustor, error)
 	ListTrustorUsers(ctx context.Context, trustorOrgID string) ([]client.TrustUser, error)
+	ListTrustorGroups(ctx context.Context, trustorOrgID string) ([]client.TrustGroup, error)
+	GetPairing(ctx context.Context, pairingID string) (*client.TrustRequest, error)
+	GetUsersByID(ctx context.Context, ids []string) ([]client.User, error)
 }
 
 var _ API = (*client.Client)(nil)
 
-// Scope says what [Read] reads besides the org itself and its roles.
+// Scope says what [Read] reads besides the org itself and its roles. Plan
+// fills it from the configuration: only what the files manage is read.
 type Scope struct {
 	// Trustees reads the trusts the org grants, their users and each
 	// user's roles, and the Genesys Customer Care org ids.
 	Trustees bool
+	// TrusteeGroups also reads the groups of each trust the org grants,
+	// with each group's roles (only files that manage groups need them).
+	// It implies nothing without Trustees.
+	TrusteeGroups bool
 	// Trustors reads the trusts other orgs grant the org, with the org's
 	// users in them.
 	Trustors bool
+	// TrustorGroups also reads the org's groups in each trust granted to
+	// it. It implies nothing without Trustors.
+	TrustorGroups bool
+	// PairingIDs are pairings to read (GET /pairings/{id}) for the trusts
+	// plan would create, so it can check that each exists, belongs to the
+	// trustee org named and has not expired. Results are in
+	// [State.Pairings].
+	PairingIDs []string
+	// OwnUserIDs are users of the org (named in trustors entries) whose
+	// existence plan checks; they are read once, in batches of up to
+	// [client.MaxUsersPerCall] ids a request. Results are in
+	// [State.OwnUsers].
+	OwnUserIDs []string
 	// PinOrgID, when set, must be the id organizations/me answers
 	// (compared case-insensitively); otherwise Read stops right after that
 	// first request with a [*PinError].
 	PinOrgID string
-	// Concurrency bounds the reads in flight; 0 means DefaultConcurrency.
-	// The client applies its own limit too.
-	Concurrency int
 	// Progress, when set, is called after every request with the running
 	// count. Calls are serialized; Total grows as listings reveal more to
 	// read.
@@ -78,10 +95,12 @@ func (e *PinError) Error() string {
 }
 
 // Read reads the live state of the org the API's credentials belong to:
-// organizations/me first (checking scope.PinOrgID), then all roles, and the
-// sections scope asks for, independent objects concurrently. The result is
-// sorted (see [State]). Any failed request fails the whole read: a partial
-// state would make a plan that deletes what it did not see.
+// organizations/me first (checking scope.PinOrgID), then all roles, and
+// what scope asks for, independent objects concurrently. Read starts its
+// requests freely: the API client is the one owner of concurrency and
+// admits at most its configured number at a time. The result is sorted
+// (see [State]). Any failed request fails the whole read: a partial state
+// would make a plan that deletes what it did not see.
 func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 	now := time.Now
 	if scope.Now != nil {
@@ -99,21 +118,19 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 		return nil, errors.New("read organization: the answer has no organization id")
 	}
 	st := &State{
-		Org:          Org{ID: me.ID, Name: printable.String(me.Name)},
-		ReadAt:       readAt,
-		TrusteesRead: scope.Trustees,
-		TrustorsRead: scope.Trustors,
+		Org:               Org{ID: me.ID, Name: printable.String(me.Name)},
+		ReadAt:            readAt,
+		TrusteesRead:      scope.Trustees,
+		TrusteeGroupsRead: scope.Trustees && scope.TrusteeGroups,
+		TrustorsRead:      scope.Trustors,
+		TrustorGroupsRead: scope.Trustors && scope.TrustorGroups,
+		OwnUsersRead:      len(scope.OwnUserIDs) > 0,
 	}
 	if scope.PinOrgID != "" && !strings.EqualFold(scope.PinOrgID, me.ID) {
 		return nil, &PinError{Want: scope.PinOrgID, Got: st.Org}
 	}
 
 	r := &reader{api: api, st: st, tr: tr}
-	limit := scope.Concurrency
-	if limit <= 0 {
-		limit = DefaultConcurrency
-	}
-	r.sem = make(chan struct{}, limit)
 	r.g, r.ctx = errgroup.WithContext(ctx)
 
 	r.spawn(r.roles)
@@ -123,6 +140,11 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 	}
 	if scope.Trustors {
 		r.spawn(r.trustors)
+	}
+	r.pairings(scope.PairingIDs)
+	if len(scope.OwnUserIDs) > 0 {
+		ids := append([]string(nil), scope.OwnUserIDs...)
+		r.spawn(func(ctx context.Context) error { return r.ownUsers(ctx, ids) })
 	}
 	if err := r.g.Wait(); err != nil {
 		return nil, err
@@ -140,22 +162,18 @@ type reader struct {
 	tr  *tracker
 	g   *errgroup.Group
 	ctx context.Context
-	sem chan struct{}
 }
 
-// spawn runs one request-making task in the group, within the concurrency
-// limit. Tasks spawn their follow-up tasks without waiting for them, so the
-// limit cannot deadlock.
+// spawn runs one request-making task in the group. Tasks spawn their
+// follow-up tasks without waiting for them; the client bounds how many
+// requests are in flight.
 func (r *reader) spawn(task func(ctx context.Context) error) {
 	r.tr.add(1)
 	r.g.Go(func() error {
-		select {
-		case r.sem <- struct{}{}:
-		case <-r.ctx.Done():
-			return r.ctx.Err()
+		if err := r.ctx.Err(); err != nil {
+			return err
 		}
 		err := task(r.ctx)
-		<-r.sem
 		r.tr.done()
 		return err
 	})
@@ -173,10 +191,12 @@ func (r *reader) roles(ctx context.Context) error {
 	return nil
 }
 
+// care reads the Customer Care org ids. Protection depends on them, so the
+// client reads them strictly and any failure fails the read.
 func (r *reader) care(ctx context.Context) error {
 	ids, err := r.api.ListCareTrustees(ctx)
 	if err != nil {
-		return fmt.Errorf("list Customer Care orgs: %w", err)
+		return fmt.Errorf("list Customer Care orgs (needed to protect their trusts): %w", err)
 	}
 	r.st.CareOrgIDs = append([]string{}, ids...)
 	return nil
@@ -187,31 +207,31 @@ func (r *reader) trustees(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list trustees: %w", err)
 	}
-	list = uniqueBy(list, func(t client.Trustee) string { return t.ID })
 	r.st.Trustees = make([]Trustee, len(list))
 	for i, t := range list {
 		lt := &r.st.Trustees[i]
-		*lt = Trustee{OrgID: t.ID, Enabled: t.Enabled, Expires: t.DateExpired}
+		*lt = Trustee{
+			OrgID: t.ID, Enabled: t.Enabled, Expires: t.DateExpired,
+			HasFullAccess: deref(t.HasFullAccess), IsTrustedUser: deref(t.IsTrustedUser),
+		}
 		if o := t.Organization; o != nil {
 			lt.OrgName = printable.String(o.Name)
-			if lt.OrgID == "" {
-				lt.OrgID = o.ID
-			}
-		}
-		if lt.OrgID == "" {
-			return errors.New("list trustees: a trustee has no organization id")
 		}
 		r.spawn(func(ctx context.Context) error { return r.trusteeUsers(ctx, lt) })
+		if r.st.TrusteeGroupsRead {
+			r.spawn(func(ctx context.Context) error { return r.trusteeGroups(ctx, lt) })
+		}
 	}
 	return nil
 }
+
+func deref(b *bool) bool { return b != nil && *b }
 
 func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
 	users, err := r.api.ListTrusteeUsers(ctx, lt.OrgID)
 	if err != nil {
 		return fmt.Errorf("list users of trustee %s: %w", lt.OrgID, err)
 	}
-	users = uniqueBy(users, func(u client.TrustUser) string { return u.ID })
 	lt.Users = make([]TrusteeUser, len(users))
 	for i, u := range users {
 		lu := &lt.Users[i]
@@ -228,56 +248,119 @@ func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
 	return nil
 }
 
-func (r *reader) trustors(ctx context.Context) error {
-	list, err := r.api.ListTrustors(ctx)
+func (r *reader) trusteeGroups(ctx context.Context, lt *Trustee) error {
+	groups, err := r.api.ListTrusteeGroups(ctx, lt.OrgID)
 	if err != nil {
-		return fmt.Errorf("list trustors: %w", err)
+		return fmt.Errorf("list groups of trustee %s: %w", lt.OrgID, err)
 	}
-	list = uniqueBy(list, func(t client.Trustor) string { return t.ID })
-	r.st.Trustors = make([]Trustor, len(list))
-	for i, t := range list {
-		lt := &r.st.Trustors[i]
-		*lt = Trustor{OrgID: t.ID, Enabled: t.Enabled, Expires: t.DateExpired}
-		if o := t.Organization; o != nil {
-			lt.OrgName = printable.String(o.Name)
-			if lt.OrgID == "" {
-				lt.OrgID = o.ID
-			}
-		}
-		if lt.OrgID == "" {
-			return errors.New("list trustors: a trustor has no organization id")
-		}
+	lt.Groups = make([]TrusteeGroup, len(groups))
+	for i, g := range groups {
+		lg := &lt.Groups[i]
+		*lg = TrusteeGroup{ID: g.ID, Name: printable.String(g.Name), MemberCount: g.MemberCount}
 		r.spawn(func(ctx context.Context) error {
-			users, err := r.api.ListTrustorUsers(ctx, lt.OrgID)
+			auth, err := r.api.GetTrusteeGroupRoles(ctx, lt.OrgID, lg.ID)
 			if err != nil {
-				return fmt.Errorf("list users of trustor %s: %w", lt.OrgID, err)
+				return fmt.Errorf("read roles of group %s in trustee %s: %w", lg.ID, lt.OrgID, err)
 			}
-			users = uniqueBy(users, func(u client.TrustUser) string { return u.ID })
-			lt.Users = make([]User, 0, len(users))
-			for _, u := range users {
-				lt.Users = append(lt.Users, User{ID: u.ID, Name: printable.String(u.Name)})
-			}
+			lg.RoleIDs = auth.RoleIDs()
 			return nil
 		})
 	}
 	return nil
 }
 
-// uniqueBy drops later items whose key repeats an earlier one's: a listing
-// read page by page while the org changes can return an object twice.
-// Items with an empty key are kept.
-func uniqueBy[T any](items []T, key func(T) string) []T {
-	seen := make(map[string]bool, len(items))
-	out := items[:0:0]
-	for _, it := range items {
-		k := strings.ToLower(key(it))
-		if k != "" && seen[k] {
+func (r *reader) trustors(ctx context.Context) error {
+	list, err := r.api.ListTrustors(ctx)
+	if err != nil {
+		return fmt.Errorf("list trustors: %w", err)
+	}
+	r.st.Trustors = make([]Trustor, len(list))
+	for i, t := range list {
+		lt := &r.st.Trustors[i]
+		*lt = Trustor{OrgID: t.ID, Enabled: t.Enabled}
+		if o := t.Organization; o != nil {
+			lt.OrgName = printable.String(o.Name)
+		}
+		r.spawn(func(ctx context.Context) error {
+			users, err := r.api.ListTrustorUsers(ctx, lt.OrgID)
+			if err != nil {
+				return fmt.Errorf("list users of trustor %s: %w", lt.OrgID, err)
+			}
+			lt.Users = make([]User, 0, len(users))
+			for _, u := range users {
+				lt.Users = append(lt.Users, User{ID: u.ID, Name: printable.String(u.Name)})
+			}
+			return nil
+		})
+		if r.st.TrustorGroupsRead {
+			r.spawn(func(ctx context.Context) error {
+				groups, err := r.api.ListTrustorGroups(ctx, lt.OrgID)
+				if err != nil {
+					return fmt.Errorf("list groups of trustor %s: %w", lt.OrgID, err)
+				}
+				lt.Groups = make([]Group, 0, len(groups))
+				for _, g := range groups {
+					lt.Groups = append(lt.Groups, Group{ID: g.ID, Name: printable.String(g.Name), MemberCount: g.MemberCount})
+				}
+				return nil
+			})
+		}
+	}
+	return nil
+}
+
+// pairings reads each distinct pairing id once. A pairing the service
+// does not know (404) is recorded as not existing, for plan to report
+// where the file names it; any other failure fails the read.
+func (r *reader) pairings(ids []string) {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[strings.ToLower(id)] {
 			continue
 		}
-		seen[k] = true
-		out = append(out, it)
+		seen[strings.ToLower(id)] = true
+		r.st.Pairings = append(r.st.Pairings, Pairing{ID: id})
 	}
-	return out
+	for i := range r.st.Pairings {
+		lp := &r.st.Pairings[i]
+		r.spawn(func(ctx context.Context) error {
+			p, err := r.api.GetPairing(ctx, lp.ID)
+			if client.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("read pairing %s: %w", lp.ID, err)
+			}
+			lp.Exists = true
+			lp.DateCreated = p.DateCreated
+			if p.Trustee != nil {
+				lp.TrusteeOrg = Org{ID: p.Trustee.ID, Name: printable.String(p.Trustee.Name)}
+			}
+			lp.Users = make([]User, 0, len(p.Users))
+			for _, u := range p.Users {
+				lp.Users = append(lp.Users, User{ID: u.ID, Name: printable.String(u.Name)})
+			}
+			lp.Groups = make([]Group, 0, len(p.Groups))
+			for _, g := range p.Groups {
+				lp.Groups = append(lp.Groups, Group{ID: g.ID, Name: printable.String(g.Name)})
+			}
+			return nil
+		})
+	}
+}
+
+// ownUsers checks which of ids are users of the org, in batches (one
+// request per client.MaxUsersPerCall ids).
+func (r *reader) ownUsers(ctx context.Context, ids []string) error {
+	users, err := r.api.GetUsersByID(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("check the org's own users named in trustors: %w", err)
+	}
+	r.st.OwnUsers = make([]User, 0, len(users))
+	for _, u := range users {
+		r.st.OwnUsers = append(r.st.OwnUsers, User{ID: u.ID, Name: printable.String(u.Name)})
+	}
+	return nil
 }
 
 // tracker counts requests and reports progress, one call at a time.

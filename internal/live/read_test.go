@@ -265,17 +265,6 @@ func TestReadScope(t *testing.T) {
 	}
 }
 
-func TestReadConcurrencyLimit(t *testing.T) {
-	_, c := startSandbox(t, sandbox.Options{Latency: 5 * time.Millisecond})
-	rec := &recorder{API: c}
-	if _, err := live.Read(context.Background(), rec, live.Scope{Trustees: true, Trustors: true, Concurrency: 2}); err != nil {
-		t.Fatal(err)
-	}
-	if m := rec.maxSeen.Load(); m > 2 {
-		t.Errorf("%d requests in flight, limit 2", m)
-	}
-}
-
 func TestReadPinMismatch(t *testing.T) {
 	_, c := startSandbox(t, sandbox.Options{})
 	rec := &recorder{API: c}
