@@ -54,7 +54,6 @@ func (c *Client) GetOrganizationMe(ctx context.Context) (*Organization, error) {
 	return &o, nil
 }
 
-
 // ListRoles returns every role of the caller's organization
 // (GET /api/v2/authorization/roles, all pages).
 func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
@@ -64,8 +63,6 @@ func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 	}
 	return roles, nil
 }
-
-
 
 // MaxUsersPerCall is the most ids [Client.GetUsersByID] sends in one
 // request.
@@ -157,7 +154,6 @@ func (c *Client) GetPairing(ctx context.Context, pairingID string) (*TrustReques
 	return &tr, nil
 }
 
-
 // ListTrustees returns every org the caller's org trusts
 // (GET /orgauthorization/trustees, all pages).
 func (c *Client) ListTrustees(ctx context.Context) ([]Trustee, error) {
@@ -213,7 +209,6 @@ func (c *Client) UpdateTrustee(ctx context.Context, trusteeOrgID string, body Tr
 func (c *Client) DeleteTrustee(ctx context.Context, trusteeOrgID string) (Outcome, error) {
 	return c.del(ctx, orgAuthPath+"/trustees/"+esc(trusteeOrgID), "delete trustee "+trusteeOrgID)
 }
-
 
 // ListTrusteeUsers returns the trustee-org users in a trust
 // (GET /orgauthorization/trustees/{trusteeOrgId}/users, all pages).
@@ -290,7 +285,6 @@ func (c *Client) DeleteTrusteeUserRoles(ctx context.Context, trusteeOrgID, userI
 	return c.del(ctx, trusteeUserPath(trusteeOrgID, userID)+"/roles", "remove roles of user "+userID+" in trustee "+trusteeOrgID)
 }
 
-
 // ListTrustors returns every org that trusts the caller's org
 // (GET /orgauthorization/trustors, all pages).
 func (c *Client) ListTrustors(ctx context.Context) ([]Trustor, error) {
@@ -316,7 +310,6 @@ func (c *Client) GetTrustor(ctx context.Context, trustorOrgID string) (*Trustor,
 func (c *Client) DeleteTrustor(ctx context.Context, trustorOrgID string) (Outcome, error) {
 	return c.del(ctx, orgAuthPath+"/trustors/"+esc(trustorOrgID), "delete trustor "+trustorOrgID)
 }
-
 
 // ListTrustorUsers returns the caller's users in a trust granted to it
 // (GET /orgauthorization/trustors/{trustorOrgId}/users, all pages).

@@ -460,9 +460,9 @@ type attemptResult struct {
 	status      int
 	body        []byte // credentials redacted
 	contentType string
-	corr        string // inin-correlation-id
-	apiErr *APIError // for non-2xx answers
-	wrote  bool      // request headers were written (it may have reached the service)
+	corr        string    // inin-correlation-id
+	apiErr      *APIError // for non-2xx answers
+	wrote       bool      // request headers were written (it may have reached the service)
 }
 
 // attempt sends one HTTP request and reads its answer; the caller holds

@@ -36,6 +36,13 @@ func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, *client.
 // org.
 func startSandboxWith(t *testing.T, fx *sandbox.Fixture, opts sandbox.Options) (*sandbox.Server, *client.Client) {
 	t.Helper()
+	sb, url := serveSandbox(t, fx, opts)
+	return sb, clientOf(t, url, sb.Orgs()[0])
+}
+
+// serveSandbox serves fx over HTTP and returns the sandbox and its URL.
+func serveSandbox(t *testing.T, fx *sandbox.Fixture, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
 	sb, err := sandbox.New(fx, opts)
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
@@ -47,19 +54,23 @@ func startSandboxWith(t *testing.T, fx *sandbox.Fixture, opts sandbox.Options) (
 			t.Errorf("close sandbox: %v", err)
 		}
 	})
-	home := sb.Orgs()[0]
+	return sb, srv.URL
+}
+
+// clientOf returns a client logged in as org at url.
+func clientOf(t *testing.T, url string, org sandbox.OrgInfo) *client.Client {
+	t.Helper()
 	c, err := client.New(client.Config{
-		APIURL:       srv.URL,
-		LoginURL:     srv.URL,
-		ClientID:     home.Clients[0].ID,
-		ClientSecret: home.Clients[0].Secret,
+		APIURL:       url,
+		ClientID:     org.Clients[0].ID,
+		ClientSecret: org.Clients[0].Secret,
 		MaxAttempts:  1,
 		Deadline:     10 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("client: %v", err)
 	}
-	return sb, c
+	return c
 }
 
 func date(s string) *time.Time {
@@ -218,6 +229,29 @@ func (r *recorder) ListTrustors(ctx context.Context) ([]client.Trustor, error) {
 func (r *recorder) ListTrustorUsers(ctx context.Context, id string) ([]client.TrustUser, error) {
 	defer r.note("trustor users")()
 	return r.API.ListTrustorUsers(ctx, id)
+}
+
+func (r *recorder) GetPairing(ctx context.Context, id string) (*client.TrustRequest, error) {
+	defer r.note("pairing")()
+	return r.API.GetPairing(ctx, id)
+}
+
+func (r *recorder) GetUsersByID(ctx context.Context, ids []string) ([]client.User, error) {
+	defer r.note("users by id")()
+	return r.API.GetUsersByID(ctx, ids)
+}
+
+// count returns how many calls named name were made.
+func (r *recorder) count(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.calls {
+		if c == name {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *recorder) sortedCalls() []string {
