@@ -133,6 +133,8 @@ type Client struct {
 	backoffBase, backoffMax time.Duration
 	// attemptTimeout bounds a single attempt inside the call's deadline.
 	attemptTimeout time.Duration
+	// maxBody bounds a success body (default maxBody).
+	maxBody int64
 }
 
 // Stats counts a client's traffic for a run summary.
@@ -202,6 +204,7 @@ func New(cfg Config) (*Client, error) {
 		backoffBase:    500 * time.Millisecond,
 		backoffMax:     20 * time.Second,
 		attemptTimeout: time.Minute,
+		maxBody:        maxBody,
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -500,7 +503,7 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 	defer resp.Body.Close()
 	out.wrote = true
 	out.status = resp.StatusCode
-	limit := int64(maxBody)
+	limit := c.maxBody
 	if resp.StatusCode >= 300 {
 		limit = maxErrorBody
 	}

@@ -228,7 +228,7 @@ func requiredArray[T any](name string, raw json.RawMessage) ([]T, error) {
 	case bytes.Equal(r, []byte("null")):
 		return nil, fmt.Errorf("%s is null, want an array", name)
 	case r[0] != '[':
-		return nil, fmt.Errorf("%s is not an array", name)
+		return nil, fmt.Errorf("%s is a JSON %s, want an array", name, jsonKind(r[0]))
 	}
 	out := []T{}
 	if err := json.Unmarshal(r, &out); err != nil {
@@ -258,4 +258,19 @@ func (l *careListing) UnmarshalJSON(b []byte) error {
 	}
 	l.Entities = ents
 	return nil
+}
+
+// jsonKind names the kind of JSON value that starts with b.
+func jsonKind(b byte) string {
+	switch {
+	case b == '{':
+		return "object"
+	case b == '"':
+		return "string"
+	case b == 't' || b == 'f':
+		return "bool"
+	case b == '-' || (b >= '0' && b <= '9'):
+		return "number"
+	}
+	return "value"
 }
