@@ -73,7 +73,7 @@ func TestStrictDecoding(t *testing.T) {
 		path string
 		call func(context.Context, *Client) error
 	}{
-		"me": {"/api/v2/organizations/me", func(ctx context.Context, c *Client) error { _, err := c.GetOrganizationMe(ctx); return err }},
+		"me":       {"/api/v2/organizations/me", func(ctx context.Context, c *Client) error { _, err := c.GetOrganizationMe(ctx); return err }},
 		"trustees": {trusteesPath, func(ctx context.Context, c *Client) error { _, err := c.ListTrustees(ctx); return err }},
 		"roles of a user": {trusteesPath + "/t/users/u/roles", func(ctx context.Context, c *Client) error {
 			_, err := c.GetTrusteeUserRoles(ctx, "t", "u")
