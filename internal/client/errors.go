@@ -103,18 +103,18 @@ func newAPIError(method, path string, resp *http.Response, body []byte) *APIErro
 		Method:        method,
 		Path:          path,
 		Body:          body,
-		CorrelationID: resp.Header.Get("inin-correlation-id"),
+		CorrelationID: cleanText(resp.Header.Get("inin-correlation-id")),
 	}
 	var eb ErrorBody
 	if err := json.Unmarshal(body, &eb); err == nil {
-		e.Code = eb.Code
+		e.Code = cleanText(eb.Code)
 		e.Message = cleanText(eb.Message)
 		if e.Message == "" {
 			e.Message = cleanText(expandParams(eb.MessageWithParams, eb.MessageParams))
 		}
 		e.Details = eb.Details
 		if e.CorrelationID == "" {
-			e.CorrelationID = eb.ContextID
+			e.CorrelationID = cleanText(eb.ContextID)
 		}
 		if e.Status == http.StatusForbidden {
 			e.permissions = missingPermissions(eb)
