@@ -18,9 +18,18 @@
 //     flight when a 429 arrives can meet the same limit. A call that
 //     cannot outlast a pause within its deadline fails at once with an
 //     error that keeps the 429;
-//   - retries 502, 503, 504 and connection errors with exponential backoff
-//     and full jitter for GET, PUT and DELETE, and a POST only when it
-//     provably never reached the service;
+//   - retries every 5xx except 501 and connection errors with exponential
+//     backoff and full jitter for GET, PUT and DELETE, and a POST only when
+//     it provably never reached the service;
+//   - decodes every 2xx answer strictly: an operation that returns a body
+//     must get one of its documented shape (required members such as
+//     every entity's id present, types right), otherwise the call fails
+//     with a [*DecodeError] naming the operation, status and correlation
+//     id, so no caller takes a zero value for what the service holds;
+//   - replaces the client secret (raw, URL-encoded and inside the Basic
+//     header's base64) and every bearer token the client holds with
+//     [redacted] in all text the service returns, before it reaches an
+//     error, a debug line or a caller;
 //   - turns every non-2xx answer into an [*APIError] (status, code, message,
 //     correlation id, details, the missing permission of a 403), keeping the
 //     last answer when retries run out;
@@ -34,8 +43,14 @@
 // and a retried add answered 409 returns [AlreadyPresent] instead of an
 // error, so the caller can confirm by reading back.
 //
-// List methods follow every page (100 entries a page) and return an error,
-// never a partial list, when any page fails.
+// List methods follow every page (100 entries a page, the maximum) and
+// return an error, never a partial list, when any page fails. The pages
+// must agree with the total and page count the first one announces, with
+// no repeated id and no short page before the last; a listing that does
+// not is read again from page 1 up to twice more, then fails with a
+// [*ListingError] saying what disagreed. A listing reads at most the pages
+// its total calls for, within a deadline derived from them, so one that
+// keeps growing ends.
 package client
 
 import (
