@@ -33,6 +33,7 @@ func (staticToken) invalidate(string) bool                  { return false }
 // expires and retries a rate-limited or failing token endpoint with backoff.
 type ccTokens struct {
 	c    *Client
+	l    *lane // the pool's token this source serves, for its counts
 	conf clientcredentials.Config
 	hc   *http.Client // the base client with request logging
 	// lock is a one-slot semaphore (so waiting honours ctx) guarding tok
@@ -43,9 +44,10 @@ type ccTokens struct {
 	expiry time.Time // zero: no expiry known
 }
 
-func newCCTokens(c *Client, loginURL, id, secret string, hc *http.Client) *ccTokens {
+func newCCTokens(c *Client, l *lane, loginURL, id, secret string, hc *http.Client) *ccTokens {
 	return &ccTokens{
 		c: c,
+		l: l,
 		conf: clientcredentials.Config{
 			ClientID:     id,
 			ClientSecret: secret,
@@ -102,6 +104,7 @@ func (t *ccTokens) fetch(ctx context.Context) (string, time.Duration, error) {
 			t.c.stats.retries.Add(1)
 		}
 		t.c.stats.tokenRequests.Add(1)
+		t.l.stats.tokenRequests.Add(1)
 		tok, err := t.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, t.hc))
 		if err == nil {
 			lifetime := time.Duration(0)

@@ -82,7 +82,7 @@ func TestRejectedTokenRefreshed(t *testing.T) {
 func TestAccessToken(t *testing.T) {
 	env := newEnv(t, sandbox.Options{}, nil)
 	cc := env.client(t, nil)
-	tok, err := cc.tokens.token(ctxT(t))
+	tok, err := cc.lanes[0].tokens.token(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestTokenRateLimitRetried(t *testing.T) {
 func TestTokenWaitHonoursContext(t *testing.T) {
 	env := newEnv(t, sandbox.Options{}, nil)
 	c := env.client(t, nil)
-	tokens := c.tokens.(*ccTokens)
+	tokens := c.lanes[0].tokens.(*ccTokens)
 	tokens.lock <- struct{}{} // someone else is fetching
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
@@ -198,7 +198,7 @@ func TestDebugLogRedactsSecrets(t *testing.T) {
 	if _, err := c.ListTrustees(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := c.tokens.token(ctx)
+	tok, _ := c.lanes[0].tokens.token(ctx)
 	out := buf.String()
 	for _, secret := range []string{northwindSecret, tok, "Bearer", "Basic", "Authorization"} {
 		if strings.Contains(out, secret) {

@@ -7,17 +7,23 @@
 // Every request goes through one path that
 //   - authenticates with an OAuth client-credentials grant (or a ready
 //     token), reusing the token until shortly before it expires and
-//     fetching a new one when the API rejects it;
-//   - limits requests in flight ([Config.Concurrency]) and, optionally, the
-//     request rate ([Config.RateLimit]);
+//     fetching a new one when the API rejects it; with
+//     [Config.TokenPoolSize] above 1 it takes that many tokens from the
+//     same credentials (requested one after another over the first
+//     second, never in a burst) and sends each request with the least busy
+//     token that is not paused;
+//   - is the one bound on requests in flight ([Config.Concurrency], across
+//     the pool): callers start work freely and wait here; optionally it
+//     bounds the request rate of each token ([Config.RateLimit]);
 //   - honours a 429's Retry-After (up to 10 minutes) for every request of
-//     the client, not just the one that got it, and from then on paces
-//     requests just below the rate the service allowed, so a steady limit
-//     yields few 429s; a request checks the pause and takes its pacing
-//     token only once it holds its concurrency slot, so only requests in
-//     flight when a 429 arrives can meet the same limit. A call that
-//     cannot outlast a pause within its deadline fails at once with an
-//     error that keeps the 429;
+//     the token that got it, not just that request, and from then on paces
+//     that token's requests just below the rate the service allowed, so a
+//     steady limit yields few 429s; other tokens of the pool carry on. A
+//     request checks the pause and takes its pacing token only once it
+//     holds its concurrency slot, so only requests in flight when a 429
+//     arrives can meet the same limit. A call that cannot outlast a pause
+//     (every token paused) within its deadline fails at once with an error
+//     that keeps the 429;
 //   - retries every 5xx except 501 and connection errors with exponential
 //     backoff and full jitter for GET, PUT and DELETE, and a POST only when
 //     it provably never reached the service;
@@ -88,10 +94,18 @@ type Config struct {
 	// never travels to another host, and each attempt has its own timeout
 	// within Deadline.
 	HTTPClient *http.Client
-	// Concurrency is the maximum number of requests in flight (default 8).
+	// Concurrency is the maximum number of requests in flight (default 8),
+	// across all tokens of the pool.
 	Concurrency int
-	// RateLimit is a ceiling in requests per minute; 0 means none.
+	// RateLimit is a ceiling in requests per minute per token; 0 means none.
 	RateLimit int
+	// TokenPoolSize is how many access tokens the client takes from the
+	// client credentials and spreads its requests over (1 to
+	// MaxTokenPoolSize; 0 means 1). Each token has its own pacing,
+	// Retry-After pause and RateLimit, so one rate-limited token never
+	// stalls the others. Token requests are spaced evenly over the first
+	// second, never a burst. With AccessToken the pool has one token.
+	TokenPoolSize int
 	// MaxAttempts bounds the attempts of one request (default 5).
 	MaxAttempts int
 	// Deadline bounds one call including its retries (default 2m).
@@ -109,13 +123,14 @@ const (
 	DefaultMaxAttempts = 5
 	DefaultDeadline    = 2 * time.Minute
 	DefaultUserAgent   = "trustsync/dev"
+	// MaxTokenPoolSize is the largest Config.TokenPoolSize.
+	MaxTokenPoolSize = 20
 )
 
 // Client is a Genesys Cloud API client. It is safe for concurrent use.
 type Client struct {
 	apiURL    *url.URL
 	hc        *http.Client
-	tokens    tokenSource
 	userAgent string
 	debug     io.Writer
 	debugMu   sync.Mutex
@@ -125,15 +140,10 @@ type Client struct {
 	maxAttempts int
 	deadline    time.Duration
 	sem         chan struct{}
-	userLimit   *rate.Limiter // nil: no --rate-limit
-	pacer       *pacer
-
-	// pauseMu guards the pause and orders 429s against the admission of
-	// requests (see admit).
-	pauseMu    sync.Mutex
-	pauseUntil time.Time // no request starts before this (Retry-After)
-	pauseCause *APIError // the 429 that set pauseUntil
-	pauseGen   uint64    // bumped by every 429
+	// lanes are the tokens of the pool (one unless Config.TokenPoolSize
+	// says more), each with its own pacing, pause and rate ceiling.
+	lanes []*lane
+	pool  poolClock
 
 	stats struct {
 		requests, retries, rateLimited, tokenRequests atomic.Int64
@@ -162,6 +172,18 @@ type Stats struct {
 	RateLimited int64
 	// TokenRequests is the number of access-token requests.
 	TokenRequests int64
+	// Tokens counts the traffic of each token of the pool, in pool order.
+	Tokens []TokenStats
+}
+
+// TokenStats counts the traffic of one token of the pool.
+type TokenStats struct {
+	// Requests is the number of API requests sent with the token.
+	Requests int64
+	// RateLimited is the number of 429 answers it got.
+	RateLimited int64
+	// TokenRequests is the number of access-token requests made for it.
+	TokenRequests int64
 }
 
 // CloseIdleConnections closes the client's idle keep-alive connections,
@@ -170,12 +192,20 @@ func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
-	return Stats{
+	st := Stats{
 		Requests:      c.stats.requests.Load(),
 		Retries:       c.stats.retries.Load(),
 		RateLimited:   c.stats.rateLimited.Load(),
 		TokenRequests: c.stats.tokenRequests.Load(),
 	}
+	for _, l := range c.lanes {
+		st.Tokens = append(st.Tokens, TokenStats{
+			Requests:      l.stats.requests.Load(),
+			RateLimited:   l.stats.rateLimited.Load(),
+			TokenRequests: l.stats.tokenRequests.Load(),
+		})
+	}
+	return st
 }
 
 // New checks cfg and returns a client. It does not contact the service.
@@ -204,6 +234,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Concurrency < 0 || cfg.RateLimit < 0 || cfg.MaxAttempts < 0 || cfg.Deadline < 0 {
 		return nil, errors.New("concurrency, rate limit, attempts and deadline must not be negative")
 	}
+	if cfg.TokenPoolSize < 0 || cfg.TokenPoolSize > MaxTokenPoolSize {
+		return nil, fmt.Errorf("token pool size must be from 1 to %d, got %d", MaxTokenPoolSize, cfg.TokenPoolSize)
+	}
 	c := &Client{
 		redact:         &redactor{},
 		apiURL:         api,
@@ -211,7 +244,6 @@ func New(cfg Config) (*Client, error) {
 		debug:          cfg.Debug,
 		maxAttempts:    cfg.MaxAttempts,
 		deadline:       cfg.Deadline,
-		pacer:          newPacer(time.Minute),
 		now:            time.Now,
 		sleep:          sleepCtx,
 		jitter:         fullJitter,
@@ -235,9 +267,6 @@ func New(cfg Config) (*Client, error) {
 		conc = DefaultConcurrency
 	}
 	c.sem = make(chan struct{}, conc)
-	if cfg.RateLimit > 0 {
-		c.userLimit = rate.NewLimiter(rate.Limit(float64(cfg.RateLimit)/60), 1)
-	}
 	base := cfg.HTTPClient
 	if base == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -254,11 +283,26 @@ func New(cfg Config) (*Client, error) {
 	c.hc = &http.Client{Transport: rt, Jar: base.Jar, CheckRedirect: noRedirect}
 	c.redact.add(cfg.AccessToken)
 	c.redact.addClientSecret(cfg.ClientID, cfg.ClientSecret)
+	size := max(cfg.TokenPoolSize, 1)
 	if cfg.AccessToken != "" {
-		c.tokens = staticToken(cfg.AccessToken)
-	} else {
-		thc := &http.Client{Transport: &logTransport{c: c, base: rt}, Timeout: time.Minute, CheckRedirect: noRedirect}
-		c.tokens = newCCTokens(c, login.String(), cfg.ClientID, cfg.ClientSecret, thc)
+		size = 1 // a ready token cannot be multiplied
+	}
+	thc := &http.Client{Transport: &logTransport{c: c, base: rt}, Timeout: time.Minute, CheckRedirect: noRedirect}
+	for i := range size {
+		l := &lane{
+			index:   i,
+			opensAt: time.Duration(i) * tokenSpacing / time.Duration(size),
+			pacer:   newPacer(time.Minute),
+		}
+		if cfg.RateLimit > 0 {
+			l.userLimit = rate.NewLimiter(rate.Limit(float64(cfg.RateLimit)/60), 1)
+		}
+		if cfg.AccessToken != "" {
+			l.tokens = staticToken(cfg.AccessToken)
+		} else {
+			l.tokens = newCCTokens(c, l, login.String(), cfg.ClientID, cfg.ClientSecret, thc)
+		}
+		c.lanes = append(c.lanes, l)
 	}
 	return c, nil
 }
@@ -385,14 +429,14 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		res.attempts = attempt
-		release, err := c.admit(ctx)
+		l, release, err := c.admit(ctx)
 		if err != nil {
 			if _, ok := errors.AsType[*pauseTooLongError](err); ok {
 				return res, err
 			}
 			return res, giveUp(attempt-1, err, lastErr)
 		}
-		tok, err := c.tokens.token(ctx)
+		tok, err := l.tokens.token(ctx)
 		if err != nil {
 			release()
 			return res, err
@@ -400,7 +444,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 		if attempt > 1 {
 			c.stats.retries.Add(1)
 		}
-		out1, err := c.attempt(ctx, req, &u, payload, tok, attempt)
+		out1, err := c.attempt(ctx, l, req, &u, payload, tok, attempt)
 		release()
 		if err != nil && ctx.Err() != nil {
 			return res, giveUp(attempt, ctx.Err(), lastErr)
@@ -422,7 +466,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (result, error) {
 			// attempt recorded the 429 (before the slot was released);
 			// the next admit waits out the pause, or fails at once when
 			// it outlasts the call's deadline.
-		case out1.status == http.StatusUnauthorized && !reauthed && c.tokens.invalidate(tok):
+		case out1.status == http.StatusUnauthorized && !reauthed && l.tokens.invalidate(tok):
 			// The token expired or was revoked early: fetch a new one once.
 			res.status = out1.status
 			lastErr = out1.apiErr
@@ -485,7 +529,7 @@ type attemptResult struct {
 
 // attempt sends one HTTP request and reads its answer; the caller holds
 // its admission.
-func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload []byte, tok string, attempt int) (attemptResult, error) {
+func (c *Client) attempt(ctx context.Context, l *lane, req request, u *url.URL, payload []byte, tok string, attempt int) (attemptResult, error) {
 	var out attemptResult
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
 	defer cancel()
@@ -508,6 +552,7 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 		hreq.Header.Set("Content-Type", "application/json")
 	}
 	c.stats.requests.Add(1)
+	l.stats.requests.Add(1)
 	start := time.Now()
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
@@ -549,9 +594,9 @@ func (c *Client) attempt(ctx context.Context, req request, u *url.URL, payload [
 	// Record the answer while the caller still holds the slot: a request
 	// queued for it must find the pause of a 429 already set.
 	if resp.StatusCode == http.StatusTooManyRequests {
-		c.onRateLimited(out.apiErr)
+		c.onRateLimited(l, out.apiErr)
 	} else {
-		c.pacer.observe(c.now(), false, 0)
+		l.pacer.observe(c.now(), false, 0)
 	}
 	return out, nil
 }
@@ -569,115 +614,6 @@ func unwrapURLError(err error) error {
 // maxRetryAfter bounds the pause a Retry-After imposes: a service that asks
 // for more is waited for this long, then tried again.
 const maxRetryAfter = 10 * time.Minute
-
-// onRateLimited records a 429: it pauses every request of the client for
-// Retry-After (at most maxRetryAfter, 1s when absent) and lowers the pace.
-// Requests admitted before it (in flight) may still meet the limit; every
-// later one waits out the pause and takes a token at the new pace.
-func (c *Client) onRateLimited(e *APIError) {
-	c.stats.rateLimited.Add(1)
-	wait := min(e.RetryAfter, maxRetryAfter)
-	if wait <= 0 {
-		wait = time.Second
-	}
-	c.pauseMu.Lock()
-	defer c.pauseMu.Unlock()
-	now := c.now()
-	c.pacer.observe(now, true, wait)
-	if until := now.Add(wait); until.After(c.pauseUntil) {
-		c.pauseUntil = until
-		c.pauseCause = e
-	}
-	c.pauseGen++
-}
-
-// admit blocks until a request may be sent, and returns holding one of the
-// Concurrency slots; release gives it back. The order matters for a steady
-// limit: the request first takes its slot, then waits within the
-// --rate-limit ceiling and for a token of the pace learnt from 429s, and
-// is admitted only if no 429 arrived meanwhile. A 429 that arrived sends
-// it back to wait out the pause (without its slot, so that queued calls
-// can see a pause that outlasts their deadline and fail at once) and to
-// take a token at the new pace. So only requests already in flight when a
-// 429 arrives can meet the same limit; none that queued behind them fire
-// into it when the pause ends.
-func (c *Client) admit(ctx context.Context) (release func(), err error) {
-	release = func() { <-c.sem }
-	userLimited := false // the --rate-limit token was taken
-	for {
-		if err := c.waitPause(ctx); err != nil {
-			return nil, err
-		}
-		select {
-		case c.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		if c.userLimit != nil && !userLimited {
-			now := c.now()
-			r := c.userLimit.ReserveN(now, 1)
-			if err := c.sleep(ctx, r.DelayFrom(now)); err != nil {
-				r.CancelAt(c.now())
-				release()
-				return nil, err
-			}
-			userLimited = true
-		}
-		gen, paused := c.pauseState()
-		if !paused {
-			now := c.now()
-			d, cancel := c.pacer.reserve(now)
-			if err := c.sleep(ctx, d); err != nil {
-				cancel(c.now())
-				release()
-				return nil, err
-			}
-			if c.admitIfNo429Since(gen) {
-				return release, nil
-			}
-			// The token was taken at the pace before the 429.
-			cancel(c.now())
-		}
-		release()
-	}
-}
-
-// pauseState returns the count of 429s so far and whether a pause is on.
-func (c *Client) pauseState() (gen uint64, paused bool) {
-	c.pauseMu.Lock()
-	defer c.pauseMu.Unlock()
-	return c.pauseGen, c.now().Before(c.pauseUntil)
-}
-
-// admitIfNo429Since reports whether no 429 arrived since pauseState
-// returned gen. Taken under pauseMu, the answer orders the request against
-// onRateLimited: admitted now, it counts as in flight for any later 429.
-func (c *Client) admitIfNo429Since(gen uint64) bool {
-	c.pauseMu.Lock()
-	defer c.pauseMu.Unlock()
-	return c.pauseGen == gen && !c.now().Before(c.pauseUntil)
-}
-
-// waitPause waits until the Retry-After pause, if any, is over. A pause
-// that ends after ctx's deadline fails at once with a *pauseTooLongError
-// that wraps the 429, instead of waiting for the deadline to fail bare.
-func (c *Client) waitPause(ctx context.Context) error {
-	for {
-		c.pauseMu.Lock()
-		until, cause := c.pauseUntil, c.pauseCause
-		c.pauseMu.Unlock()
-		left := until.Sub(c.now())
-		if left <= 0 {
-			return ctx.Err()
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < left {
-			return &pauseTooLongError{left: left, last: cause}
-		}
-		if err := c.sleep(ctx, left); err != nil {
-			return err
-		}
-	}
-}
 
 // pauseTooLongError is a call that cannot wait out a rate-limit pause
 // within its deadline. It wraps the 429 that set the pause, so callers find

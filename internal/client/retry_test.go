@@ -308,7 +308,7 @@ func TestQueuedRequestsWaitOutA429(t *testing.T) {
 				t.Errorf("request %d reached the service %v after the 429, during the 5s pause", i+2, at.Sub(start))
 			}
 		}
-		interval := time.Duration(float64(time.Second) / float64(c.pacer.limit()))
+		interval := time.Duration(float64(time.Second) / float64(c.lanes[0].pacer.limit()))
 		for i := 2; i < len(arrivals); i++ {
 			if gap := arrivals[i].Sub(arrivals[i-1]); gap < interval-time.Millisecond {
 				t.Errorf("requests %d and %d reached the service %v apart, want the pace's %v", i, i+1, gap, interval)
