@@ -92,9 +92,6 @@ func hasStatus(err error, status int) bool {
 // maxErrorBody bounds how much of an error body is read and kept.
 const maxErrorBody = 64 << 10
 
-// IsForbidden reports whether err is (or wraps) an APIError with status 403.
-func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
-
 // newAPIError builds the error for a non-2xx answer; body is already
 // bounded. The caller redacts it.
 func newAPIError(method, path string, resp *http.Response, body []byte) *APIError {

@@ -31,15 +31,6 @@ var regions = map[string]string{
 	"ap-northeast-3": "apne3.pure.cloud",
 }
 
-// Regions returns the known region keys and their domains (a fresh copy).
-func Regions() map[string]string {
-	m := make(map[string]string, len(regions))
-	for k, v := range regions {
-		m[k] = v
-	}
-	return m
-}
-
 // RegionKeys returns the known region keys, sorted.
 func RegionKeys() []string {
 	keys := make([]string, 0, len(regions))

@@ -44,15 +44,7 @@ func TestEndpointsFor(t *testing.T) {
 	}
 }
 
-func TestRegionsCopy(t *testing.T) {
-	m := Regions()
-	if len(m) != 18 || m["eu-west-1"] != "mypurecloud.ie" {
-		t.Errorf("Regions() = %v", m)
-	}
-	m["eu-west-1"] = "changed"
-	if Regions()["eu-west-1"] != "mypurecloud.ie" {
-		t.Error("Regions() returned the shared map")
-	}
+func TestRegionKeys(t *testing.T) {
 	keys := RegionKeys()
 	if len(keys) != 18 || keys[0] != "ap-northeast-1" {
 		t.Errorf("RegionKeys() = %v", keys)
