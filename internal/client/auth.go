@@ -164,7 +164,7 @@ func (t *ccTokens) retryable(err error, attempt int) (time.Duration, bool) {
 func tokenError(err error, r *redactor) error {
 	var re0 *oauth2.RetrieveError
 	if !errors.As(err, &re0) {
-		return fmt.Errorf("get access token: %s", r.String(err.Error()))
+		return &redactedError{msg: "get access token: " + r.String(err.Error()), err: err}
 	}
 	re := &oauth2.RetrieveError{
 		Response:         re0.Response,
@@ -207,3 +207,13 @@ func (e *TokenError) Error() string { return "get access token: " + e.msg }
 
 // Unwrap returns the underlying oauth2 error (with credentials redacted).
 func (e *TokenError) Unwrap() error { return e.err }
+
+// redactedError is an error whose text had credentials redacted; it still
+// unwraps to the original for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
