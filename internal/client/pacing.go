@@ -68,6 +68,14 @@ func (p *pacer) reserve(now time.Time) (time.Duration, func(time.Time)) {
 	return r.DelayFrom(now), r.CancelAt
 }
 
+// ready reports whether a request could go at now without waiting for
+// the pace.
+func (p *pacer) ready(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lim == nil || p.lim.TokensAt(now) >= 1
+}
+
 // observe records an answer at now; limited is true for a 429, whose
 // Retry-After is retryAfter.
 func (p *pacer) observe(now time.Time, limited bool, retryAfter time.Duration) {

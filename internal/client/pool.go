@@ -99,8 +99,15 @@ func (c *Client) onRateLimited(l *lane, e *APIError) {
 	l.pauseGen++
 }
 
-// pick returns the open, unpaused lane with the fewest requests in
-// flight, or nil with how long until one may be: the end of the shortest
+// ready reports whether a request could go on l at now without waiting
+// for its pace or its RateLimit.
+func (l *lane) ready(now time.Time) bool {
+	return l.pacer.ready(now) && (l.userLimit == nil || l.userLimit.TokensAt(now) >= 1)
+}
+
+// pick returns the open, unpaused lane with the fewest requests in flight,
+// preferring one that can send at once over one that must wait for its
+// pace, or nil with how long until one may be: the end of the shortest
 // pause (and the 429 behind it) or the opening of the next lane.
 func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 	now := c.now()
@@ -108,6 +115,7 @@ func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 	n := len(c.lanes)
 	off := int(c.pool.rr.Add(1) % uint64(n))
 	wait = -1
+	bestReady := false
 	consider := func(d time.Duration, e *APIError) {
 		if wait < 0 || d < wait {
 			wait, cause = d, e
@@ -126,8 +134,11 @@ func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 			consider(until.Sub(now), why)
 			continue
 		}
-		if best == nil || l.inFlight.Load() < best.inFlight.Load() {
-			best = l
+		ready := l.ready(now)
+		switch {
+		case best == nil, ready && !bestReady,
+			ready == bestReady && l.inFlight.Load() < best.inFlight.Load():
+			best, bestReady = l, ready
 		}
 	}
 	return best, wait, cause
