@@ -41,7 +41,7 @@ func startSandboxWith(t *testing.T, fx *sandbox.Fixture, opts sandbox.Options) (
 }
 
 // serveSandbox serves fx over HTTP and returns the sandbox and its URL.
-func serveSandbox(t *testing.T, fx *sandbox.Fixture, opts sandbox.Options) (*sandbox.Server, string) {
+func serveSandbox(t testing.TB, fx *sandbox.Fixture, opts sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
 	sb, err := sandbox.New(fx, opts)
 	if err != nil {
