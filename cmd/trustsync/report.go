@@ -47,7 +47,7 @@ func (c *reportCmd) Run(e *env) (err error) {
 			err = &exitError{code: 1, err: cerr}
 		}
 	}()
-	sc := live.Scope{Trustees: true, Trustors: true, Concurrency: c.Concurrency}
+	sc := live.Scope{Trustees: true, Trustors: true}
 	if cfg != nil && cfg.Organization != nil {
 		sc.PinOrgID = cfg.Organization.ID
 	}

@@ -39,12 +39,18 @@ func (r *redactor) addClientSecret(id, secret string) {
 	r.add(forms...)
 }
 
-// add registers credentials to redact; empty ones are ignored.
+// minRedacted is the shortest credential redacted: a shorter one (no
+// real token or secret is) cannot be told apart from ordinary text, and
+// replacing it everywhere would garble every message.
+const minRedacted = 8
+
+// add registers credentials to redact; ones shorter than minRedacted are
+// ignored.
 func (r *redactor) add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if s != "" && !slices.Contains(r.secrets, s) {
+		if len(s) >= minRedacted && !slices.Contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
 		}
 	}

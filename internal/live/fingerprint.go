@@ -49,6 +49,10 @@ func (s *State) clone() *State {
 	c.Trustors = slices.Clone(s.Trustors)
 	for i := range c.Trustors {
 		t := &c.Trustors[i]
+		if t.Expires != nil {
+			e := *t.Expires
+			t.Expires = &e
+		}
 		t.Users = slices.Clone(t.Users)
 		t.Groups = slices.Clone(t.Groups)
 	}
@@ -103,6 +107,10 @@ func (s *State) normalize() {
 	slices.SortFunc(s.Trustors, func(a, b Trustor) int { return strings.Compare(a.OrgID, b.OrgID) })
 	for i := range s.Trustors {
 		t := &s.Trustors[i]
+		if t.Expires != nil {
+			u := t.Expires.UTC()
+			t.Expires = &u
+		}
 		t.Users = nonNil(t.Users)
 		slices.SortFunc(t.Users, byUserID)
 		slices.SortFunc(t.Groups, byGroupID)

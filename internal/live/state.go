@@ -108,6 +108,10 @@ type Trustor struct {
 	OrgID   string `json:"orgId"`
 	OrgName string `json:"orgName"`
 	Enabled bool   `json:"enabled"`
+	// Expires is the trust's expiry when known. The service's Trustor
+	// model has no expiry (only the trustor sees it, as the trustee's
+	// dateExpired), so Read leaves it nil.
+	Expires *time.Time `json:"expires,omitempty"`
 	// Users are Org's users in the trust, sorted by id.
 	Users []User `json:"users"`
 	// Groups are Org's groups in the trust, sorted by id; read only when
