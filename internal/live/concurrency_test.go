@@ -64,7 +64,7 @@ func manyUsersFixture(n int) *sandbox.Fixture {
 			continue
 		}
 		for k := range n {
-			id := fmt.Sprintf("b3000000-0000-4000-8000-%012d", k+1)
+			id := fmt.Sprintf("b9000000-0000-4000-8000-%012d", k+1)
 			fx.Orgs[1].Users = append(fx.Orgs[1].Users, sandbox.FixtureUser{ID: id, Name: fmt.Sprintf("User %d", k+1), Email: fmt.Sprintf("u%d@bluebird.example", k+1)})
 			tr.Users = append(tr.Users, sandbox.FixtureTrustUser{ID: id, Roles: []string{"a1000000-0000-4000-8000-000000000002"}})
 		}
