@@ -109,7 +109,7 @@ func loadConfig(e *env, files []string) (*config.Config, config.Diagnostics, err
 	for i, f := range files {
 		paths[i] = resolvePath(e.workDir, f)
 	}
-	cfg, diags := config.Load(paths, time.Now())
+	cfg, diags := config.Load(e.ctx, paths, time.Now())
 	if err := diags.WriteText(e.stderr); err != nil {
 		return nil, nil, fmt.Errorf("write diagnostics: %w", err)
 	}

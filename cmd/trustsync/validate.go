@@ -37,7 +37,7 @@ func (c *validateCmd) Run(e *env) error {
 	for i, f := range c.Files {
 		paths[i] = resolvePath(e.workDir, f)
 	}
-	cfg, diags := config.Load(paths, time.Now())
+	cfg, diags := config.Load(e.ctx, paths, time.Now())
 	if diags == nil {
 		diags = config.Diagnostics{}
 	}

@@ -150,7 +150,7 @@ func (h *harness) load(yaml string) *config.Config {
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		h.t.Fatal(err)
 	}
-	cfg, diags := config.Load([]string{path}, time.Now())
+	cfg, diags := config.Load(context.Background(), []string{path}, time.Now())
 	if diags.HasErrors() || cfg == nil {
 		var b strings.Builder
 		_ = diags.WriteText(&b)

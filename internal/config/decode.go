@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,128 +12,96 @@ import (
 	"github.com/trustsync/trustsync/internal/printable"
 )
 
-// fileDoc is what one file says, with the locations that checks and
-// merging need. Only values that passed their own checks are filled in.
-type fileDoc struct {
-	org     *Organization
-	orgLocs map[string]loc // per organization key
-
-	policy policyDoc
-
-	protectTrustees []refDoc
-	protectTrustors []refDoc
-
-	hasTrustees bool
-	trustees    []trusteeDoc
-	hasTrustors bool
-	trustors    []trustorDoc
+// offsets are where one file's entries start in the merged lists, so
+// that a merged pointer can be turned back into the file's own pointer
+// (for messages and to match schema errors).
+type offsets struct {
+	trustees, trustors, forbidden, protectTrustees, protectTrustors int
 }
 
-// loc is where a value is: its position and path.
-type loc struct {
-	pos Pos
-	p   path
+// filePtr returns the file's own pointer for the merged pointer p.
+func (o offsets) filePtr(p path) string {
+	s := string(p)
+	for _, l := range [...]struct {
+		prefix string
+		off    int
+	}{
+		{"/trustees/", o.trustees}, {"/trustors/", o.trustors}, {"/policy/forbiddenRoles/", o.forbidden},
+		{"/protect/trustees/", o.protectTrustees}, {"/protect/trustors/", o.protectTrustors},
+	} {
+		if l.off == 0 || !strings.HasPrefix(s, l.prefix) {
+			continue
+		}
+		rest := s[len(l.prefix):]
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		n, err := strconv.Atoi(rest[:end])
+		if err != nil {
+			return s
+		}
+		return l.prefix + strconv.Itoa(n-l.off) + rest[end:]
+	}
+	return s
 }
 
-// refDoc is a string (org id or role) with its location.
-type refDoc struct {
-	val string
-	loc
-}
-
-// setting is one policy value and where it was set.
-type setting[T any] struct {
-	val T
-	set bool
-	loc
-}
-
-type policyDoc struct {
-	requireExpiry     setting[bool]
-	maxTrustDays      setting[int]
-	maxUsersPerTrust  setting[int]
-	maxRemovalPercent setting[int]
-	forbiddenRoles    []refDoc
-}
-
-type trusteeDoc struct {
-	t       Trustee
-	loc     // the trustee's mapping
-	idOK    bool
-	idLoc   loc
-	expires *loc // the expires value, when the key is present
-	// usersLoc is the users key's value, when present.
-	usersLoc *loc
-	users    []trusteeUserDoc
-}
-
-type trusteeUserDoc struct {
-	loc
-	id    string
-	idOK  bool
-	idLoc loc
-	name  string
-	roles []refDoc
-	// rolesSet is true when the roles key held a list; noRoles when that
-	// list was empty.
-	rolesSet bool
-	noRoles  bool
-	rolesLoc loc
-}
-
-type trustorDoc struct {
-	t Trustor
-	loc
-	idOK     bool
-	idLoc    loc
-	usersLoc *loc
-	users    []trustorUserDoc
-}
-
-type trustorUserDoc struct {
-	TrustorUser
-	loc
-	idOK  bool
-	idLoc loc
-}
-
-// decoder walks one file's nodes.
+// decoder walks one file's nodes and adds what it says to the merged
+// Config.
 type decoder struct {
 	file string
 	l    *loader
+	cfg  *Config
+	off  offsets
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
 	return Pos{File: d.file, Line: max(n.Line, 1), Col: max(n.Column, 1)}
 }
 
-func (d *decoder) locOf(n *yaml.Node, p path) loc { return loc{pos: d.pos(n), p: p} }
-
-func (d *decoder) errorAt(n *yaml.Node, p path, msg, hint string) {
-	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: Error, Message: p.prefix() + msg, Hint: hint}, ptr: p.ptr})
+// record notes where the value at p was written, unless an earlier file
+// already set it.
+func (d *decoder) record(n *yaml.Node, p path) {
+	if _, ok := d.cfg.Positions[string(p)]; !ok {
+		d.cfg.Positions[string(p)] = d.pos(n)
+	}
 }
+
+func (d *decoder) report(n *yaml.Node, p path, sev Severity, msg, hint string) {
+	fp := d.off.filePtr(p)
+	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: sev, Message: prefix(fp) + msg, Hint: hint}, ptr: fp})
+}
+
+func (d *decoder) errorAt(n *yaml.Node, p path, msg, hint string) { d.report(n, p, Error, msg, hint) }
+
+func (d *decoder) warnAt(n *yaml.Node, p path, msg, hint string) { d.report(n, p, Warning, msg, hint) }
 
 // keyError reports a problem with a key itself: the message names the
 // mapping the key is in, the pointer is the key's own.
 func (d *decoder) keyError(n *yaml.Node, parent path, key, msg, hint string) {
-	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: Error, Message: parent.prefix() + msg, Hint: hint}, ptr: parent.key(key).ptr})
-}
-
-func (d *decoder) warnAt(n *yaml.Node, p path, msg, hint string) {
-	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: Warning, Message: p.prefix() + msg, Hint: hint}, ptr: p.ptr})
+	fp := d.off.filePtr(parent)
+	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: Error, Message: prefix(fp) + msg, Hint: hint}, ptr: fp + "/" + escapePointer(key)})
 }
 
 // field describes one key a mapping may hold.
 type field struct {
 	name     string
 	required bool
+	// hidden keys are not offered in suggestions: they exist only to be
+	// refused with a better message than "unknown key".
+	hidden bool
+	// ownPos says that decode records the value's position itself (for
+	// values that merge across files, where the first file's position is
+	// kept only when the value is valid).
+	ownPos bool
 	// decode handles the key's value; key is the key node.
 	decode func(key, val *yaml.Node, p path)
 }
 
 // mapping checks that n is a mapping, rejects unknown and duplicate keys
-// with a suggestion, calls each field's decoder and reports missing
-// required keys. It returns false when n is not a mapping.
+// with a suggestion, records each value's position, calls each field's
+// decoder and reports missing required keys. It returns false when n is
+// not a mapping.
 func (d *decoder) mapping(n *yaml.Node, p path, what string, fields []field) bool {
 	site := n
 	n = deref(n)
@@ -145,16 +112,22 @@ func (d *decoder) mapping(n *yaml.Node, p path, what string, fields []field) boo
 		}
 		return false
 	}
-	names := names(fields)
-	seen := make(map[string]*yaml.Node)
+	// seen holds the key node of each field found; a mapping has few
+	// fields, so a linear search beats a map.
+	var seenBuf [12]*yaml.Node
+	seen := seenBuf[:0]
+	for range fields {
+		seen = append(seen, nil)
+	}
+	var unknown map[string]*yaml.Node // keys that are not fields
 	// suggested holds the keys offered for misspelt ones; they are not
 	// reported missing as well.
-	suggested := make(map[string]bool)
+	var suggested []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		keySite, val := n.Content[i], n.Content[i+1]
 		key := deref(keySite)
 		if key.Kind != yaml.ScalarNode {
-			d.keyError(keySite, p, complexKey(keySite), "a key must be a plain name, not "+describe(key), "keys here are: "+strings.Join(names, ", "))
+			d.keyError(keySite, p, complexKey(keySite), "a key must be a plain name, not "+describe(key), "keys here are: "+strings.Join(names(fields), ", "))
 			continue
 		}
 		if key.ShortTag() == tagMerge {
@@ -162,30 +135,42 @@ func (d *decoder) mapping(n *yaml.Node, p path, what string, fields []field) boo
 				"write the keys out, or use an alias (*name) for a whole value")
 			continue
 		}
-		if first, dup := seen[key.Value]; dup {
+		idx := slices.IndexFunc(fields, func(f field) bool { return f.name == key.Value })
+		first := unknown[key.Value]
+		if idx >= 0 {
+			first = seen[idx]
+		}
+		if first != nil {
 			d.keyError(keySite, p, key.Value, fmt.Sprintf("duplicate key %q; first at %s", key.Value, d.pos(first)),
 				"a key may appear once per mapping; remove one of them")
 			continue
 		}
-		seen[key.Value] = keySite
-		idx := slices.IndexFunc(fields, func(f field) bool { return f.name == key.Value })
 		if idx < 0 {
+			if unknown == nil {
+				unknown = make(map[string]*yaml.Node)
+			}
+			unknown[key.Value] = keySite
 			msg := fmt.Sprintf("unknown key %q in %s", key.Value, what)
-			if p.ptr == "" {
+			if p == "" {
 				msg = fmt.Sprintf("unknown top-level key %q", key.Value)
 			}
-			match, hint := suggestKey(key.Value, names)
+			match, hint := suggestKey(key.Value, names(fields))
 			if match != "" {
-				suggested[match] = true
+				suggested = append(suggested, match)
 			}
 			d.keyError(keySite, p, key.Value, msg, hint)
 			continue
 		}
-		fields[idx].decode(keySite, val, p.key(key.Value))
+		seen[idx] = keySite
+		vp := p.key(key.Value)
+		if !fields[idx].ownPos {
+			d.record(val, vp)
+		}
+		fields[idx].decode(keySite, val, vp)
 	}
-	for _, f := range fields {
-		if f.required && seen[f.name] == nil && !suggested[f.name] {
-			if p.ptr == "" {
+	for i, f := range fields {
+		if f.required && seen[i] == nil && !slices.Contains(suggested, f.name) {
+			if p == "" {
 				d.errorAt(site, p, fmt.Sprintf("missing required top-level key %q", f.name), "add `"+f.name+": 1` as the first line")
 				continue
 			}
@@ -195,10 +180,13 @@ func (d *decoder) mapping(n *yaml.Node, p path, what string, fields []field) boo
 	return true
 }
 
+// names lists the keys a mapping may hold, for suggestions.
 func names(fields []field) []string {
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = f.name
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		if !f.hidden {
+			out = append(out, f.name)
+		}
 	}
 	return out
 }
@@ -212,11 +200,13 @@ func (d *decoder) typeError(n *yaml.Node, p path, want string) {
 	case v.Kind == yaml.ScalarNode && v.ShortTag() == tagNull:
 		hint = "give a value, or delete the key to use the default"
 		switch {
-		case p.ptr == "/trustees" || p.ptr == "/trustors":
-			hint = "write `[]` to manage an empty list, or delete the key to leave " + p.human + " unmanaged"
-		case strings.HasSuffix(p.ptr, "/users"):
+		case p == "/trustees" || p == "/trustors":
+			hint = "write `[]` to manage an empty list, or delete the key to leave " + human(string(p)) + " unmanaged"
+		case strings.HasSuffix(string(p), "/users"):
 			hint = "write `users: []` for no users, or delete the key to leave the users unmanaged"
-		case strings.HasSuffix(p.ptr, "/roles"):
+		case strings.HasSuffix(string(p), "/groups"):
+			hint = "write `groups: []` for no groups, or delete the key to leave the groups unmanaged"
+		case strings.HasSuffix(string(p), "/roles"):
 			hint = "write `roles: []` for no roles"
 		}
 	case want == "true or false" && isString(v):
@@ -298,7 +288,27 @@ func (d *decoder) seq(n *yaml.Node, p path) ([]*yaml.Node, bool) {
 	return v.Content, true
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// isUUID reports whether s is 32 hex digits in groups of 8-4-4-4-12, the
+// form of every Genesys Cloud id (and of the schema's uuid pattern).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // uuid reads an id, returning it in lowercase (the form the API uses).
 func (d *decoder) uuid(n *yaml.Node, p path, what string) (string, bool) {
@@ -306,7 +316,7 @@ func (d *decoder) uuid(n *yaml.Node, p path, what string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if !uuidRE.MatchString(s) {
+	if !isUUID(s) {
 		d.errorAt(n, p, fmt.Sprintf("%q is not a valid %s (a UUID)", shorten(s), what),
 			"ids look like 3fa85f64-5717-4562-b3fc-2c963f66afa6: 32 hex digits in groups of 8-4-4-4-12")
 		return "", false
@@ -314,48 +324,68 @@ func (d *decoder) uuid(n *yaml.Node, p path, what string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
+
 // roleSpace is the whitespace the schema's \S does not match.
 const roleSpace = " \t\n\f\r"
 
-func (d *decoder) roleRef(n *yaml.Node, p path) (refDoc, bool) {
+func (d *decoder) roleRef(n *yaml.Node, p path) (RoleRef, bool) {
+	if v := deref(n); v.Kind == yaml.MappingNode {
+		if key, _ := mappingEntry(v, "divisions"); key != nil {
+			d.divisionsError(key, p)
+			return RoleRef{}, false
+		}
+	}
 	s, ok := d.str(n, p)
 	if !ok {
-		return refDoc{}, false
+		return RoleRef{}, false
 	}
 	if strings.Trim(s, roleSpace) == "" {
 		d.errorAt(n, p, "role must not be empty", "name a role of this organization, or give its id")
-		return refDoc{}, false
+		return RoleRef{}, false
 	}
 	if strings.Trim(s, roleSpace) != s {
 		d.errorAt(n, p, fmt.Sprintf("role %q has leading or trailing spaces", s), "write the role name exactly: "+strconv.Quote(strings.Trim(s, roleSpace)))
-		return refDoc{}, false
+		return RoleRef{}, false
 	}
-	return refDoc{val: s, loc: d.locOf(n, p)}, true
+	return RoleRef{Ref: s, Pos: d.pos(n)}, true
 }
 
-func (d *decoder) roleList(n *yaml.Node, p path) ([]refDoc, bool) {
+// roleList reads a list of roles. Roles that fail their checks are kept
+// with an empty Ref, so that indexes match the file. It returns nil when n
+// is not a list.
+func (d *decoder) roleList(n *yaml.Node, p path, off int) []RoleRef {
 	items, ok := d.seq(n, p)
 	if !ok {
-		return nil, false
+		return nil
 	}
-	out := []refDoc{}
+	out := make([]RoleRef, 0, len(items))
 	for i, item := range items {
-		if r, ok := d.roleRef(item, p.index(i)); ok {
-			out = append(out, r)
-		}
-	}
-	return out, true
-}
-
-func (d *decoder) orgList(n *yaml.Node, p path) []refDoc {
-	items, _ := d.seq(n, p)
-	var out []refDoc
-	for i, item := range items {
-		if id, ok := d.uuid(item, p.index(i), "org id"); ok {
-			out = append(out, refDoc{val: id, loc: d.locOf(item, p.index(i))})
-		}
+		ip := p.index(off + i)
+		d.record(item, ip)
+		r, _ := d.roleRef(item, ip)
+		out = append(out, r)
 	}
 	return out
+}
+
+// orgList reads protected org ids; off is where this file's entries start
+// in the merged list.
+func (d *decoder) orgList(n *yaml.Node, p path, off int) []OrgRef {
+	items, _ := d.seq(n, p)
+	out := make([]OrgRef, 0, len(items))
+	for i, item := range items {
+		ip := p.index(off + i)
+		d.record(item, ip)
+		id, _ := d.uuid(item, ip, "org id")
+		out = append(out, OrgRef{ID: id, Pos: d.pos(item)})
+	}
+	return out
+}
+
+// divisionsError refuses a `divisions` key on a member or role.
+func (d *decoder) divisionsError(key *yaml.Node, parent path) {
+	d.keyError(key, parent, "divisions", "divisions cannot be managed: the API returns a member's roles without their divisions, so trustsync could not verify a division grant",
+		"remove `divisions`; the roles listed are granted in all divisions")
 }
 
 // parseExpiry reads an RFC 3339 date-time or a YYYY-MM-DD date (00:00 UTC).
@@ -369,22 +399,48 @@ func parseExpiry(s string) (time.Time, bool) {
 	return t.UTC(), err == nil
 }
 
-// document decodes a file's root.
-func (d *decoder) document(root *yaml.Node) *fileDoc {
-	doc := &fileDoc{orgLocs: make(map[string]loc)}
-	d.mapping(root, path{}, "the top level", []field{
-		{name: "version", required: true, decode: func(_, v *yaml.Node, p path) {
-			if n, ok := d.integer(v, p, 1, 1<<31); ok && n != 1 {
-				d.errorAt(v, p, fmt.Sprintf("unsupported version %d; this trustsync reads version 1", n),
-					"write `version: 1`, or upgrade trustsync")
-			}
-		}},
-		{name: "organization", decode: func(_, v *yaml.Node, p path) { d.organization(doc, v, p) }},
-		{name: "policy", decode: func(_, v *yaml.Node, p path) { d.policy(doc, v, p) }},
+// mergeValue sets *dst to val, the value at p, or reports a conflict when
+// an earlier file set it to something else. show formats a value for the
+// message.
+func mergeValue[T comparable](d *decoder, n *yaml.Node, p path, dst *T, val T, show func(T) string) {
+	if first, set := d.cfg.Positions[string(p)]; set {
+		if *dst != val {
+			name := human(string(p))
+			d.l.add(diag{Diagnostic: Diagnostic{
+				Pos: d.pos(n), Severity: Error,
+				Message: fmt.Sprintf("%s conflicts with %s set at %s", name, show(*dst), first),
+				Hint:    "files are merged: set " + name + " in one file only, or to the same value in each",
+			}, ptr: d.off.filePtr(p)})
+		}
+		return
+	}
+	d.cfg.Positions[string(p)] = d.pos(n)
+	*dst = val
+}
+
+func showInt(v int) string     { return strconv.Itoa(v) }
+func showBool(v bool) string   { return strconv.FormatBool(v) }
+func showStr(v string) string  { return strconv.Quote(v) }
+
+// versionNumber is how `version` must be written: the integer 1.
+const versionNumber = "1"
+
+// document decodes a file's root into the merged Config.
+func (d *decoder) document(root *yaml.Node) {
+	cfg := d.cfg
+	d.record(root, "")
+	d.mapping(root, "", "the top level", []field{
+		{name: "version", required: true, decode: func(_, v *yaml.Node, p path) { d.version(v, p) }},
+		{name: "organization", decode: func(_, v *yaml.Node, p path) { d.organization(v, p) }},
+		{name: "policy", decode: func(_, v *yaml.Node, p path) { d.policy(v, p) }},
 		{name: "protect", decode: func(_, v *yaml.Node, p path) {
 			d.mapping(v, p, "protect", []field{
-				{name: "trustees", decode: func(_, v *yaml.Node, p path) { doc.protectTrustees = d.orgList(v, p) }},
-				{name: "trustors", decode: func(_, v *yaml.Node, p path) { doc.protectTrustors = d.orgList(v, p) }},
+				{name: "trustees", decode: func(_, v *yaml.Node, p path) {
+					cfg.Protect.Trustees = append(cfg.Protect.Trustees, d.orgList(v, p, d.off.protectTrustees)...)
+				}},
+				{name: "trustors", decode: func(_, v *yaml.Node, p path) {
+					cfg.Protect.Trustors = append(cfg.Protect.Trustors, d.orgList(v, p, d.off.protectTrustors)...)
+				}},
 			})
 		}},
 		{name: "trustees", decode: func(_, v *yaml.Node, p path) {
@@ -392,11 +448,14 @@ func (d *decoder) document(root *yaml.Node) *fileDoc {
 			if !ok {
 				return
 			}
-			doc.hasTrustees = true
+			cfg.ManageTrustees = true
+			if cfg.Trustees == nil {
+				cfg.Trustees = make([]Trustee, 0, len(items))
+			}
 			for i, item := range items {
-				if t, ok := d.trustee(item, p.index(i)); ok {
-					doc.trustees = append(doc.trustees, t)
-				}
+				ip := p.index(d.off.trustees + i)
+				d.record(item, ip)
+				cfg.Trustees = append(cfg.Trustees, d.trustee(item, ip))
 			}
 		}},
 		{name: "trustors", decode: func(_, v *yaml.Node, p path) {
@@ -404,191 +463,252 @@ func (d *decoder) document(root *yaml.Node) *fileDoc {
 			if !ok {
 				return
 			}
-			doc.hasTrustors = true
+			cfg.ManageTrustors = true
+			if cfg.Trustors == nil {
+				cfg.Trustors = make([]Trustor, 0, len(items))
+			}
 			for i, item := range items {
-				if t, ok := d.trustor(item, p.index(i)); ok {
-					doc.trustors = append(doc.trustors, t)
-				}
+				ip := p.index(d.off.trustors + i)
+				d.record(item, ip)
+				cfg.Trustors = append(cfg.Trustors, d.trustor(item, ip))
 			}
 		}},
 	})
-	return doc
 }
 
-func (d *decoder) organization(doc *fileDoc, n *yaml.Node, p path) {
-	org := &Organization{Pos: d.pos(n)}
+// version accepts only the integer 1, written as such: `1.0`, `0x1` and
+// `1e0` are numbers equal to 1 that a reader might take for something else.
+func (d *decoder) version(v *yaml.Node, p path) {
+	n := deref(v)
+	if n.Kind == yaml.ScalarNode && (n.ShortTag() == tagInt || n.ShortTag() == tagFloat) && n.Value != versionNumber {
+		if f, _, _, ok := parseNumber(n); ok && f == 1 {
+			d.errorAt(v, p, fmt.Sprintf("version must be written as the integer %s, not %s", versionNumber, shorten(n.Value)),
+				"write `version: 1`")
+			return
+		}
+	}
+	if x, ok := d.integer(v, p, 1, 1<<31); ok && x != 1 {
+		d.errorAt(v, p, fmt.Sprintf("unsupported version %d; this trustsync reads version 1", x),
+			"write `version: 1`, or upgrade trustsync")
+	}
+}
+
+func (d *decoder) organization(n *yaml.Node, p path) {
+	cfg := d.cfg
+	if cfg.Organization == nil {
+		cfg.Organization = &Organization{Pos: d.pos(n)}
+	}
+	org := cfg.Organization
 	d.mapping(n, p, "organization", []field{
-		{name: "id", decode: func(_, v *yaml.Node, p path) {
+		{name: "id", ownPos: true, decode: func(_, v *yaml.Node, p path) {
 			if id, ok := d.uuid(v, p, "org id"); ok {
-				org.ID = id
-				doc.orgLocs["id"] = d.locOf(v, p)
+				mergeValue(d, v, p, &org.ID, id, showStr)
 			}
 		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) {
+		{name: "name", ownPos: true, decode: func(_, v *yaml.Node, p path) {
 			if s, ok := d.name(v, p); ok {
-				org.Name = s
-				doc.orgLocs["name"] = d.locOf(v, p)
+				mergeValue(d, v, p, &org.Name, s, showStr)
 			}
 		}},
-		{name: "region", decode: func(_, v *yaml.Node, p path) {
+		{name: "region", ownPos: true, decode: func(_, v *yaml.Node, p path) {
 			if s, ok := d.nonEmptyStr(v, p); ok {
-				org.Region = s
-				doc.orgLocs["region"] = d.locOf(v, p)
+				mergeValue(d, v, p, &org.Region, s, showStr)
 			}
 		}},
 	})
-	doc.org = org
 }
 
-func (d *decoder) policy(doc *fileDoc, n *yaml.Node, p path) {
-	pol := &doc.policy
-	intSetting := func(s *setting[int], lo, hi int64) func(_, v *yaml.Node, p path) {
+// policyInts are the integer policy settings: their keys, ranges and
+// defaults. Load fills in the defaults; Encode leaves out values equal to
+// them.
+var policyInts = [...]struct {
+	key    string
+	lo, hi int64
+	def    int // 0: none
+	field  func(*Policy) *int
+}{
+	{"maxTrustDays", 1, 36500, 0, func(p *Policy) *int { return &p.MaxTrustDays }},
+	{"maxUsersPerTrust", 1, 1000, DefaultMaxUsersPerTrust, func(p *Policy) *int { return &p.MaxUsersPerTrust }},
+	{"maxRemovalPercent", 0, 100, DefaultMaxRemovalPercent, func(p *Policy) *int { return &p.MaxRemovalPercent }},
+	{"warnExpiryDays", 0, 36500, DefaultWarnExpiryDays, func(p *Policy) *int { return &p.WarnExpiryDays }},
+}
+
+func (d *decoder) policy(n *yaml.Node, p path) {
+	pol := &d.cfg.Policy
+	boolSetting := func(dst *bool) func(_, v *yaml.Node, p path) {
 		return func(_, v *yaml.Node, p path) {
-			if x, ok := d.integer(v, p, lo, hi); ok {
-				*s = setting[int]{val: x, set: true, loc: d.locOf(v, p)}
+			if b, ok := d.boolean(v, p); ok {
+				mergeValue(d, v, p, dst, b, showBool)
 			}
 		}
 	}
-	d.mapping(n, p, "policy", []field{
-		{name: "requireExpiry", decode: func(_, v *yaml.Node, p path) {
-			if b, ok := d.boolean(v, p); ok {
-				pol.requireExpiry = setting[bool]{val: b, set: true, loc: d.locOf(v, p)}
-			}
-		}},
-		{name: "maxTrustDays", decode: intSetting(&pol.maxTrustDays, 1, 36500)},
+	fields := []field{
+		{name: "requireExpiry", ownPos: true, decode: boolSetting(&pol.RequireExpiry)},
 		{name: "forbiddenRoles", decode: func(_, v *yaml.Node, p path) {
-			if roles, ok := d.roleList(v, p); ok {
-				pol.forbiddenRoles = roles
-			}
+			pol.ForbiddenRoles = append(pol.ForbiddenRoles, d.roleList(v, p, d.off.forbidden)...)
 		}},
-		{name: "maxUsersPerTrust", decode: func(k, v *yaml.Node, p path) {
-			intSetting(&pol.maxUsersPerTrust, 1, 1000)(k, v, p)
-			if pol.maxUsersPerTrust.set && pol.maxUsersPerTrust.val > DefaultMaxUsersPerTrust {
-				d.warnAt(v, p, fmt.Sprintf("%d is above the service's documented limit of %d users per trust", pol.maxUsersPerTrust.val, DefaultMaxUsersPerTrust),
-					"the service may refuse trusts with more users than that")
+		{name: "forbidFullAccess", ownPos: true, decode: boolSetting(&pol.ForbidFullAccess)},
+	}
+	for _, s := range policyInts {
+		fields = append(fields, field{name: s.key, ownPos: true, decode: func(_, v *yaml.Node, p path) {
+			x, ok := d.integer(v, p, s.lo, s.hi)
+			if !ok {
+				return
 			}
-		}},
-		{name: "maxRemovalPercent", decode: intSetting(&pol.maxRemovalPercent, 0, 100)},
-	})
+			mergeValue(d, v, p, s.field(pol), x, showInt)
+			if s.key == "maxUsersPerTrust" && x > DefaultMaxUsersPerTrust {
+				d.warnAt(v, p, fmt.Sprintf("%d is above the service's documented limit of %d members per trust", x, DefaultMaxUsersPerTrust),
+					"the service may refuse trusts with more users and groups than that")
+			}
+		}})
+	}
+	d.mapping(n, p, "policy", fields)
 }
 
-func (d *decoder) trustee(n *yaml.Node, p path) (trusteeDoc, bool) {
-	td := trusteeDoc{loc: d.locOf(n, p)}
-	td.t.Enabled = true
-	td.t.Pos = d.pos(n)
+// fillDefaults sets the policy values no file set.
+func fillDefaults(cfg *Config) {
+	for _, s := range policyInts {
+		if _, set := cfg.Positions[Pointer("policy", s.key)]; !set {
+			*s.field(&cfg.Policy) = s.def
+		}
+	}
+}
+
+// expires reads a trustee's expiry.
+func (d *decoder) expires(v *yaml.Node, p path) *time.Time {
+	s, ok := d.str(v, p)
+	if !ok {
+		return nil
+	}
+	t, ok := parseExpiry(s)
+	if !ok {
+		d.errorAt(v, p, fmt.Sprintf("%q is not a valid date", shorten(s)),
+			"write a date as 2027-03-31 (00:00 UTC) or an RFC 3339 date-time such as 2027-03-31T17:00:00Z")
+		return nil
+	}
+	return &t
+}
+
+func (d *decoder) trustee(n *yaml.Node, p path) Trustee {
+	t := Trustee{Enabled: true, Pos: d.pos(n)}
 	ok := d.mapping(n, p, "a trustee", []field{
-		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) {
-			td.t.ID, td.idOK = d.uuid(v, p, "org id")
-			td.idLoc = d.locOf(v, p)
-		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) { td.t.Name, _ = d.name(v, p) }},
-		{name: "pairingId", decode: func(_, v *yaml.Node, p path) { td.t.PairingID, _ = d.nonEmptyStr(v, p) }},
+		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) { t.ID, _ = d.uuid(v, p, "org id") }},
+		{name: "name", decode: func(_, v *yaml.Node, p path) { t.Name, _ = d.name(v, p) }},
+		{name: "pairingId", decode: func(_, v *yaml.Node, p path) { t.PairingID, _ = d.nonEmptyStr(v, p) }},
 		{name: "enabled", decode: func(_, v *yaml.Node, p path) {
 			if b, ok := d.boolean(v, p); ok {
-				td.t.Enabled = b
+				t.Enabled = b
 			}
 		}},
-		{name: "expires", decode: func(_, v *yaml.Node, p path) {
-			l := d.locOf(v, p)
-			td.expires = &l
-			s, ok := d.str(v, p)
-			if !ok {
-				return
-			}
-			t, ok := parseExpiry(s)
-			if !ok {
-				d.errorAt(v, p, fmt.Sprintf("%q is not a valid date", shorten(s)),
-					"write a date as 2027-03-31 (00:00 UTC) or an RFC 3339 date-time such as 2027-03-31T17:00:00Z")
-				return
-			}
-			td.t.Expires = &t
-		}},
+		{name: "expires", decode: func(_, v *yaml.Node, p path) { t.Expires = d.expires(v, p) }},
 		{name: "users", decode: func(_, v *yaml.Node, p path) {
 			items, ok := d.seq(v, p)
-			l := d.locOf(v, p)
-			td.usersLoc = &l
 			if !ok {
 				return
 			}
-			td.t.ManageUsers = true
+			t.ManageUsers = true
+			t.Users = make([]TrusteeUser, 0, len(items))
 			for i, item := range items {
-				if u, ok := d.trusteeUser(item, p.index(i)); ok {
-					td.users = append(td.users, u)
-				}
+				ip := p.index(i)
+				d.record(item, ip)
+				id, name, roles := d.trusteeMember(item, ip, "a trustee user", "user id")
+				t.Users = append(t.Users, TrusteeUser{ID: id, Name: name, Roles: roles, Pos: d.pos(item)})
+			}
+		}},
+		{name: "groups", decode: func(_, v *yaml.Node, p path) {
+			items, ok := d.seq(v, p)
+			if !ok {
+				return
+			}
+			t.ManageGroups = true
+			t.Groups = make([]TrusteeGroup, 0, len(items))
+			for i, item := range items {
+				ip := p.index(i)
+				d.record(item, ip)
+				id, name, roles := d.trusteeMember(item, ip, "a trustee group", "group id")
+				t.Groups = append(t.Groups, TrusteeGroup{ID: id, Name: name, Roles: roles, Pos: d.pos(item)})
 			}
 		}},
 	})
-	return td, ok
+	if !ok {
+		d.l.notMapping[string(p)] = true
+	}
+	return t
 }
 
-func (d *decoder) trusteeUser(n *yaml.Node, p path) (trusteeUserDoc, bool) {
-	ud := trusteeUserDoc{loc: d.locOf(n, p)}
-	ok := d.mapping(n, p, "a trustee user", []field{
-		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) {
-			ud.id, ud.idOK = d.uuid(v, p, "user id")
-			ud.idLoc = d.locOf(v, p)
-		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) { ud.name, _ = d.name(v, p) }},
-		{name: "roles", required: true, decode: func(_, v *yaml.Node, p path) {
-			ud.rolesLoc = d.locOf(v, p)
-			ud.roles, ud.rolesSet = d.roleList(v, p)
-			ud.noRoles = ud.rolesSet && len(deref(v).Content) == 0
-		}},
-	})
-	return ud, ok
+// trusteeMember reads a trustee user or group: {id, name, roles}.
+func (d *decoder) trusteeMember(n *yaml.Node, p path, what, idWhat string) (id, name string, roles []RoleRef) {
+	if !d.mapping(n, p, what, []field{
+		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) { id, _ = d.uuid(v, p, idWhat) }},
+		{name: "name", decode: func(_, v *yaml.Node, p path) { name, _ = d.name(v, p) }},
+		{name: "roles", required: true, decode: func(_, v *yaml.Node, p path) { roles = d.roleList(v, p, 0) }},
+		{name: "divisions", hidden: true, decode: func(k, _ *yaml.Node, p path) { d.divisionsError(k, path(strings.TrimSuffix(string(p), "/divisions"))) }},
+	}) {
+		d.l.notMapping[string(p)] = true
+	}
+	return id, name, roles
 }
 
-func (d *decoder) trustor(n *yaml.Node, p path) (trustorDoc, bool) {
-	td := trustorDoc{loc: d.locOf(n, p)}
-	td.t.Pos = d.pos(n)
+func (d *decoder) trustor(n *yaml.Node, p path) Trustor {
+	t := Trustor{Pos: d.pos(n)}
 	ok := d.mapping(n, p, "a trustor", []field{
-		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) {
-			td.t.ID, td.idOK = d.uuid(v, p, "org id")
-			td.idLoc = d.locOf(v, p)
-		}},
-		{name: "name", decode: func(_, v *yaml.Node, p path) { td.t.Name, _ = d.name(v, p) }},
+		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) { t.ID, _ = d.uuid(v, p, "org id") }},
+		{name: "name", decode: func(_, v *yaml.Node, p path) { t.Name, _ = d.name(v, p) }},
 		{name: "users", decode: func(_, v *yaml.Node, p path) {
 			items, ok := d.seq(v, p)
-			l := d.locOf(v, p)
-			td.usersLoc = &l
 			if !ok {
 				return
 			}
-			td.t.ManageUsers = true
+			t.ManageUsers = true
+			t.Users = make([]TrustorUser, 0, len(items))
 			for i, item := range items {
-				if u, ok := d.trustorUser(item, p.index(i)); ok {
-					td.users = append(td.users, u)
-				}
+				ip := p.index(i)
+				d.record(item, ip)
+				id, name := d.trustorMember(item, ip, "a trustor user", "user")
+				t.Users = append(t.Users, TrustorUser{ID: id, Name: name, Pos: d.pos(item)})
+			}
+		}},
+		{name: "groups", decode: func(_, v *yaml.Node, p path) {
+			items, ok := d.seq(v, p)
+			if !ok {
+				return
+			}
+			t.ManageGroups = true
+			t.Groups = make([]TrustorGroup, 0, len(items))
+			for i, item := range items {
+				ip := p.index(i)
+				d.record(item, ip)
+				id, name := d.trustorMember(item, ip, "a trustor group", "group")
+				t.Groups = append(t.Groups, TrustorGroup{ID: id, Name: name, Pos: d.pos(item)})
 			}
 		}},
 	})
-	return td, ok
+	if !ok {
+		d.l.notMapping[string(p)] = true
+	}
+	return t
 }
 
-// trustorUser reads a user given as a bare id or as {id, name}.
-func (d *decoder) trustorUser(n *yaml.Node, p path) (trustorUserDoc, bool) {
-	ud := trustorUserDoc{loc: d.locOf(n, p)}
-	ud.Pos = d.pos(n)
+// trustorMember reads one of our users or groups given as a bare id or as
+// {id, name}; kind is "user" or "group".
+func (d *decoder) trustorMember(n *yaml.Node, p path, what, kind string) (id, name string) {
 	v := deref(n)
 	switch v.Kind {
 	case yaml.ScalarNode:
 		if !isString(v) {
-			d.typeError(n, p, "a user id or {id, name}")
-			return ud, false
+			d.typeError(n, p, "a "+kind+" id or {id, name}")
+			return "", ""
 		}
-		ud.ID, ud.idOK = d.uuid(n, p, "user id")
-		ud.idLoc = ud.loc
-		return ud, true
+		id, _ = d.uuid(n, p, kind+" id")
+		return id, ""
 	case yaml.MappingNode:
-		ok := d.mapping(n, p, "a trustor user", []field{
-			{name: "id", required: true, decode: func(_, v *yaml.Node, p path) {
-				ud.ID, ud.idOK = d.uuid(v, p, "user id")
-				ud.idLoc = d.locOf(v, p)
-			}},
-			{name: "name", decode: func(_, v *yaml.Node, p path) { ud.Name, _ = d.name(v, p) }},
+		d.mapping(n, p, what, []field{
+			{name: "id", required: true, decode: func(_, v *yaml.Node, p path) { id, _ = d.uuid(v, p, kind+" id") }},
+			{name: "name", decode: func(_, v *yaml.Node, p path) { name, _ = d.name(v, p) }},
+			{name: "divisions", hidden: true, decode: func(k, _ *yaml.Node, p path) { d.divisionsError(k, path(strings.TrimSuffix(string(p), "/divisions"))) }},
 		})
-		return ud, ok
+		return id, name
 	}
-	d.typeError(n, p, "a user id or {id, name}")
-	return ud, false
+	d.typeError(n, p, "a "+kind+" id or {id, name}")
+	return "", ""
 }

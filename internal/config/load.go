@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,13 +18,15 @@ import (
 )
 
 // Limits that keep hostile or accidental input from exhausting memory or
-// time. Real desired-state files are a few kilobytes.
+// time.
 const (
-	// MaxFileSize is the largest desired-state file Load reads, in bytes.
-	MaxFileSize = 1 << 20
-	// MaxNodes is the most YAML values one file may hold once aliases are
-	// expanded; it stops "billion laughs" alias bombs.
-	MaxNodes = 100_000
+	// MaxInputSize is the most bytes Load reads, all files together. A
+	// desired state of 100,000 trust users is about 10 MB.
+	MaxInputSize = 64 << 20
+	// MaxAliasValues is the most YAML values aliases (*name) may expand
+	// to in one file; it stops "billion laughs" alias bombs. Values
+	// written out do not count: MaxInputSize bounds them.
+	MaxAliasValues = 100_000
 	// MaxDepth is the deepest nesting of lists and mappings Load accepts.
 	MaxDepth = 64
 )
@@ -48,22 +51,31 @@ type source struct {
 // time for expiry rules. Every problem becomes a Diagnostic with its file,
 // line and column.
 //
+// Reading stops when ctx is cancelled, even when a path names a FIFO or
+// device whose reads never return: Load then reports the interruption as
+// an error diagnostic and returns at once.
+//
 // The returned Config is nil only when no usable configuration could be
 // built (no files, a file that cannot be read or is not YAML). Callers must
 // not act on a Config when the Diagnostics have errors.
-func Load(paths []string, now time.Time) (*Config, Diagnostics) {
+func Load(ctx context.Context, paths []string, now time.Time) (*Config, Diagnostics) {
 	files, diags := expandPaths(paths)
 	if diags.HasErrors() {
 		sortDiagnostics(diags, paths)
 		return nil, diags
 	}
 	srcs := make([]source, 0, len(files))
+	total := 0
 	for _, f := range files {
-		data, d := readFile(f)
+		data, d := readFile(ctx, f, MaxInputSize-total)
 		if d != nil {
 			diags = append(diags, *d)
+			if ctx.Err() != nil || strings.HasPrefix(d.Message, tooLargeMessage) {
+				break
+			}
 			continue
 		}
+		total += len(data)
 		srcs = append(srcs, source{name: f, data: data})
 	}
 	if diags.HasErrors() {
@@ -85,42 +97,59 @@ const (
 
 // loadSources checks and merges already-read files.
 func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnostics) {
-	l := &loader{}
+	l := &loader{notMapping: make(map[string]bool), offsets: make(map[string]offsets)}
 	names := make([]string, len(srcs))
-	var docs []*fileDoc
+	cfg := &Config{Version: 1, Positions: make(Positions)}
 	usable := len(srcs) > 0
 	if len(srcs) == 0 {
 		l.add(diag{Diagnostic: Diagnostic{Severity: Error, Message: "no desired-state file given", Hint: "pass -f FILE (or -f DIR for all *.yaml files in it)"}})
 	}
+	total := 0
+	for _, src := range srcs {
+		total += len(src.data)
+	}
+	if total > MaxInputSize {
+		l.add(diag{Diagnostic: tooLarge(srcs[len(srcs)-1].name)})
+		usable = false
+	}
 	for i, src := range srcs {
 		names[i] = src.name
+		if !usable {
+			continue
+		}
 		root, ok := l.parse(src)
 		if !ok {
 			usable = false
 			continue
 		}
-		d := &decoder{file: src.name, l: l}
-		value, ok := d.toValue(root)
-		if !ok {
+		d := &decoder{file: src.name, l: l, cfg: cfg, off: offsets{
+			trustees: len(cfg.Trustees), trustors: len(cfg.Trustors), forbidden: len(cfg.Policy.ForbiddenRoles),
+			protectTrustees: len(cfg.Protect.Trustees), protectTrustors: len(cfg.Protect.Trustors),
+		}}
+		l.offsets[src.name] = d.off
+		if which&checkSchema != 0 {
+			value, ok := d.toValue(root)
+			if !ok {
+				usable = false
+				continue
+			}
+			l.schemaDiags = append(l.schemaDiags, validateSchema(src.name, root, value)...)
+		} else if !d.checkLimits(root) {
 			usable = false
 			continue
 		}
-		if which&checkSchema != 0 {
-			l.schemaDiags = append(l.schemaDiags, validateSchema(src.name, root, value)...)
-		}
 		if which&checkGo != 0 {
-			docs = append(docs, d.document(root))
+			d.document(root)
 		}
 	}
-	var cfg *Config
 	if which&checkGo != 0 && usable {
-		cfg = l.merge(docs)
+		fillDefaults(cfg)
 		cfg.Files = names
-		l.check(cfg, docs, now)
+		l.check(cfg, now)
 	}
 	out := l.result()
 	sortDiagnostics(out, names)
-	if !usable {
+	if !usable || which&checkGo == 0 {
 		return nil, out
 	}
 	return cfg, out
@@ -137,6 +166,11 @@ type diag struct {
 type loader struct {
 	diags       []diag // from the Go checks
 	schemaDiags []diag // from the JSON Schema
+	// notMapping holds the pointers of list entries that are not mappings:
+	// the rules about an entry's content skip them.
+	notMapping map[string]bool
+	// offsets are each file's offsets into the merged lists.
+	offsets map[string]offsets
 }
 
 func (l *loader) add(d diag) { l.diags = append(l.diags, d) }
@@ -245,30 +279,54 @@ func fileError(path, what string, err error) Diagnostic {
 	return d
 }
 
-// readFile reads a file, refusing one larger than MaxFileSize.
-func readFile(name string) ([]byte, *Diagnostic) {
-	f, err := os.Open(name)
-	if err != nil {
-		d := fileError(name, "cannot read", err)
+// readFile reads a file of at most limit bytes. The read runs in its own
+// goroutine so that a cancelled ctx abandons it: opening a FIFO blocks
+// until a writer appears, and a read of one blocks until it writes. An
+// abandoned goroutine ends when its read does (at the latest, with the
+// process).
+func readFile(ctx context.Context, name string, limit int) ([]byte, *Diagnostic) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, err := os.Open(name)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+		done <- result{data: data, err: err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			d := fileError(name, "cannot read", r.err)
+			return nil, &d
+		}
+		if len(r.data) > limit {
+			d := tooLarge(name)
+			return nil, &d
+		}
+		return r.data, nil
+	case <-ctx.Done():
+		d := Diagnostic{Pos: Pos{File: name}, Severity: Error,
+			Message: "reading stopped: " + context.Cause(ctx).Error(),
+			Hint:    "nothing was checked; if the path is a pipe, make sure something writes to it"}
 		return nil, &d
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		d := fileError(name, "cannot read", err)
-		return nil, &d
-	}
-	if len(data) > MaxFileSize {
-		d := tooLarge(name)
-		return nil, &d
-	}
-	return data, nil
 }
+
+// tooLargeMessage starts the error for input over MaxInputSize.
+const tooLargeMessage = "the desired state is too large"
 
 func tooLarge(name string) Diagnostic {
 	return Diagnostic{Pos: Pos{File: name, Line: 1, Col: 1}, Severity: Error,
-		Message: fmt.Sprintf("file is larger than %d KiB", MaxFileSize>>10),
-		Hint:    "a desired-state file is normally a few KiB; check that this is the right file"}
+		Message: fmt.Sprintf("%s: more than %d MiB in all files together (reached in this file)", tooLargeMessage, MaxInputSize>>20),
+		Hint: "one run reads at most " + strconv.Itoa(MaxInputSize>>20) + " MiB of desired state; check that these are the right files;\n" +
+			"for several organizations, keep each one's files in its own directory and run once per directory (-f DIR reads the *.yaml files in it and merges them)"}
 }
 
 // yamlLineError matches yaml.v3's "yaml: line N: message" errors.
@@ -276,17 +334,13 @@ var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse reads one YAML document and returns its root value node.
 func (l *loader) parse(src source) (root *yaml.Node, ok bool) {
-	if len(src.data) > MaxFileSize {
-		l.add(diag{Diagnostic: tooLarge(src.name)})
-		return nil, false
-	}
 	dec := yaml.NewDecoder(bytes.NewReader(src.data))
 	var doc yaml.Node
 	if err := decodeNode(dec, &doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			l.emptyFile(src.name)
 		} else {
-			l.add(syntaxError(src.name, err))
+			l.add(syntaxError(src, err))
 		}
 		return nil, false
 	}
@@ -300,7 +354,7 @@ func (l *loader) parse(src source) (root *yaml.Node, ok bool) {
 		}})
 		return nil, false
 	case !errors.Is(err, io.EOF):
-		l.add(syntaxError(src.name, err))
+		l.add(syntaxError(src, err))
 		return nil, false
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -334,22 +388,130 @@ func (l *loader) emptyFile(name string) {
 	}})
 }
 
-// syntaxError turns a yaml.v3 parse error into a diagnostic. The library
-// reports lines but not columns, so the column is 1.
-func syntaxError(name string, err error) diag {
-	msg := err.Error()
-	line := 1
+// yamlError splits a yaml.v3 error into its line (0 when it gives none)
+// and message.
+func yamlError(err error) (line int, msg string) {
+	msg = err.Error()
 	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
 			line = n
 		}
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		return line, m[2]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// parseError returns the error yaml.v3 reports for data read as one file
+// (a second document included), or nil.
+func parseError(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for range 2 {
+		var n yaml.Node
+		if err := decodeNode(dec, &n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// maxRefineSize is the largest file whose syntax errors are located by
+// parsing prefixes of it (see failingLine).
+const maxRefineSize = 8 << 20
+
+// failingLine returns the first line the parser cannot read past: the
+// smallest k such that the file's first k lines fail with msg. yaml.v3
+// reports some errors at the start of the enclosing mapping or list rather
+// than where reading failed; this finds the latter. It returns 0 when it
+// cannot tell.
+func failingLine(data []byte, msg string) int {
+	if len(data) > maxRefineSize {
+		return 0
+	}
+	// ends[k-1] is the offset just past line k.
+	var ends []int
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	fails := func(k int) bool {
+		err := parseError(data[:ends[k-1]])
+		if err == nil {
+			return false
+		}
+		_, m := yamlError(err)
+		return m == msg
+	}
+	if !fails(len(ends)) {
+		return 0
+	}
+	lo, hi := 1, len(ends) // fails(hi) holds
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return hi
+}
+
+// indentTab finds the first tab in the indentation of a line up to line
+// last (all lines when last is 0), ignoring blank and comment lines.
+func indentTab(data []byte, last int) (line, col int) {
+	n := 0
+	for raw := range bytes.SplitSeq(data, []byte("\n")) {
+		n++
+		if last > 0 && n > last {
+			break
+		}
+		indent := len(raw) - len(bytes.TrimLeft(raw, " \t"))
+		rest := bytes.TrimSpace(raw[indent:])
+		if len(rest) == 0 || rest[0] == '#' {
+			continue
+		}
+		if i := bytes.IndexByte(raw[:indent], '\t'); i >= 0 {
+			return n, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// syntaxError turns a yaml.v3 parse error into a diagnostic at the line
+// reading failed on. The library reports lines but not columns, so the
+// column is 1, except for a tab used for indentation, which gets its own
+// message and position.
+func syntaxError(src source, err error) diag {
+	line, msg := yamlError(err)
+	if k := failingLine(src.data, msg); k > 0 {
+		line = k
+	}
+	if tl, tc := indentTab(src.data, line); tl > 0 {
+		return diag{Diagnostic: Diagnostic{
+			Pos: Pos{File: src.name, Line: tl, Col: tc}, Severity: Error,
+			Message: "tabs are not allowed for indentation in YAML",
+			Hint:    "indent with spaces (two per level is usual); set your editor to insert spaces for tabs",
+		}}
+	}
+	hint := "the parser could not read past this line; the mistake may be on an earlier line: check indentation, colons and quotes"
+	switch msg {
+	case "did not find expected ',' or ']'":
+		hint = "a list opened with [ on this line is not closed with ], or a comma is missing between its items"
+	case "did not find expected ',' or '}'":
+		hint = "a mapping opened with { on this line is not closed with }, or a comma is missing between its entries"
+	case "found unexpected end of stream":
+		hint = "the file ends inside a value that starts on this line: check for a quote that is not closed"
 	}
 	return diag{Diagnostic: Diagnostic{
-		Pos: Pos{File: name, Line: line, Col: 1}, Severity: Error,
+		Pos: Pos{File: src.name, Line: max(line, 1), Col: 1}, Severity: Error,
 		Message: "invalid YAML: " + msg,
-		Hint:    "the problem may be on an earlier line: check indentation, quotes and colons",
+		Hint:    hint,
 	}}
 }

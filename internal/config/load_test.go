@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // ignorePos compares configurations by content only.
-var ignorePos = cmpopts.IgnoreTypes(Pos{})
+var ignorePos = cmp.Options{cmpopts.IgnoreTypes(Pos{}), cmpopts.IgnoreFields(Config{}, "Positions")}
 
 func mustLoad(t *testing.T, files ...source) *Config {
 	t.Helper()
@@ -70,7 +71,7 @@ trustors:
 		Version:      1,
 		Organization: &Organization{ID: "a0000000-0000-4000-8000-000000000001", Name: "Northwind Insurance", Region: "eu-west-1"},
 		Policy: Policy{RequireExpiry: true, MaxTrustDays: 400, ForbiddenRoles: []RoleRef{{Ref: "Master Admin"}},
-			MaxUsersPerTrust: 10, MaxRemovalPercent: 0},
+			MaxUsersPerTrust: 10, MaxRemovalPercent: 0, WarnExpiryDays: DefaultWarnExpiryDays},
 		Protect:        Protect{Trustees: []OrgRef{{ID: "d0000000-0000-4000-8000-000000000004"}}},
 		ManageTrustees: true,
 		Trustees: []Trustee{
@@ -144,7 +145,7 @@ trustees:
 
 func TestExampleFile(t *testing.T) {
 	path := filepath.Join("..", "..", "examples", "trusts.yaml")
-	cfg, diags := Load([]string{path}, testNow)
+	cfg, diags := Load(context.Background(), []string{path}, testNow)
 	if len(diags) != 0 {
 		t.Fatalf("examples/trusts.yaml has diagnostics:\n%v", diags)
 	}
@@ -162,7 +163,7 @@ func TestExampleFile(t *testing.T) {
 	// The example must stay valid until well after its expiry date: an
 	// expired trust is only a warning.
 	later := time.Date(2028, 6, 1, 0, 0, 0, 0, time.UTC)
-	if _, diags := Load([]string{path}, later); diags.HasErrors() {
+	if _, diags := Load(context.Background(), []string{path}, later); diags.HasErrors() {
 		t.Errorf("examples/trusts.yaml is invalid in 2028:\n%v", diags)
 	}
 }
@@ -188,7 +189,7 @@ func TestLoadDirectoriesAndFiles(t *testing.T) {
 
 	trusts := filepath.Join(dir, "trusts")
 	a := filepath.Join(trusts, "a.yaml")
-	cfg, diags := Load([]string{filepath.Join(dir, "policy.yaml"), trusts, a}, testNow)
+	cfg, diags := Load(context.Background(), []string{filepath.Join(dir, "policy.yaml"), trusts, a}, testNow)
 	if len(diags) != 0 {
 		t.Fatalf("diagnostics:\n%v", diags)
 	}
@@ -205,7 +206,7 @@ func TestLoadPathErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "empty", "README.md"), "nothing")
 	missing := filepath.Join(dir, "missing.yaml")
-	cfg, diags := Load([]string{missing, filepath.Join(dir, "empty")}, testNow)
+	cfg, diags := Load(context.Background(), []string{missing, filepath.Join(dir, "empty")}, testNow)
 	if cfg != nil {
 		t.Errorf("cfg = %+v, want nil", cfg)
 	}
@@ -221,13 +222,13 @@ func TestLoadPathErrors(t *testing.T) {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
 	}
 
-	if cfg, diags := Load(nil, testNow); cfg != nil || !diags.HasErrors() {
+	if cfg, diags := Load(context.Background(), nil, testNow); cfg != nil || !diags.HasErrors() {
 		t.Errorf("Load(nil) = %v, %v; want nil and an error", cfg, diags)
 	}
 
 	big := filepath.Join(dir, "big.yaml")
-	writeFile(t, big, "version: 1\n#"+strings.Repeat("x", MaxFileSize))
-	if _, diags := Load([]string{big}, testNow); len(diags) != 1 || !strings.Contains(diags[0].Message, "larger than") {
+	writeFile(t, big, "version: 1\n#"+strings.Repeat("x", MaxInputSize))
+	if _, diags := Load(context.Background(), []string{big}, testNow); len(diags) != 1 || !strings.Contains(diags[0].Message, "too large") {
 		t.Errorf("big file: %v", diags)
 	}
 }

@@ -9,35 +9,58 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// path locates a value in one file, both as a JSON pointer (to match schema
-// errors) and as a readable path for messages ("trustees[0].users[1].id").
-type path struct {
-	ptr   string
-	human string
-}
+// path is the JSON pointer of a value in the merged Config. Within one
+// file it differs from the file's own pointer only in the index of a
+// top-level list entry (see offsets).
+type path string
 
-func (p path) key(k string) path {
-	h := k
-	if p.human != "" {
-		h = p.human + "." + k
+func (p path) key(k string) path { return p + "/" + path(escapePointer(k)) }
+
+func (p path) index(i int) path { return p + "/" + path(strconv.Itoa(i)) }
+
+// human renders a JSON pointer as a readable path for messages:
+// "/trustees/0/users/1/id" is "trustees[0].users[1].id". Tokens that are
+// numbers are list indexes: no key of the format is a number.
+func human(ptr string) string {
+	if ptr == "" {
+		return ""
 	}
-	return path{ptr: p.ptr + "/" + escapePointer(k), human: h}
-}
-
-func (p path) index(i int) path {
-	return path{ptr: p.ptr + "/" + strconv.Itoa(i), human: p.human + "[" + strconv.Itoa(i) + "]"}
+	var b strings.Builder
+	for tok := range strings.SplitSeq(ptr[1:], "/") {
+		tok = unescapePointer(tok)
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
 }
 
 // prefix returns "human: " or "" at the root.
-func (p path) prefix() string {
-	if p.human == "" {
+func prefix(ptr string) string {
+	if ptr == "" {
 		return ""
 	}
-	return p.human + ": "
+	return human(ptr) + ": "
+}
+
+func unescapePointer(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "~1", "/")
+	return strings.ReplaceAll(s, "~0", "~")
 }
 
 // escapePointer escapes one JSON pointer token (RFC 6901).
 func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
 	s = strings.ReplaceAll(s, "~", "~0")
 	return strings.ReplaceAll(s, "/", "~1")
 }
@@ -147,18 +170,30 @@ func shorten(s string) string {
 }
 
 // toValue converts the node tree to plain JSON-like values for the schema,
-// expanding aliases. It fails fast, with a diagnostic, on alias cycles, on
-// more than MaxNodes values and on nesting deeper than MaxDepth.
+// expanding aliases. It fails fast, with a diagnostic, where checkLimits
+// does.
 func (d *decoder) toValue(root *yaml.Node) (any, bool) {
-	c := converter{d: d, active: make(map[*yaml.Node]bool)}
+	c := converter{d: d, build: true, active: make(map[*yaml.Node]bool)}
 	v := c.convert(root, root, 0)
 	return v, !c.failed
 }
 
+// checkLimits walks the node tree as toValue does, without building
+// values: it reports alias cycles, aliases that expand to more than
+// MaxAliasValues values and nesting deeper than MaxDepth.
+func (d *decoder) checkLimits(root *yaml.Node) bool {
+	c := converter{d: d, active: make(map[*yaml.Node]bool)}
+	c.convert(root, root, 0)
+	return !c.failed
+}
+
 type converter struct {
 	d      *decoder
-	count  int
+	build  bool // build values, else only walk
 	failed bool
+	// aliased counts the values reached through aliases; inAlias is how
+	// many aliases the walk is inside.
+	aliased, inAlias int
 	// active holds the anchored nodes being expanded, to catch cycles.
 	active map[*yaml.Node]bool
 }
@@ -168,7 +203,7 @@ func (c *converter) fail(at *yaml.Node, msg, hint string) {
 		return
 	}
 	c.failed = true
-	c.d.errorAt(at, path{}, msg, hint)
+	c.d.errorAt(at, "", msg, hint)
 }
 
 // convert returns the value of n; site is the node written in the file (the
@@ -177,11 +212,13 @@ func (c *converter) convert(n, site *yaml.Node, depth int) any {
 	if c.failed || n == nil {
 		return nil
 	}
-	c.count++
-	if c.count > MaxNodes {
-		c.fail(site, fmt.Sprintf("too many values: more than %d after expanding aliases", MaxNodes),
-			"aliases (*name) that repeat large anchored values multiply the document; write values out or use fewer aliases")
-		return nil
+	if c.inAlias > 0 {
+		c.aliased++
+		if c.aliased > MaxAliasValues {
+			c.fail(site, fmt.Sprintf("too many values: more than %d after expanding aliases", MaxAliasValues),
+				"aliases (*name) that repeat large anchored values multiply the document; write values out or use fewer aliases")
+			return nil
+		}
 	}
 	if depth > MaxDepth {
 		c.fail(site, fmt.Sprintf("values nested more than %d levels deep", MaxDepth), "a desired-state file needs only a few levels")
@@ -199,7 +236,9 @@ func (c *converter) convert(n, site *yaml.Node, depth int) any {
 			return nil
 		}
 		c.active[target] = true
+		c.inAlias++
 		v := c.convert(target, n, depth)
+		c.inAlias--
 		delete(c.active, target)
 		return v
 	case yaml.DocumentNode:
@@ -212,6 +251,12 @@ func (c *converter) convert(n, site *yaml.Node, depth int) any {
 			c.active[n] = true
 			defer delete(c.active, n)
 		}
+		if !c.build {
+			for _, item := range n.Content {
+				c.convert(item, item, depth+1)
+			}
+			return nil
+		}
 		out := make([]any, 0, len(n.Content))
 		for _, item := range n.Content {
 			out = append(out, c.convert(item, item, depth+1))
@@ -222,25 +267,43 @@ func (c *converter) convert(n, site *yaml.Node, depth int) any {
 			c.active[n] = true
 			defer delete(c.active, n)
 		}
-		out := make(map[string]any, len(n.Content)/2)
+		var out map[string]any
+		if c.build {
+			out = make(map[string]any, len(n.Content)/2)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := deref(n.Content[i])
-			key := ""
-			if k != nil && k.Kind == yaml.ScalarNode {
-				key = k.Value
-			} else {
+			if k == nil || k.Kind != yaml.ScalarNode {
 				// A list or mapping as a key: never valid here, and the
-				// schema must see something that is not a known key.
-				key = complexKey(n.Content[i])
-				c.count += countNodes(k)
+				// schema must see something that is not a known key. Its
+				// content counts against the alias limit when it is
+				// reached through one.
+				if c.inAlias > 0 {
+					c.aliased += countNodes(k)
+				}
+				v := c.convert(n.Content[i+1], n.Content[i+1], depth+1)
+				if c.build {
+					out[complexKey(n.Content[i])] = v
+				}
+				continue
 			}
-			if _, dup := out[key]; dup {
+			if !c.build {
+				c.convert(n.Content[i+1], n.Content[i+1], depth+1)
+				continue
+			}
+			if _, dup := out[k.Value]; dup {
 				continue // the Go checks report duplicate keys
 			}
-			out[key] = c.convert(n.Content[i+1], n.Content[i+1], depth+1)
+			out[k.Value] = c.convert(n.Content[i+1], n.Content[i+1], depth+1)
+		}
+		if !c.build {
+			return nil
 		}
 		return out
 	case yaml.ScalarNode:
+		if !c.build {
+			return nil
+		}
 		return scalarValue(n)
 	}
 	return nil

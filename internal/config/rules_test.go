@@ -40,7 +40,10 @@ var ruleCases = []struct {
 	{name: "alias_cycle", files: one("version: 1\ntrustees: &t\n  - *t\n")},
 	{name: "alias_bomb", files: one(aliasBomb())},
 	{name: "too_deep", files: one("version: 1\nx: " + strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2) + "\n")},
-	{name: "too_large", files: one("version: 1\n# " + strings.Repeat("x", MaxFileSize) + "\n")},
+	{name: "too_large", files: []source{
+		{name: "a.yaml", data: []byte("version: 1\n# " + strings.Repeat("x", MaxInputSize/2) + "\n")},
+		{name: "b.yaml", data: []byte("version: 1\n# " + strings.Repeat("x", MaxInputSize/2) + "\n")},
+	}},
 
 	// Version.
 	{name: "version_missing", files: one("trustees: []\n")},

@@ -165,23 +165,26 @@ func pointer(tokens []string) string {
 // humanPath renders tokens as "trustees[0].users[1]", using the node tree
 // to tell list indexes from keys.
 func humanPath(root *yaml.Node, tokens []string) string {
-	p := path{}
+	var b strings.Builder
 	n := root
 	for _, tok := range tokens {
 		v := deref(n)
 		if v != nil && v.Kind == yaml.SequenceNode {
 			if idx, err := strconv.Atoi(tok); err == nil {
-				p = p.index(idx)
+				b.WriteString("[" + tok + "]")
 				if idx >= 0 && idx < len(v.Content) {
 					n = v.Content[idx]
 				}
 				continue
 			}
 		}
-		p = p.key(tok)
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
 		if _, val := mappingEntry(v, tok); val != nil {
 			n = val
 		}
 	}
-	return p.human
+	return b.String()
 }
