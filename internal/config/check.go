@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -171,8 +172,8 @@ func (c *checker) memberLimit(tp path, manageUsers bool, users int, manageGroups
 		c.l.errorAt(c.at(tp.key("groups")), fmt.Sprintf("%d groups; at most %d members are allowed per trust%s", groups, limit, c.setAt("maxUsersPerTrust")),
 			"remove groups from the trust")
 	default:
-		c.l.errorAt(c.at(tp.key("groups")), fmt.Sprintf("%d members (%d users and %d groups); at most %d are allowed per trust, users and groups together%s",
-			users+groups, users, groups, limit, c.setAt("maxUsersPerTrust")),
+		c.l.errorAt(c.at(tp.key("groups")), fmt.Sprintf("%d members (%s and %s); at most %d are allowed per trust, users and groups together%s",
+			users+groups, plural(users, "user"), plural(groups, "group"), limit, c.setAt("maxUsersPerTrust")),
 			"remove users or groups; a group counts as one member however many people it holds")
 	}
 }
@@ -285,4 +286,12 @@ func formatExpiry(t time.Time) string {
 		return t.Format(time.DateOnly)
 	}
 	return t.Format(time.RFC3339Nano)
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

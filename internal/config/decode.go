@@ -324,7 +324,6 @@ func (d *decoder) uuid(n *yaml.Node, p path, what string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
-
 // roleSpace is the whitespace the schema's \S does not match.
 const roleSpace = " \t\n\f\r"
 
@@ -418,9 +417,9 @@ func mergeValue[T comparable](d *decoder, n *yaml.Node, p path, dst *T, val T, s
 	*dst = val
 }
 
-func showInt(v int) string     { return strconv.Itoa(v) }
-func showBool(v bool) string   { return strconv.FormatBool(v) }
-func showStr(v string) string  { return strconv.Quote(v) }
+func showInt(v int) string    { return strconv.Itoa(v) }
+func showBool(v bool) string  { return strconv.FormatBool(v) }
+func showStr(v string) string { return strconv.Quote(v) }
 
 // versionNumber is how `version` must be written: the integer 1.
 const versionNumber = "1"
@@ -482,7 +481,7 @@ func (d *decoder) version(v *yaml.Node, p path) {
 	n := deref(v)
 	if n.Kind == yaml.ScalarNode && (n.ShortTag() == tagInt || n.ShortTag() == tagFloat) && n.Value != versionNumber {
 		if f, _, _, ok := parseNumber(n); ok && f == 1 {
-			d.errorAt(v, p, fmt.Sprintf("version must be written as the integer %s, not %s", versionNumber, shorten(n.Value)),
+			d.errorAt(v, p, fmt.Sprintf("must be written as the integer %s, not %s", versionNumber, shorten(n.Value)),
 				"write `version: 1`")
 			return
 		}

@@ -171,7 +171,7 @@ func (t Trustee) MarshalYAML() (any, error) {
 	}
 	if t.Expires != nil {
 		if _, v := mappingEntry(n, "expires"); v != nil {
-			*v = yaml.Node{Kind: yaml.ScalarNode, Tag: tagStr, Value: formatExpiry(*t.Expires)}
+			*v = yaml.Node{Kind: yaml.ScalarNode, Tag: tagTimestamp, Value: formatExpiry(*t.Expires)}
 		}
 	}
 	setManaged(n, "users", t.ManageUsers)

@@ -49,6 +49,14 @@ var ruleCases = []struct {
 	{name: "version_missing", files: one("trustees: []\n")},
 	{name: "version_2", files: one("version: 2\n")},
 	{name: "version_string", files: one("version: \"1\"\n")},
+	// Numbers equal to 1 that are not written as the integer 1; the schema
+	// cannot tell them from 1, the Go checks can.
+	{name: "version_forms", files: []source{
+		{name: "float.yaml", data: []byte("version: 1.0\n")},
+		{name: "hex.yaml", data: []byte("version: 0x1\n")},
+		{name: "exponent.yaml", data: []byte("version: 1e0\n")},
+		{name: "octal.yaml", data: []byte("version: 0o1\n")},
+	}},
 
 	// Keys.
 	{name: "unknown_key_top", files: one(base + "trustes: []\n")},
@@ -94,6 +102,13 @@ var ruleCases = []struct {
 	{name: "protected_and_listed", files: one(base + "protect:\n  trustees: [d0000000-0000-4000-8000-000000000004]\n  trustors: [c0000000-0000-4000-8000-000000000003]\ntrustees:\n  - id: d0000000-0000-4000-8000-000000000004\ntrustors:\n  - id: c0000000-0000-4000-8000-000000000003\n"), valid: true},
 	{name: "user_without_roles", files: one(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    users:\n      - {id: b2000000-0000-4000-8000-000000000001, roles: []}\n"), valid: true},
 
+	// Groups and divisions.
+	{name: "groups", files: one(base + "policy:\n  forbiddenRoles: [Master Admin]\ntrustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    groups:\n      - {id: b3000000-0000-4000-8000-000000000001, roles: [Claims Agent, Claims Agent]}\n      - {id: B3000000-0000-4000-8000-000000000001, roles: [master admin]}\n      - {id: b3000000-0000-4000-8000-000000000002, roles: []}\n      - {id: team, name: 7}\ntrustors:\n  - id: c0000000-0000-4000-8000-000000000003\n    groups: [a3000000-0000-4000-8000-000000000001, {id: a3000000-0000-4000-8000-000000000001}, 42]\n")},
+	{name: "null_groups", files: one(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    groups:\n")},
+	{name: "members_limit", files: one(base + "policy:\n  maxUsersPerTrust: 2\ntrustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    users:\n      - {id: b2000000-0000-4000-8000-000000000001, roles: [Claims Agent]}\n    groups:\n      - {id: b3000000-0000-4000-8000-000000000001, roles: [Claims Agent]}\n      - {id: b3000000-0000-4000-8000-000000000002, roles: [Claims Agent]}\n  - id: b0000000-0000-4000-8000-000000000003\n    groups:\n      - {id: b3000000-0000-4000-8000-000000000001, roles: [Claims Agent]}\n      - {id: b3000000-0000-4000-8000-000000000002, roles: [Claims Agent]}\n      - {id: b3000000-0000-4000-8000-000000000003, roles: [Claims Agent]}\ntrustors:\n  - id: c0000000-0000-4000-8000-000000000003\n    users: [a2000000-0000-4000-8000-000000000001, a2000000-0000-4000-8000-000000000002]\n    groups: [a3000000-0000-4000-8000-000000000001]\n")},
+	{name: "divisions", files: one(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    users:\n      - id: b2000000-0000-4000-8000-000000000001\n        roles: [Claims Agent]\n        divisions: [e0000000-0000-4000-8000-000000000001]\n    groups:\n      - id: b3000000-0000-4000-8000-000000000001\n        roles:\n          - {id: a1000000-0000-4000-8000-000000000003, divisions: [e0000000-0000-4000-8000-000000000001]}\ntrustors:\n  - id: c0000000-0000-4000-8000-000000000003\n    users: [{id: a2000000-0000-4000-8000-000000000001, divisions: []}]\n")},
+	{name: "policy_new_keys", files: one(base + "policy:\n  warnExpiryDays: -1\n  forbidFullAccess: yes\n  warnExpiryDay: 3\n")},
+
 	// Several files.
 	{name: "merge_conflicts", files: []source{
 		{name: "a.yaml", data: []byte(base + "organization:\n  id: a0000000-0000-4000-8000-000000000001\n  name: Northwind\npolicy:\n  maxTrustDays: 365\n  requireExpiry: false\n")},
@@ -102,6 +117,10 @@ var ruleCases = []struct {
 	{name: "merge_duplicates", files: []source{
 		{name: "a.yaml", data: []byte(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\ntrustors:\n  - id: c0000000-0000-4000-8000-000000000003\n")},
 		{name: "b.yaml", data: []byte(base + "trustees:\n  - id: b0000000-0000-4000-8000-000000000002\ntrustors:\n  - id: c0000000-0000-4000-8000-000000000003\n")},
+	}},
+	{name: "merge_groups_across_files", files: []source{
+		{name: "a.yaml", data: []byte(base + "policy:\n  forbidFullAccess: true\n  warnExpiryDays: 10\n")},
+		{name: "b.yaml", data: []byte(base + "policy:\n  forbidFullAccess: false\n  warnExpiryDays: 10\ntrustees:\n  - id: b0000000-0000-4000-8000-000000000002\n    groups: [{id: b3000000-0000-4000-8000-000000000001, roles: []}]\n")},
 	}},
 	{name: "merge_policy_applies_across_files", files: []source{
 		{name: "policy.yaml", data: []byte(base + "policy:\n  requireExpiry: true\n  forbiddenRoles: [Master Admin]\n")},
