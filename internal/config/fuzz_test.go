@@ -1,13 +1,17 @@
 package config
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// FuzzLoad feeds arbitrary bytes to the loader: it must never panic, and
-// every diagnostic must carry a file, line and column.
+// FuzzLoad feeds arbitrary bytes to the loader: it must never panic, every
+// diagnostic must carry a file, line and column, and a valid configuration
+// must load back from what Encode writes with the same digest. The seeds
+// are the samples, the rule cases and testdata/fuzz/FuzzLoad (groups and
+// the ways of writing version).
 //
 //	go test ./internal/config -run '^$' -fuzz FuzzLoad -fuzztime 30s
 func FuzzLoad(f *testing.F) {
@@ -42,8 +46,20 @@ func FuzzLoad(f *testing.F) {
 		if cfg == nil && !diags.HasErrors() {
 			t.Error("nil config without an error")
 		}
-		if cfg != nil {
-			_ = cfg.Digest()
+		if cfg == nil || diags.HasErrors() {
+			return
+		}
+		// A valid configuration survives being written back.
+		var b bytes.Buffer
+		if err := Encode(&b, cfg, EncodeOptions{}); err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		again, diags := loadSources([]source{{name: "fuzz.yaml", data: b.Bytes()}}, testNow, checkAll)
+		if again == nil || diags.HasErrors() {
+			t.Fatalf("encoded configuration does not load:\n%v\n%s", diags, b.String())
+		}
+		if again.Digest() != cfg.Digest() {
+			t.Fatalf("encoded configuration has another digest:\n%s", b.String())
 		}
 	})
 }
