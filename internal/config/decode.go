@@ -60,11 +60,15 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 }
 
 // record notes where the value at p was written, unless an earlier file
-// already set it.
+// already set it. Only the top level and its mappings can be set by
+// several files; a value inside a list entry is always new.
 func (d *decoder) record(n *yaml.Node, p path) {
-	if _, ok := d.cfg.Positions[string(p)]; !ok {
-		d.cfg.Positions[string(p)] = d.pos(n)
+	if strings.Count(string(p), "/") <= 2 {
+		if _, ok := d.cfg.Positions[string(p)]; ok {
+			return
+		}
 	}
+	d.cfg.Positions[string(p)] = d.pos(n)
 }
 
 func (d *decoder) report(n *yaml.Node, p path, sev Severity, msg, hint string) {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -108,6 +109,8 @@ func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnosti
 	for _, src := range srcs {
 		total += len(src.data)
 	}
+	var wg sync.WaitGroup
+	schemaDiags := make([][]diag, len(srcs))
 	if total > MaxInputSize {
 		l.add(diag{Diagnostic: tooLarge(srcs[len(srcs)-1].name)})
 		usable = false
@@ -127,20 +130,27 @@ func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnosti
 			protectTrustees: len(cfg.Protect.Trustees), protectTrustors: len(cfg.Protect.Trustors),
 		}}
 		l.offsets[src.name] = d.off
-		if which&checkSchema != 0 {
-			value, ok := d.toValue(root)
-			if !ok {
-				usable = false
-				continue
-			}
-			l.schemaDiags = append(l.schemaDiags, validateSchema(src.name, root, value)...)
-		} else if !d.checkLimits(root) {
+		nodes, ok := d.checkLimits(root)
+		if !ok {
 			usable = false
 			continue
 		}
+		if which&checkSchema != 0 {
+			// The schema only reads the nodes: it runs beside the Go
+			// checks, which write the Config.
+			wg.Go(func() { schemaDiags[i] = validateSchema(src.name, root, true) })
+		}
 		if which&checkGo != 0 {
+			if i == 0 {
+				// About half the values are keys; the rest get a position.
+				cfg.Positions = make(Positions, nodes/2)
+			}
 			d.document(root)
 		}
+	}
+	wg.Wait()
+	for _, sd := range schemaDiags {
+		l.schemaDiags = append(l.schemaDiags, sd...)
 	}
 	if which&checkGo != 0 && usable {
 		fillDefaults(cfg)

@@ -169,28 +169,23 @@ func shorten(s string) string {
 	return s
 }
 
-// toValue converts the node tree to plain JSON-like values for the schema,
-// expanding aliases. It fails fast, with a diagnostic, where checkLimits
-// does.
-func (d *decoder) toValue(root *yaml.Node) (any, bool) {
-	c := converter{d: d, build: true, active: make(map[*yaml.Node]bool)}
-	v := c.convert(root, root, 0)
-	return v, !c.failed
-}
-
-// checkLimits walks the node tree as toValue does, without building
+// checkLimits walks the node tree, expanding aliases, without building
 // values: it reports alias cycles, aliases that expand to more than
-// MaxAliasValues values and nesting deeper than MaxDepth.
-func (d *decoder) checkLimits(root *yaml.Node) bool {
+// MaxAliasValues values and nesting deeper than MaxDepth. It returns the
+// number of values walked.
+func (d *decoder) checkLimits(root *yaml.Node) (nodes int, ok bool) {
 	c := converter{d: d, active: make(map[*yaml.Node]bool)}
 	c.convert(root, root, 0)
-	return !c.failed
+	return c.nodes, !c.failed
 }
 
 type converter struct {
 	d      *decoder
 	build  bool // build values, else only walk
+	quiet  bool // report nothing (the limits were checked before)
 	failed bool
+	// nodes counts the nodes walked.
+	nodes int
 	// aliased counts the values reached through aliases; inAlias is how
 	// many aliases the walk is inside.
 	aliased, inAlias int
@@ -203,7 +198,9 @@ func (c *converter) fail(at *yaml.Node, msg, hint string) {
 		return
 	}
 	c.failed = true
-	c.d.errorAt(at, "", msg, hint)
+	if !c.quiet {
+		c.d.errorAt(at, "", msg, hint)
+	}
 }
 
 // convert returns the value of n; site is the node written in the file (the
@@ -212,6 +209,7 @@ func (c *converter) convert(n, site *yaml.Node, depth int) any {
 	if c.failed || n == nil {
 		return nil
 	}
+	c.nodes++
 	if c.inAlias > 0 {
 		c.aliased++
 		if c.aliased > MaxAliasValues {

@@ -17,9 +17,16 @@ import (
 	"github.com/trustsync/trustsync/schema"
 )
 
+// compiled holds the embedded schema, compiled once, and the definitions
+// of a trustee and a trustor entry, which large files are checked against
+// one entry at a time.
+type compiled struct {
+	root, trustee, trustor *jsonschema.Schema
+}
+
 // compiledSchema compiles the embedded schema once. Formats (date,
 // date-time) are asserted, as the Go checks do.
-var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+var compiledSchema = sync.OnceValues(func() (*compiled, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.JSON()))
 	if err != nil {
 		return nil, fmt.Errorf("parse embedded schema: %w", err)
@@ -30,23 +37,85 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	if err := c.AddResource(schema.URL, doc); err != nil {
 		return nil, fmt.Errorf("add embedded schema: %w", err)
 	}
-	sch, err := c.Compile(schema.URL)
-	if err != nil {
-		return nil, fmt.Errorf("compile embedded schema: %w", err)
+	var out compiled
+	for _, s := range []struct {
+		into **jsonschema.Schema
+		loc  string
+	}{{&out.root, schema.URL}, {&out.trustee, schema.URL + "#/$defs/trustee"}, {&out.trustor, schema.URL + "#/$defs/trustor"}} {
+		if *s.into, err = c.Compile(s.loc); err != nil {
+			return nil, fmt.Errorf("compile embedded schema %s: %w", s.loc, err)
+		}
 	}
-	return sch, nil
+	return &out, nil
 })
 
-// validateSchema checks one file's value against the JSON Schema and maps
-// each error back to the YAML node it is about.
-func validateSchema(file string, root *yaml.Node, value any) []diag {
+// validateSchema checks one file against the JSON Schema and maps each
+// error back to the YAML node it is about. The top level is checked with
+// the trustees and trustors lists emptied, then each of their entries
+// against its definition, one at a time: a large file is thus never held
+// twice, once as nodes and once as JSON-like values. It only reads the
+// nodes, so it may run beside the Go checks. The file must have passed
+// checkLimits.
+func validateSchema(file string, root *yaml.Node, entries bool) []diag {
 	sch, err := compiledSchema()
 	if err != nil {
 		// The schema is embedded and tested; failing here is a build defect.
 		return []diag{{Diagnostic: Diagnostic{Pos: Pos{File: file, Line: 1, Col: 1}, Severity: Error,
 			Message: "internal error: " + err.Error()}}}
 	}
-	err = sch.Validate(value)
+	c := converter{build: true, quiet: true, active: make(map[*yaml.Node]bool)}
+	top := c.convert(root, root, 0)
+	type entry struct {
+		sch    *jsonschema.Schema
+		prefix []string
+		node   *yaml.Node
+	}
+	var list []entry
+	if m, ok := top.(map[string]any); ok {
+		for _, sec := range []struct {
+			key string
+			sch *jsonschema.Schema
+		}{{"trustees", sch.trustee}, {"trustors", sch.trustor}} {
+			if _, ok := m[sec.key].([]any); !ok {
+				continue
+			}
+			if entries {
+				_, items := mappingEntry(root, sec.key)
+				for i, item := range deref(items).Content {
+					list = append(list, entry{sec.sch, []string{sec.key, strconv.Itoa(i)}, item})
+				}
+			}
+			m[sec.key] = []any{}
+		}
+	}
+	p := message.NewPrinter(language.English)
+	out := schemaCheck(file, root, sch.root, top, nil, p)
+	for _, e := range list {
+		out = append(out, schemaCheck(file, e.node, e.sch, c.convert(e.node, e.node, 2), e.prefix, p)...)
+	}
+	return out
+}
+
+// validateEntry checks one entry of the trustees or trustors list (key)
+// at index i against its definition.
+func validateEntry(file, key string, i int, item *yaml.Node) []diag {
+	sch, err := compiledSchema()
+	if err != nil {
+		return []diag{{Diagnostic: Diagnostic{Pos: Pos{File: file, Line: 1, Col: 1}, Severity: Error,
+			Message: "internal error: " + err.Error()}}}
+	}
+	def := sch.trustee
+	if key == "trustors" {
+		def = sch.trustor
+	}
+	c := converter{build: true, quiet: true, active: make(map[*yaml.Node]bool)}
+	return schemaCheck(file, item, def, c.convert(item, item, 2), []string{key, strconv.Itoa(i)}, message.NewPrinter(language.English))
+}
+
+// schemaCheck validates value, the value of node base, which is at the
+// pointer tokens prefix of the file, against sch.
+func schemaCheck(file string, base *yaml.Node, sch *jsonschema.Schema, value any, prefix []string, p *message.Printer) []diag {
+	err := sch.Validate(value)
 	if err == nil {
 		return nil
 	}
@@ -55,10 +124,9 @@ func validateSchema(file string, root *yaml.Node, value any) []diag {
 		return []diag{{Diagnostic: Diagnostic{Pos: Pos{File: file, Line: 1, Col: 1}, Severity: Error,
 			Message: "schema: " + err.Error()}}}
 	}
-	p := message.NewPrinter(language.English)
 	var out []diag
 	for _, leaf := range schemaLeaves(ve) {
-		out = append(out, schemaDiags(file, root, leaf, p)...)
+		out = append(out, schemaDiags(file, base, leaf, prefix, p)...)
 	}
 	return out
 }
@@ -84,11 +152,20 @@ func schemaLeaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 // schemaDiags turns one schema error into diagnostics positioned on the
 // YAML node the error's instance location names. An unexpected property is
 // reported on its key.
-func schemaDiags(file string, root *yaml.Node, e *jsonschema.ValidationError, p *message.Printer) []diag {
-	node := nodeAt(root, e.InstanceLocation)
+func schemaDiags(file string, base *yaml.Node, e *jsonschema.ValidationError, prefix []string, p *message.Printer) []diag {
+	node := nodeAt(base, e.InstanceLocation)
 	d := decoder{file: file}
-	ptr := pointer(e.InstanceLocation)
-	human := humanPath(root, e.InstanceLocation)
+	ptr := pointer(prefix) + pointer(e.InstanceLocation)
+	human := humanPath(base, e.InstanceLocation)
+	if hp := humanOf(prefix); hp != "" {
+		if human == "" {
+			human = hp
+		} else if strings.HasPrefix(human, "[") {
+			human = hp + human
+		} else {
+			human = hp + "." + human
+		}
+	}
 	if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
 		var out []diag
 		for _, prop := range ap.Properties {
@@ -188,3 +265,6 @@ func humanPath(root *yaml.Node, tokens []string) string {
 	}
 	return b.String()
 }
+
+// humanOf renders pointer tokens whose numbers are all list indexes.
+func humanOf(tokens []string) string { return human(pointer(tokens)) }
