@@ -53,6 +53,36 @@ type decoder struct {
 	l    *loader
 	cfg  *Config
 	off  offsets
+	// lists delivers the entries of the lists cut from a large file (see
+	// split), in order; the list in the file's nodes holds a placeholder.
+	lists map[string]<-chan parsed
+	// cutFailed is set when a cut entry must be parsed with the whole
+	// file instead; cutSchema gathers the cut entries' schema errors.
+	cutFailed bool
+	cutSchema []diag
+}
+
+// items calls f with each entry of the list key whose nodes are items:
+// the cut entries when the list was cut, else items.
+func (d *decoder) items(key string, items []*yaml.Node, f func(i int, item *yaml.Node)) {
+	ch, cut := d.lists[key]
+	if !cut {
+		for i, item := range items {
+			f(i, item)
+		}
+		return
+	}
+	delete(d.lists, key)
+	i := 0
+	for p := range ch {
+		if p.err != nil {
+			d.cutFailed = true
+			return
+		}
+		d.cutSchema = append(d.cutSchema, p.schema...)
+		f(i, p.node)
+		i++
+	}
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -455,11 +485,11 @@ func (d *decoder) document(root *yaml.Node) {
 			if cfg.Trustees == nil {
 				cfg.Trustees = make([]Trustee, 0, len(items))
 			}
-			for i, item := range items {
+			d.items("trustees", items, func(i int, item *yaml.Node) {
 				ip := p.index(d.off.trustees + i)
 				d.record(item, ip)
 				cfg.Trustees = append(cfg.Trustees, d.trustee(item, ip))
-			}
+			})
 		}},
 		{name: "trustors", decode: func(_, v *yaml.Node, p path) {
 			items, ok := d.seq(v, p)
@@ -470,11 +500,11 @@ func (d *decoder) document(root *yaml.Node) {
 			if cfg.Trustors == nil {
 				cfg.Trustors = make([]Trustor, 0, len(items))
 			}
-			for i, item := range items {
+			d.items("trustors", items, func(i int, item *yaml.Node) {
 				ip := p.index(d.off.trustors + i)
 				d.record(item, ip)
 				cfg.Trustors = append(cfg.Trustors, d.trustor(item, ip))
-			}
+			})
 		}},
 	})
 }

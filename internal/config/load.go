@@ -98,6 +98,17 @@ const (
 
 // loadSources checks and merges already-read files.
 func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnostics) {
+	if cfg, diags, ok := loadWith(srcs, now, which, minSplitSize); ok {
+		return cfg, diags
+	}
+	cfg, diags, _ := loadWith(srcs, now, which, -1)
+	return cfg, diags
+}
+
+// loadWith is loadSources; files of at least cutFrom bytes (never, when
+// it is negative) are cut into their list entries (see split). ok is false
+// when a cut file must be parsed whole instead.
+func loadWith(srcs []source, now time.Time, which checks, cutFrom int) (_ *Config, _ Diagnostics, ok bool) {
 	l := &loader{notMapping: make(map[string]bool), offsets: make(map[string]offsets)}
 	names := make([]string, len(srcs))
 	cfg := &Config{Version: 1, Positions: make(Positions)}
@@ -115,13 +126,27 @@ func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnosti
 		l.add(diag{Diagnostic: tooLarge(srcs[len(srcs)-1].name)})
 		usable = false
 	}
+	defer wg.Wait()
+	stop := make(chan struct{})
+	defer close(stop)
 	for i, src := range srcs {
 		names[i] = src.name
 		if !usable {
 			continue
 		}
-		root, ok := l.parse(src)
+		var sp *split
+		if cutFrom >= 0 {
+			sp = splitLists(src.data, cutFrom)
+		}
+		parse := src
+		if sp != nil {
+			parse.data = sp.header
+		}
+		root, ok := l.parse(parse)
 		if !ok {
+			if sp != nil {
+				return nil, nil, false
+			}
 			usable = false
 			continue
 		}
@@ -132,13 +157,26 @@ func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnosti
 		l.offsets[src.name] = d.off
 		nodes, ok := d.checkLimits(root)
 		if !ok {
+			if sp != nil {
+				return nil, nil, false
+			}
 			usable = false
 			continue
+		}
+		var skip map[string]bool
+		if sp != nil {
+			nodes = len(src.data) / 8 // about one value per 16 bytes; half get a position
+			skip = make(map[string]bool)
+			d.lists = make(map[string]<-chan parsed)
+			for key, spans := range sp.lists {
+				skip[key] = true
+				d.lists[key] = parseEntries(entries{file: src.name, key: key, data: src.data, spans: spans, schema: which&checkSchema != 0}, stop)
+			}
 		}
 		if which&checkSchema != 0 {
 			// The schema only reads the nodes: it runs beside the Go
 			// checks, which write the Config.
-			wg.Go(func() { schemaDiags[i] = validateSchema(src.name, root, true) })
+			wg.Go(func() { schemaDiags[i] = validateSchema(src.name, root, skip) })
 		}
 		if which&checkGo != 0 {
 			if i == 0 {
@@ -147,6 +185,22 @@ func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnosti
 			}
 			d.document(root)
 		}
+		for key, ch := range d.lists {
+			// Lists the Go checks did not read (schema only, or a
+			// duplicate key) are read here for their schema errors.
+			for p := range ch {
+				if p.err != nil {
+					d.cutFailed = true
+					break
+				}
+				d.cutSchema = append(d.cutSchema, p.schema...)
+			}
+			delete(d.lists, key)
+		}
+		if d.cutFailed {
+			return nil, nil, false
+		}
+		l.schemaDiags = append(l.schemaDiags, d.cutSchema...)
 	}
 	wg.Wait()
 	for _, sd := range schemaDiags {
@@ -160,9 +214,9 @@ func loadSources(srcs []source, now time.Time, which checks) (*Config, Diagnosti
 	out := l.result()
 	sortDiagnostics(out, names)
 	if !usable || which&checkGo == 0 {
-		return nil, out
+		return nil, out, true
 	}
-	return cfg, out
+	return cfg, out, true
 }
 
 // diag is a Diagnostic plus the JSON pointer of the value it is about, which

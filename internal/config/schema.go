@@ -56,7 +56,10 @@ var compiledSchema = sync.OnceValues(func() (*compiled, error) {
 // twice, once as nodes and once as JSON-like values. It only reads the
 // nodes, so it may run beside the Go checks. The file must have passed
 // checkLimits.
-func validateSchema(file string, root *yaml.Node, entries bool) []diag {
+//
+// Entries of the lists named in skip are left out: they were cut from the
+// file and are checked one by one (see split).
+func validateSchema(file string, root *yaml.Node, skip map[string]bool) []diag {
 	sch, err := compiledSchema()
 	if err != nil {
 		// The schema is embedded and tested; failing here is a build defect.
@@ -79,7 +82,7 @@ func validateSchema(file string, root *yaml.Node, entries bool) []diag {
 			if _, ok := m[sec.key].([]any); !ok {
 				continue
 			}
-			if entries {
+			if !skip[sec.key] {
 				_, items := mappingEntry(root, sec.key)
 				for i, item := range deref(items).Content {
 					list = append(list, entry{sec.sch, []string{sec.key, strconv.Itoa(i)}, item})

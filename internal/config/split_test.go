@@ -1,0 +1,67 @@
+package config
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// TestCutFilesLoadAsWholeFiles loads large files twice, cut into their
+// list entries and parsed whole: the configurations, positions included,
+// and the diagnostics must be the same.
+func TestCutFilesLoadAsWholeFiles(t *testing.T) {
+	large := string(largeState(300))
+	// mistakes inserted after the first trustee's name line
+	at := "    name: Trustee 1\n"
+	cases := map[string]string{
+		"valid":           large,
+		"entry errors":    strings.Replace(large, at, at+"    enabled: yes\n    pairingID: x\n    users:\n      - {id: nope, roles: [Master Admin, Master Admin]}\n", 1),
+		"trustors first":  "version: 1\n" + large[strings.Index(large, "trustors:"):] + strings.TrimPrefix(large[:strings.Index(large, "trustors:")], "version: 1\n"),
+		"comments":        strings.ReplaceAll(large, "  - id: b", "# a comment\n\n  - id: b"),
+		"zero indent":     strings.ReplaceAll(strings.ReplaceAll(large, "\n  - id: b", "\n- id: b"), "\n    ", "\n  "),
+		"syntax error":    strings.Replace(large, at, at+"    users: [\n", 1),
+		"unclosed quote":  strings.Replace(large, at, at+"    pairingId: \"abc\n", 1),
+		"bad indentation": strings.Replace(large, at, at+"   enabled: true\n", 1),
+		"list ends early": strings.Replace(large, at, at+"x: 1\n", 1),
+		"duplicate list":  large + "trustees: []\n",
+		"no newline":      strings.TrimSuffix(large, "\n"),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			src := []source{{name: "large.yaml", data: []byte(data)}}
+			for _, which := range []checks{checkAll, checkSchema} {
+				whole, wholeDiags, _ := loadWith(src, testNow, which, -1)
+				cut, cutDiags, ok := loadWith(src, testNow, which, 0)
+				if !ok { // the cut was refused: the whole file is parsed
+					cut, cutDiags, _ = loadWith(src, testNow, which, -1)
+				}
+				if diff := cmp.Diff(whole, cut, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("configurations differ (-whole +cut):\n%s", diff)
+				}
+				if diff := cmp.Diff(text(wholeDiags), text(cutDiags)); diff != "" {
+					t.Errorf("diagnostics differ (-whole +cut):\n%s", diff)
+				}
+			}
+		})
+	}
+	if splitLists([]byte(cases["valid"]), 0) == nil {
+		t.Error("the large state was not cut")
+	}
+	if _, _, ok := loadWith([]source{{name: "large.yaml", data: []byte(cases["entry errors"])}}, testNow, checkAll, 0); !ok {
+		t.Error("a cut file with errors inside entries was parsed whole")
+	}
+	for _, s := range []string{"&a", "*a", "\t", "\r\n", "\n---\n"} {
+		if splitLists([]byte(large+s), 0) != nil {
+			t.Errorf("a file with %q was cut", s)
+		}
+	}
+}
+
+func text(d Diagnostics) string {
+	var b bytes.Buffer
+	_ = d.WriteText(&b)
+	return b.String()
+}
