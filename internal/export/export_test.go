@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,7 @@ func roundTrip(t *testing.T, st *live.State, sec export.Sections) []byte {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, diags := config.Load([]string{path}, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+	cfg, diags := config.Load(context.Background(), []string{path}, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
 	if diags.HasErrors() || cfg == nil {
 		var b bytes.Buffer
 		_ = diags.WriteText(&b)
