@@ -91,10 +91,9 @@ func validateSchema(file string, root *yaml.Node, skip map[string]bool) []diag {
 			m[sec.key] = []any{}
 		}
 	}
-	p := message.NewPrinter(language.English)
-	out := schemaCheck(file, root, sch.root, top, nil, p)
+	out := schemaCheck(file, root, sch.root, top, nil)
 	for _, e := range list {
-		out = append(out, schemaCheck(file, e.node, e.sch, c.convert(e.node, e.node, 2), e.prefix, p)...)
+		out = append(out, schemaCheck(file, e.node, e.sch, c.convert(e.node, e.node, 2), e.prefix)...)
 	}
 	return out
 }
@@ -112,12 +111,12 @@ func validateEntry(file, key string, i int, item *yaml.Node) []diag {
 		def = sch.trustor
 	}
 	c := converter{build: true, quiet: true, active: make(map[*yaml.Node]bool)}
-	return schemaCheck(file, item, def, c.convert(item, item, 2), []string{key, strconv.Itoa(i)}, message.NewPrinter(language.English))
+	return schemaCheck(file, item, def, c.convert(item, item, 2), []string{key, strconv.Itoa(i)})
 }
 
 // schemaCheck validates value, the value of node base, which is at the
 // pointer tokens prefix of the file, against sch.
-func schemaCheck(file string, base *yaml.Node, sch *jsonschema.Schema, value any, prefix []string, p *message.Printer) []diag {
+func schemaCheck(file string, base *yaml.Node, sch *jsonschema.Schema, value any, prefix []string) []diag {
 	err := sch.Validate(value)
 	if err == nil {
 		return nil
@@ -127,6 +126,7 @@ func schemaCheck(file string, base *yaml.Node, sch *jsonschema.Schema, value any
 		return []diag{{Diagnostic: Diagnostic{Pos: Pos{File: file, Line: 1, Col: 1}, Severity: Error,
 			Message: "schema: " + err.Error()}}}
 	}
+	p := message.NewPrinter(language.English)
 	var out []diag
 	for _, leaf := range schemaLeaves(ve) {
 		out = append(out, schemaDiags(file, base, leaf, prefix, p)...)
