@@ -226,10 +226,16 @@ func TestLoadPathErrors(t *testing.T) {
 		t.Errorf("Load(nil) = %v, %v; want nil and an error", cfg, diags)
 	}
 
+	// Load gives readFile what is left of MaxInputSize; reading stops one
+	// byte past it.
 	big := filepath.Join(dir, "big.yaml")
-	writeFile(t, big, "version: 1\n#"+strings.Repeat("x", MaxInputSize))
-	if _, diags := Load(context.Background(), []string{big}, testNow); len(diags) != 1 || !strings.Contains(diags[0].Message, "too large") {
-		t.Errorf("big file: %v", diags)
+	content := "version: 1\ntrustees: []\n"
+	writeFile(t, big, content)
+	if data, d := readFile(context.Background(), big, len(content)); d != nil || string(data) != content {
+		t.Errorf("readFile within the limit = %q, %v", data, d)
+	}
+	if _, d := readFile(context.Background(), big, len(content)-1); d == nil || !strings.Contains(d.Message, "too large") {
+		t.Errorf("readFile over the limit: %v", d)
 	}
 }
 

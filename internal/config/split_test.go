@@ -13,7 +13,7 @@ import (
 // list entries and parsed whole: the configurations, positions included,
 // and the diagnostics must be the same.
 func TestCutFilesLoadAsWholeFiles(t *testing.T) {
-	large := string(largeState(300))
+	large := string(largeState(250)) // 10 trustees, 1 trustor
 	// mistakes inserted after the first trustee's name line
 	at := "    name: Trustee 1\n"
 	cases := map[string]string{
