@@ -19,9 +19,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 
+	"github.com/trustsync/trustsync/internal/atomicfile"
 	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/render"
 )
@@ -89,7 +89,7 @@ func Write(path string, p *plan.Plan, meta Meta) error {
 	if err != nil {
 		return fmt.Errorf("write plan file %s: %w", path, err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := atomicfile.WriteFile(path, 0o600, data); err != nil {
 		return fmt.Errorf("write plan file %s: %w", path, err)
 	}
 	return nil
@@ -172,44 +172,6 @@ func canonical(data []byte) ([]byte, error) {
 func digest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// writeAtomic writes data to a temporary file next to path and renames it
-// into place.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename durable where the platform allows syncing a
-	// directory; the file is complete either way.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
 }
 
 // Read loads a saved plan. It refuses a file that is not valid JSON, has an
