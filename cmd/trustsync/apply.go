@@ -15,6 +15,7 @@ import (
 	"github.com/trustsync/trustsync/internal/apply"
 	"github.com/trustsync/trustsync/internal/planfile"
 	"github.com/trustsync/trustsync/internal/render"
+	"github.com/trustsync/trustsync/internal/run"
 )
 
 // applyCmd makes live state match the desired-state files (docs/apply.md).
@@ -23,7 +24,7 @@ type applyCmd struct {
 	Files         []string `short:"f" name:"file" sep:"none" placeholder:"PATH" help:"Desired-state file, or a directory whose *.yaml/*.yml files are merged. Repeatable. Default: trusts.yaml in the working directory. Not with PLANFILE, which names its files."`
 	AutoApprove   bool     `name:"auto-approve" help:"Apply without asking; required when stdin is not a terminal (CI)."`
 	AllowRemovals bool     `name:"allow-removals" help:"Apply even when the plan removes more than policy.maxRemovalPercent of the managed live objects."`
-	Record        string   `name:"record" placeholder:"FILE" help:"Write a JSON apply record (time, version, git commit, digests, each change's status, verification) to FILE."`
+	Record        string   `name:"record" placeholder:"FILE" help:"Write a JSON apply record (time, version, git commit, digests, each change's status, verification) to FILE, before the first write and again as each change ends. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
 
 	connFlags `embed:""`
 }
@@ -39,9 +40,19 @@ func (c *applyCmd) Validate() error {
 // Run plans (or loads a saved plan), shows the plan, checks the safety
 // rails, asks for confirmation, applies, verifies and records.
 func (c *applyCmd) Run(e *env) (err error) {
-	start := time.Now()
-	var saved *planfile.File
+	record := run.Output{Flag: "--record", Path: c.Record}
+	var extra []string
+	if c.PlanFile != "" {
+		extra = []string{c.PlanFile}
+	}
 	files := c.Files
+	if c.PlanFile == "" && len(files) == 0 {
+		files = []string{"trusts.yaml"}
+	}
+	if err := run.CheckOutputs(target(e, files, &c.connFlags), extra, record); err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	var saved *planfile.File
 	if c.PlanFile != "" {
 		saved, err = planfile.Read(resolvePath(e.workDir, c.PlanFile))
 		if err != nil {
@@ -51,25 +62,34 @@ func (c *applyCmd) Run(e *env) (err error) {
 		if len(files) == 0 {
 			return &exitError{code: 1, err: fmt.Errorf("plan file %s names no configuration files; run plan --out again", c.PlanFile)}
 		}
-	} else if len(files) == 0 {
-		files = []string{"trusts.yaml"}
+	}
+	t := target(e, files, &c.connFlags)
+	if saved != nil {
+		// The files the plan names are inputs too.
+		if err := run.CheckOutputs(t, extra, record); err != nil {
+			return &exitError{code: 1, err: err}
+		}
 	}
 
-	run, err := preparePlan(e, files, &c.connFlags)
+	rep := newReporter(e)
+	planned, err := planTarget(e, t, rep)
 	if err != nil {
+		if e.ctx.Err() != nil {
+			return &exitError{code: 1, err: errors.New("cancelled; nothing was changed")}
+		}
 		return err
 	}
 	defer func() {
-		if cerr := run.close(); cerr != nil && err == nil {
+		if cerr := planned.Close(); cerr != nil && err == nil {
 			err = &exitError{code: 1, err: cerr}
 		}
 	}()
 	if saved != nil {
-		if err := checkSaved(saved, run); err != nil {
+		if err := planned.CheckSaved(saved); err != nil {
 			return &exitError{code: 1, err: err}
 		}
 	}
-	p := run.plan
+	p := planned.Plan
 
 	color := e.isTerminal != nil && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
 	var out bytes.Buffer
@@ -80,117 +100,121 @@ func (c *applyCmd) Run(e *env) (err error) {
 		return &exitError{code: 1, err: fmt.Errorf("write plan: %w", err)}
 	}
 
-	rec := recorder{cmd: c, e: e, run: run, saved: saved, start: start}
-	if !p.HasChanges() {
-		// The renderer has said "No changes."; the plan is the proof.
-		return rec.write(nil, apply.Verification{Ran: true, Clean: true})
+	opts := run.ApplyOptions{
+		AllowRemovals:    c.AllowRemovals,
+		Stop:             e.ctx.Done(),
+		Record:           resolvePath(e.workDir, c.Record),
+		TrustsyncVersion: e.version,
+		Saved:            saved,
+		SavedPath:        c.PlanFile,
+	}
+	if c.Record == "" {
+		opts.Record = ""
+	} else {
+		opts.GitCommit = gitCommit(e.ctx, e.workDir)
+	}
+	if p.HasChanges() {
+		if err := planned.Check(c.AllowRemovals); err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("%w\nnothing was changed", err)}
+		}
+		if err := c.confirm(e); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout)
+		rep.startApply(len(p.Changes))
 	}
 
-	opts := c.options(run)
-	if err := apply.Check(p, opts); err != nil {
+	// The first interrupt starts no new change and lets the writes in
+	// flight finish; a second one (e.hard) stops at once.
+	watched := make(chan struct{})
+	defer close(watched)
+	go func() {
+		select {
+		case <-e.ctx.Done():
+			fmt.Fprintln(e.stderr, "trustsync: interrupted: starting no new change, finishing the writes in flight (interrupt again to stop at once)")
+		case <-watched:
+		}
+	}()
+	applied, err := planned.Apply(e.hardContext(), opts, rep)
+	if applied == nil {
 		return &exitError{code: 1, err: fmt.Errorf("%w\nnothing was changed", err)}
 	}
-	if err := c.confirm(e); err != nil {
-		return err
-	}
-
-	fmt.Fprintln(e.stdout)
-	before := run.client.Stats()
-	bar := newProgressBar(e, len(p.Changes))
-	opts.Progress = func(r apply.ChangeResult) {
-		bar.clear()
-		fmt.Fprintln(e.stdout, resultLine(r))
-		bar.done()
-	}
-	res, err := apply.Run(e.ctx, run.client, p, opts)
-	bar.clear()
-	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("%w\nnothing was changed", err)}
-	}
-	ok, failed, skipped := res.Counts()
-	after := run.client.Stats()
-	fmt.Fprintf(e.stdout, "\nApply: %d ok, %d failed, %d skipped in %s (%s, %d retried, %d rate-limited).\n",
-		ok, failed, skipped, formatDuration(res.Duration),
-		plural(int(after.Requests-before.Requests), "request"), after.Retries-before.Retries, after.RateLimited-before.RateLimited)
-
-	ver := c.verify(e, run)
-	if err := rec.write(res, ver); err != nil {
-		return err
-	}
-	if failed > 0 || skipped > 0 || !ver.Clean {
-		var why []string
-		if failed > 0 || skipped > 0 {
-			why = append(why, fmt.Sprintf("%d failed, %d skipped", failed, skipped))
+	recErr := err
+	res := applied.Result
+	var n apply.Counts
+	if res != nil {
+		n = res.Counts()
+		unknown := ""
+		if n.Unknown > 0 {
+			unknown = fmt.Sprintf(", %d unknown", n.Unknown)
 		}
-		switch {
-		case !ver.Ran:
-			why = append(why, "live state could not be verified")
-		case !ver.Clean:
-			why = append(why, "live state still differs from the configuration")
-		}
-		fmt.Fprintf(e.stderr, "trustsync: apply did not complete: %s\nhint: fix the cause (see the errors above), then run plan and apply again; applied changes need not be undone\n", strings.Join(why, "; "))
-		return &exitError{code: 1}
+		fmt.Fprintf(e.stdout, "\nApply: %d ok, %d failed, %d skipped%s in %s (%s, %d retried, %d rate-limited).\n",
+			n.OK, n.Failed, n.Skipped, unknown, formatDuration(res.Duration),
+			plural(int(applied.Requests), "request"), applied.Retries, applied.RateLimited)
+		printVerification(e, applied)
 	}
-	return nil
+	if recErr != nil {
+		return &exitError{code: 1, err: recErr}
+	}
+	if c.Record != "" {
+		fmt.Fprintf(e.stderr, "trustsync: wrote the apply record to %s\n", c.Record)
+	}
+	if res == nil {
+		return nil
+	}
+	ver := applied.Verification
+	if n.OK == len(res.Changes) && ver.Clean {
+		return nil
+	}
+	var why []string
+	if n.Failed > 0 || n.Skipped > 0 || n.Unknown > 0 {
+		w := fmt.Sprintf("%d failed, %d skipped", n.Failed, n.Skipped)
+		if n.Unknown > 0 {
+			w += fmt.Sprintf(", %d unknown", n.Unknown)
+		}
+		why = append(why, w)
+	}
+	switch {
+	case res.Interrupted:
+		why = append(why, "interrupted")
+	case !ver.Ran:
+		why = append(why, "live state could not be verified")
+	case !ver.Clean:
+		why = append(why, "live state still differs from the configuration")
+	}
+	var hint string
+	switch {
+	case res.Interrupted:
+		hint = "run plan to see what remains, then apply again; applied changes need not be undone"
+	case n.Unknown > 0 && n.Failed == 0:
+		hint = "the outcome of some writes could not be confirmed; run plan to see what is in effect, then apply again"
+	default:
+		hint = "fix the cause (see the errors above), then run plan and apply again; applied changes need not be undone"
+	}
+	fmt.Fprintf(e.stderr, "trustsync: apply did not complete: %s\nhint: %s\n", strings.Join(why, "; "), hint)
+	return &exitError{code: 1}
 }
 
-// checkSaved refuses a saved plan that is not what applying now would do:
-// the configuration or live state changed, or the plan computed now is not
-// the saved one.
-func checkSaved(saved *planfile.File, run *planRun) error {
-	const rerun = "; run plan again\nnothing was changed"
-	if saved.Meta.ConfigDigest != run.configDigest {
-		return errors.New("plan is stale: the configuration changed since it was made" + rerun)
-	}
-	if saved.Meta.LiveFingerprint != run.fingerprint {
-		return errors.New("plan is stale: live state changed since it was made" + rerun)
-	}
-	diff, err := saved.Difference(run.plan)
-	if err != nil {
-		return fmt.Errorf("compare with the saved plan: %w", err)
-	}
-	if diff != "" {
-		return fmt.Errorf("plan is stale: the plan computed now is not the saved one (%s)%s", diff, rerun)
-	}
-	return nil
-}
-
-// options builds apply's options from the flags, the configuration and
-// live state.
-func (c *applyCmd) options(run *planRun) apply.Options {
-	opts := apply.Options{
-		MaxRemovalPercent: run.cfg.Policy.MaxRemovalPercent,
-		AllowRemovals:     c.AllowRemovals,
-		Concurrency:       c.Concurrency,
-	}
-	for _, r := range run.cfg.Protect.Trustees {
-		opts.ProtectedTrustees = append(opts.ProtectedTrustees, r.ID)
-	}
-	for _, r := range run.cfg.Protect.Trustors {
-		opts.ProtectedTrustors = append(opts.ProtectedTrustors, r.ID)
-	}
-	// Customer Care trusts are protected unless the file lists them.
-	listedTrustees := map[string]bool{}
-	for _, t := range run.cfg.Trustees {
-		listedTrustees[strings.ToLower(t.ID)] = true
-	}
-	listedTrustors := map[string]bool{}
-	for _, t := range run.cfg.Trustors {
-		listedTrustors[strings.ToLower(t.ID)] = true
-	}
-	for _, id := range run.live.CareOrgIDs {
-		if !listedTrustees[strings.ToLower(id)] {
-			opts.ProtectedTrustees = append(opts.ProtectedTrustees, id)
-		}
-		if !listedTrustors[strings.ToLower(id)] {
-			opts.ProtectedTrustors = append(opts.ProtectedTrustors, id)
+// printVerification prints verification's outcome.
+func printVerification(e *env, a *run.Applied) {
+	v := a.Verification
+	switch {
+	case !v.Ran:
+		fmt.Fprintf(e.stdout, "Not verified: %s.\n", v.Error)
+	case v.Clean:
+		fmt.Fprintln(e.stdout, "Verified: live state matches the configuration.")
+	default:
+		fmt.Fprintln(e.stdout, "Verification failed: live state still differs from the configuration:")
+		for _, ch := range a.Remaining {
+			fmt.Fprintf(e.stdout, "  %s %s: %s\n", render.Symbol(ch.Action), ch.Address, ch.Reason)
 		}
 	}
-	return opts
 }
 
 // confirm asks on a terminal and refuses without one, unless
-// --auto-approve was given.
+// --auto-approve was given. An interrupt (Ctrl-C, SIGTERM) at the prompt
+// cancels at once: the answer is read in the background, so the prompt
+// never waits for Enter.
 func (c *applyCmd) confirm(e *env) error {
 	if c.AutoApprove {
 		return nil
@@ -199,44 +223,33 @@ func (c *applyCmd) confirm(e *env) error {
 		return &exitError{code: 1, err: errors.New("refusing to apply without confirmation: stdin is not a terminal; nothing was changed\n" +
 			"hint: review the plan above and run again with --auto-approve (in CI, apply a reviewed plan file: trustsync apply PLANFILE --auto-approve)")}
 	}
+	cancelled := &exitError{code: 1, err: errors.New("cancelled; nothing was changed")}
+	if e.ctx.Err() != nil {
+		return cancelled
+	}
 	fmt.Fprint(e.stderr, "\nApply these changes? Only 'yes' is accepted: ")
-	answer, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return &exitError{code: 1, err: fmt.Errorf("read confirmation: %w; nothing was changed", err)}
+	type answer struct {
+		line string
+		err  error
 	}
-	if strings.TrimSpace(answer) != "yes" {
-		return &exitError{code: 1, err: errors.New("apply cancelled; nothing was changed")}
-	}
-	return nil
-}
-
-// verify reads live state again and plans again; it prints the outcome.
-func (c *applyCmd) verify(e *env, run *planRun) apply.Verification {
-	if err := e.ctx.Err(); err != nil {
-		fmt.Fprintln(e.stdout, "Not verified: interrupted.")
-		return apply.Verification{Error: "interrupted: " + err.Error()}
-	}
-	_, p, err := readAndCompute(e, run.client, run.cfg)
-	if err != nil {
-		msg := "live state could not be read again"
-		var ee *exitError
-		if errors.As(err, &ee) && ee.err != nil {
-			msg = ee.err.Error()
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	select {
+	case <-e.ctx.Done():
+		fmt.Fprintln(e.stderr)
+		return cancelled
+	case a := <-answers:
+		if a.err != nil && !errors.Is(a.err, io.EOF) {
+			return &exitError{code: 1, err: fmt.Errorf("read confirmation: %w; nothing was changed", a.err)}
 		}
-		fmt.Fprintf(e.stdout, "Not verified: %s.\n", msg)
-		return apply.Verification{Error: msg}
+		if strings.TrimSpace(a.line) != "yes" {
+			return &exitError{code: 1, err: errors.New("apply cancelled; nothing was changed")}
+		}
+		return nil
 	}
-	v := apply.Verification{Ran: true, Clean: !p.HasChanges()}
-	if v.Clean {
-		fmt.Fprintln(e.stdout, "Verified: live state matches the configuration.")
-		return v
-	}
-	fmt.Fprintln(e.stdout, "Verification failed: live state still differs from the configuration:")
-	for _, ch := range p.Changes {
-		v.Remaining = append(v.Remaining, ch.Address)
-		fmt.Fprintf(e.stdout, "  %s %s: %s\n", render.Symbol(ch.Action), ch.Address, ch.Reason)
-	}
-	return v
 }
 
 // resultLine is the line printed when a change finishes.
@@ -267,45 +280,6 @@ func formatDuration(d time.Duration) string {
 	return d.Round(100 * time.Millisecond).String()
 }
 
-// recorder writes the --record file.
-type recorder struct {
-	cmd   *applyCmd
-	e     *env
-	run   *planRun
-	saved *planfile.File
-	start time.Time
-}
-
-// write writes the record when --record was given.
-func (r recorder) write(res *apply.Result, ver apply.Verification) error {
-	if r.cmd.Record == "" {
-		return nil
-	}
-	digest, err := planfile.DigestPlan(r.run.plan)
-	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("apply record: %w", err)}
-	}
-	meta := apply.RecordMeta{
-		Start:            r.start,
-		TrustsyncVersion: r.e.version,
-		GitCommit:        gitCommit(r.e.ctx, r.e.workDir),
-		ConfigFiles:      r.run.files,
-		ConfigDigest:     r.run.configDigest,
-		PlanDigest:       digest,
-		LiveFingerprint:  r.run.fingerprint,
-		Verification:     ver,
-	}
-	if r.saved != nil {
-		meta.PlanFile = r.cmd.PlanFile
-		meta.PlanFileDigest = r.saved.PlanDigest
-	}
-	if err := apply.NewRecord(r.run.plan, res, meta).WriteFile(resolvePath(r.e.workDir, r.cmd.Record)); err != nil {
-		return &exitError{code: 1, err: err}
-	}
-	fmt.Fprintf(r.e.stderr, "trustsync: wrote the apply record to %s\n", r.cmd.Record)
-	return nil
-}
-
 // gitCommit returns the commit checked out in dir, or "" when dir is not in
 // a git repository or git is not available.
 func gitCommit(ctx context.Context, dir string) string {
@@ -322,7 +296,7 @@ func gitCommit(ctx context.Context, dir string) string {
 
 // progressBar draws "[=====     ] 12/40 changes" on stderr when it is a
 // terminal and the run has taken more than a second. Calls are serialized
-// by apply's Progress callback.
+// by apply's Progress callback; a nil bar draws nothing.
 type progressBar struct {
 	w       io.Writer
 	total   int
@@ -333,17 +307,11 @@ type progressBar struct {
 	mu      sync.Mutex
 }
 
-func newProgressBar(e *env, total int) *progressBar {
-	return &progressBar{
-		w:       e.stderr,
-		total:   total,
-		start:   time.Now(),
-		enabled: e.isTerminal != nil && e.isTerminal(e.stderr),
-	}
-}
-
 // done counts a finished change and redraws the bar.
 func (b *progressBar) done() {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.n++
@@ -358,6 +326,9 @@ func (b *progressBar) done() {
 
 // clear erases the bar so that a result line can be printed.
 func (b *progressBar) clear() {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.shown {

@@ -18,7 +18,7 @@ import (
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
-// The CLI tests here drive `trustsync apply` through run() against a
+// The CLI tests here drive `trustsync apply` through runCLI() against a
 // sandbox served over HTTP (--api-url), so that they can inject faults,
 // pretend to be a terminal and count the sandbox's writes exactly. The
 // scripts in testdata/script/apply*.txt tell the everyday stories.
@@ -114,7 +114,7 @@ func (s *applySandbox) trustsync(dir string, terminal bool, input string, args .
 		},
 		workDir: dir,
 	}
-	code := run(context.Background(), args, e)
+	code := runCLI(context.Background(), args, e)
 	return applyResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

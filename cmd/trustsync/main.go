@@ -40,7 +40,12 @@ type cli struct {
 
 // env is what commands need from the process; tests and main fill it in.
 type env struct {
-	ctx     context.Context
+	// ctx is cancelled by the first interrupt (SIGINT, SIGTERM): commands
+	// stop reading, the prompt cancels, and apply starts no new change.
+	ctx context.Context
+	// hard is cancelled by a second interrupt: apply stops at once. nil
+	// means never.
+	hard    context.Context
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
@@ -71,10 +76,51 @@ func (e *exitError) Unwrap() error { return e.err }
 // ExitCode is the code the process exits with.
 func (e *exitError) ExitCode() int { return e.code }
 
+// hardContext returns the context apply's requests run under: cancelled
+// by the second interrupt, and not by the first.
+func (e *env) hardContext() context.Context {
+	if e.hard != nil {
+		return e.hard
+	}
+	return context.WithoutCancel(e.ctx)
+}
+
+// interrupts returns a context cancelled by the first SIGINT or SIGTERM
+// and one cancelled by the second; stop ends the watch.
+func interrupts() (first, second context.Context, stop func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	first, cancelFirst := context.WithCancelCause(context.Background())
+	second, cancelSecond := context.WithCancelCause(context.Background())
+	done := make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case s := <-sigs:
+				if n == 1 {
+					cancelFirst(fmt.Errorf("received %v", s))
+					continue
+				}
+				cancelSecond(fmt.Errorf("received %v again", s))
+				return
+			case <-done:
+				return
+			}
+		}
+	}()
+	return first, second, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancelFirst(nil)
+		cancelSecond(nil)
+	}
+}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], &env{
+	ctx, hard, stop := interrupts()
+	code := runCLI(ctx, os.Args[1:], &env{
 		ctx:     ctx,
+		hard:    hard,
 		stdin:   os.Stdin,
 		stdout:  os.Stdout,
 		stderr:  os.Stderr,
@@ -90,8 +136,8 @@ func main() {
 	os.Exit(code)
 }
 
-// run parses args, runs the chosen command and returns the exit code.
-func run(ctx context.Context, args []string, e *env) int {
+// runCLI parses args, runs the chosen command and returns the exit code.
+func runCLI(ctx context.Context, args []string, e *env) int {
 	var root cli
 	exitCode := -1
 	parser, err := kong.New(&root,

@@ -1,152 +1,145 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
-	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/apply"
 	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/live"
 	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/run"
 )
 
-// planRun is everything the shared "load, connect, read, diff" routine
-// produced. plan and apply both start from one; call close when done.
-type planRun struct {
-	// files are the configuration paths as given on the command line.
-	files []string
-	cfg   *config.Config
-	// diags are config.Load's diagnostics (warnings only: errors stop
-	// preparePlan); they have already been printed to stderr.
-	diags  config.Diagnostics
-	client *client.Client
-	live   *live.State
-	plan   *plan.Plan
-	// configDigest and fingerprint identify the inputs of the plan, for
-	// saved plan files.
-	configDigest string
-	fingerprint  string
-	// readTime is how long reading live state took.
-	readTime time.Duration
-
-	closeConn func() error
+// target builds the run target of a command: its files (as given, relative
+// to the working directory) and a connection from the flags.
+func target(e *env, files []string, conn *connFlags) run.Target {
+	return run.Target{
+		Files: files,
+		Dir:   e.workDir,
+		Connect: func(_ context.Context, region string) (*run.Conn, error) {
+			c, closeConn, err := conn.connect(e, region)
+			if err != nil {
+				return nil, err
+			}
+			return &run.Conn{Client: c, Close: closeConn}, nil
+		},
+	}
 }
 
-// close releases the connection (and stops an in-process sandbox,
-// flushing its state). It is safe to call more than once.
-func (r *planRun) close() error {
-	if r == nil || r.closeConn == nil {
-		return nil
+// planTarget is the routine plan and apply share: run.Plan with the
+// terminal's reporter. Every problem has been reported when it returns an
+// error (which then only carries an exit code); on success the caller
+// must close the result.
+func planTarget(e *env, t run.Target, rep *reporter) (*run.Planned, error) {
+	p, err := run.Plan(e.ctx, t, rep)
+	if err == nil {
+		return p, nil
 	}
-	f := r.closeConn
-	r.closeConn = nil
-	if err := f(); err != nil {
-		return fmt.Errorf("close connection: %w", err)
+	var pe *run.PlanError
+	if errors.As(err, &pe) {
+		return nil, reportProblems(e.stderr, pe.Err)
 	}
-	return nil
+	return nil, configExit(e, err)
 }
 
-// scope returns what live state the configuration needs read.
-func scope(cfg *config.Config) live.Scope {
-	s := live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors}
-	if cfg.Organization != nil {
-		s.PinOrgID = cfg.Organization.ID
+// configExit reports a *run.ConfigError (its diagnostics are already
+// printed) and turns any error into the exit error that ends the command.
+func configExit(e *env, err error) error {
+	var ce *run.ConfigError
+	if errors.As(err, &ce) {
+		nerr, _ := ce.Diags.Count()
+		fmt.Fprintf(e.stderr, "trustsync: the configuration has %s; nothing was read or changed\n", plural(nerr, "error"))
+		return &exitError{code: 1}
 	}
-	return s
-}
-
-// preparePlan is the routine plan and apply share: load and check the
-// configuration (diagnostics to stderr; errors end it with exit code 1),
-// connect, read live state (checking the organization pin right after
-// organizations/me, before anything else is read) and compute the plan.
-// On success the caller owns the returned run and must close it; on error
-// the connection is already closed and the problem already reported, so
-// the returned error carries only an exit code.
-func preparePlan(e *env, files []string, conn *connFlags) (*planRun, error) {
-	cfg, diags, err := loadConfig(e, files)
-	if err != nil {
-		return nil, err
-	}
-	region := ""
-	if cfg.Organization != nil {
-		region = cfg.Organization.Region
-	}
-	c, closeConn, err := conn.connect(e, region)
-	if err != nil {
-		return nil, err
-	}
-	run := &planRun{
-		files:        files,
-		cfg:          cfg,
-		diags:        diags,
-		client:       c,
-		configDigest: cfg.Digest(),
-		closeConn:    closeConn,
-	}
-	start := time.Now()
-	st, p, err := readAndCompute(e, c, cfg)
-	run.readTime = time.Since(start)
-	if err != nil {
-		if cerr := run.close(); cerr != nil {
-			fmt.Fprintf(e.stderr, "trustsync: %v\n", cerr)
-		}
-		return nil, err
-	}
-	run.live, run.plan, run.fingerprint = st, p, st.Fingerprint()
-	stats := c.Stats()
-	fmt.Fprintf(e.stderr, "trustsync: read live state of %s in %s (%d requests, %d retries)\n",
-		orgLabel(st.Org), run.readTime.Round(time.Millisecond), stats.Requests, stats.Retries)
-	return run, nil
+	return &exitError{code: 1, err: err}
 }
 
 // loadConfig loads the desired-state files (relative paths resolved
-// against the working directory) and prints the diagnostics to stderr.
-// Errors end with exit code 1, already reported.
+// against the working directory) for commands that do not plan, printing
+// the diagnostics to stderr. Errors end with exit code 1, already
+// reported.
 func loadConfig(e *env, files []string) (*config.Config, config.Diagnostics, error) {
-	paths := make([]string, len(files))
-	for i, f := range files {
-		paths[i] = resolvePath(e.workDir, f)
-	}
-	cfg, diags := config.Load(e.ctx, paths, time.Now())
-	if err := diags.WriteText(e.stderr); err != nil {
-		return nil, nil, fmt.Errorf("write diagnostics: %w", err)
-	}
-	if diags.HasErrors() || cfg == nil {
-		nerr, _ := diags.Count()
-		fmt.Fprintf(e.stderr, "trustsync: the configuration has %s; nothing was read or changed\n", plural(nerr, "error"))
-		return nil, nil, &exitError{code: 1}
+	cfg, diags, err := run.Load(e.ctx, run.Target{Files: files, Dir: e.workDir}, time.Now(), newReporter(e))
+	if err != nil {
+		return nil, nil, configExit(e, err)
 	}
 	return cfg, diags, nil
 }
 
-// readAndCompute reads the live state cfg manages through api and computes
-// the plan. Problems (a pin mismatch, unknown roles, ...) are printed to
-// stderr in the diagnostics' format and end with exit code 1. On a
-// terminal, a read that takes more than a second shows progress on stderr.
-// Apply calls it again after its changes to verify them.
-func readAndCompute(e *env, api live.API, cfg *config.Config) (*live.State, *plan.Plan, error) {
-	sc := scope(cfg)
-	var prog *progressLine
-	if e.isTerminal != nil && e.isTerminal(e.stderr) {
-		prog = &progressLine{w: e.stderr, start: time.Now(), after: time.Second}
-		sc.Progress = prog.update
+// reporter shows run's progress on the terminal: diagnostics and the read
+// summary on stderr, a progress line while reading, one line per change on
+// stdout with a progress bar on stderr.
+type reporter struct {
+	e        *env
+	terminal bool // stderr is a terminal
+
+	mu   sync.Mutex
+	line *progressLine
+	bar  *progressBar
+}
+
+func newReporter(e *env) *reporter {
+	return &reporter{e: e, terminal: e.isTerminal != nil && e.isTerminal(e.stderr)}
+}
+
+var _ run.Reporter = (*reporter)(nil)
+
+// Loaded prints the configuration's diagnostics.
+func (r *reporter) Loaded(diags config.Diagnostics) {
+	if err := diags.WriteText(r.e.stderr); err != nil {
+		fmt.Fprintf(r.e.stderr, "trustsync: write diagnostics: %v\n", err)
 	}
-	st, err := live.Read(e.ctx, api, sc)
-	prog.clear()
-	if err != nil {
-		var pe *live.PinError
-		if errors.As(err, &pe) && cfg.Organization != nil {
-			return nil, nil, reportProblems(e.stderr, plan.PinMismatch(cfg.Organization, pe.Got))
-		}
-		return nil, nil, &exitError{code: 1, err: fmt.Errorf("read live state: %w", err)}
+}
+
+// Reading shows "reading live state: N/M requests" once a read has taken
+// more than a second.
+func (r *reporter) Reading(p live.Progress) {
+	if !r.terminal {
+		return
 	}
-	p, err := plan.Compute(cfg, st)
-	if err != nil {
-		return nil, nil, reportProblems(e.stderr, err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.line == nil {
+		r.line = &progressLine{w: r.e.stderr, start: time.Now(), after: time.Second}
 	}
-	return st, p, nil
+	r.line.update(p)
+}
+
+// Read prints how long reading live state took.
+func (r *reporter) Read(s run.ReadStats) {
+	r.endRead()
+	fmt.Fprintf(r.e.stderr, "trustsync: read live state of %s in %s (%d requests, %d retries)\n",
+		orgLabel(s.Org), s.Duration.Round(time.Millisecond), s.Requests, s.Retries)
+}
+
+// endRead clears the progress line of a read.
+func (r *reporter) endRead() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.line.clear()
+	r.line = nil
+}
+
+// startApply prepares the progress bar of total changes.
+func (r *reporter) startApply(total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bar = &progressBar{w: r.e.stderr, total: total, start: time.Now(), enabled: r.terminal}
+}
+
+// ChangeEnded prints the change's line.
+func (r *reporter) ChangeEnded(res apply.ChangeResult) {
+	r.mu.Lock()
+	bar := r.bar
+	r.mu.Unlock()
+	bar.clear()
+	fmt.Fprintln(r.e.stdout, resultLine(res))
+	bar.done()
 }
 
 // reportProblems prints plan problems like configuration diagnostics and

@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/trustsync/trustsync/internal/planfile"
 	"github.com/trustsync/trustsync/internal/render"
+	"github.com/trustsync/trustsync/internal/run"
 )
 
 // planCmd reads live state and shows the changes apply would make.
 type planCmd struct {
 	Files            []string `short:"f" name:"file" sep:"none" default:"trusts.yaml" placeholder:"PATH" help:"Desired-state file, or a directory whose *.yaml/*.yml files are merged. Repeatable. Default: trusts.yaml in the working directory."`
 	Format           string   `enum:"text,markdown,json" default:"text" help:"Output format: text, markdown (for a pull request comment) or json (docs/plan-format.md)."`
-	Out              string   `placeholder:"PLANFILE" help:"Also save the plan, with the configuration digest and live state fingerprint, for 'trustsync apply PLANFILE'."`
+	Out              string   `placeholder:"PLANFILE" help:"Also save the plan, with the configuration digest and live state fingerprint, for 'trustsync apply PLANFILE'. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
 	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 2 when there are, 1 on error."`
 
 	connFlags `embed:""`
@@ -22,16 +22,20 @@ type planCmd struct {
 // (diagnostics, timings, progress) goes to stderr, so stdout is identical
 // across runs against unchanged live state.
 func (c *planCmd) Run(e *env) (err error) {
-	run, err := preparePlan(e, c.Files, &c.connFlags)
+	t := target(e, c.Files, &c.connFlags)
+	if err := run.CheckOutputs(t, nil, run.Output{Flag: "--out", Path: c.Out}); err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	planned, err := planTarget(e, t, newReporter(e))
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := run.close(); cerr != nil && err == nil {
+		if cerr := planned.Close(); cerr != nil && err == nil {
 			err = &exitError{code: 1, err: cerr}
 		}
 	}()
-	p := run.plan
+	p := planned.Plan
 
 	var out bytes.Buffer
 	switch c.Format {
@@ -51,14 +55,7 @@ func (c *planCmd) Run(e *env) (err error) {
 	}
 
 	if c.Out != "" {
-		path := resolvePath(e.workDir, c.Out)
-		meta := planfile.Meta{
-			TrustsyncVersion: e.version,
-			ConfigDigest:     run.configDigest,
-			LiveFingerprint:  run.fingerprint,
-			Files:            run.files,
-		}
-		if err := planfile.Write(path, p, meta); err != nil {
+		if err := planned.Save(resolvePath(e.workDir, c.Out), e.version); err != nil {
 			return &exitError{code: 1, err: err}
 		}
 		fmt.Fprintf(e.stderr, "trustsync: saved the plan to %s; apply it with 'trustsync apply %s'\n", c.Out, c.Out)

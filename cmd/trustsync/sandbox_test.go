@@ -35,7 +35,7 @@ func TestSandboxCommand(t *testing.T) {
 	}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"sandbox", "--listen", "127.0.0.1:0", "--state", "state.json", "--rate-limit", "6000"}, e)
+		done <- runCLI(ctx, []string{"sandbox", "--listen", "127.0.0.1:0", "--state", "state.json", "--rate-limit", "6000"}, e)
 		outW.Close()
 	}()
 
@@ -156,7 +156,7 @@ func TestSandboxCommandErrors(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 				getenv: func(string) string { return "" }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
-			code := run(context.Background(), append([]string{"sandbox"}, tt.args...), e)
+			code := runCLI(context.Background(), append([]string{"sandbox"}, tt.args...), e)
 			if code != 1 {
 				t.Errorf("exit code %d, want 1", code)
 			}
@@ -244,7 +244,7 @@ func runPlan(t *testing.T, dir, base, id, secret string, args ...string) (stdout
 	var out, errOut bytes.Buffer
 	pe := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return vars[k] }, version: "test", isTerminal: func(any) bool { return false }, workDir: dir}
-	code = run(context.Background(), append([]string{"plan"}, args...), pe)
+	code = runCLI(context.Background(), append([]string{"plan"}, args...), pe)
 	return out.String(), errOut.String(), code
 }
 
@@ -263,7 +263,7 @@ func startSandboxCmd(t *testing.T, dir string, bannerLines int, args ...string) 
 	}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...), e)
+		done <- runCLI(ctx, append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...), e)
 		outW.Close()
 	}()
 	lines := bufio.NewScanner(outR)

@@ -2,16 +2,24 @@
 //
 // # Order
 //
-// Changes run in three stages by effect: every narrowing change first, then
-// the neutral ones, then every widening one, so that an apply stopped half
-// way never leaves more access than either the old or the new state allows.
-// If any narrowing change does not succeed, no widening change runs: they
-// are reported as skipped. Within a stage, independent changes run
-// concurrently (bounded by [Options.Concurrency]; the API client limits
-// requests in flight too), while related changes keep their order: a trust
-// is created before its users, a user's roles are changed after the user is
-// added, a trust is deleted after the changes to its users. A change whose
-// prerequisite did not succeed is skipped.
+// Apply executes exactly the graph the plan carries ([plan.Change.Key],
+// DependsOn, Requires), without re-sorting or re-deriving it, and refuses a
+// plan whose graph [plan.CheckGraph] rejects. Changes run in three stages
+// ([plan.StageOf]): every narrowing change first, then the neutral ones,
+// then every widening one, so that an apply stopped half way never leaves
+// more access than either the old or the new state allows. If any narrowing
+// change does not succeed, no widening change runs: they are reported as
+// skipped. Within a stage a change starts as soon as the changes it depends
+// on have finished; a change one of whose requirements did not succeed is
+// skipped. Apply sets no limit of its own on how much runs at once: the API
+// client admits at most its configured number of requests in flight.
+//
+// # Interrupts
+//
+// Closing [Options.Stop] starts no new change; writes already sent finish
+// and are read back. A change whose outcome is still not known ends
+// [StatusUnknown], never [StatusFailed]. Cancelling the context stops at
+// once.
 //
 // # Writes and read-backs
 //
@@ -79,10 +87,6 @@ type API interface {
 	GetTrustorUser(ctx context.Context, trustorOrgID, userID string) (*client.TrustUser, error)
 }
 
-// DefaultConcurrency is how many changes of one stage run at once when
-// [Options.Concurrency] is zero.
-const DefaultConcurrency = 8
-
 // maxWrites bounds how often one change's write is issued: the first try
 // plus one more when a read-back shows that an ambiguous write did not
 // happen.
@@ -103,11 +107,16 @@ type Options struct {
 	// in Plan.Protected; a change that touches one anyway refuses the run.
 	ProtectedTrustees []string
 	ProtectedTrustors []string
-	// Concurrency bounds how many changes of one stage run at once; zero
-	// means DefaultConcurrency.
-	Concurrency int
-	// Progress, when set, is called once per change as it finishes
-	// (succeeded, failed or skipped), never concurrently.
+	// Stop, when closed, stops the run gracefully: no change starts after
+	// it, and a write already sent to the service finishes (bounded by the
+	// client's deadline, --timeout) and is read back as usual; a change
+	// whose outcome the read-back cannot establish ends [StatusUnknown].
+	// Cancelling Run's context instead stops at once: requests in flight
+	// are abandoned and their changes end unknown. nil never stops.
+	Stop <-chan struct{}
+	// Progress, when set, is called once per change as it ends (in any
+	// status), never concurrently. It runs while the run holds its lock,
+	// so it should be quick (writing a small file is fine).
 	Progress func(ChangeResult)
 }
 
@@ -117,16 +126,22 @@ type Status int
 const (
 	// StatusSkipped means the change was not attempted: a prerequisite did
 	// not succeed, a narrowing change failed (for widening changes), or the
-	// run was interrupted. It is the zero value.
+	// run was interrupted before it started. It is the zero value.
 	StatusSkipped Status = iota
 	// StatusOK means live state now shows the change.
 	StatusOK
-	// StatusFailed means the change was attempted and did not take effect
-	// (or could not be confirmed).
+	// StatusFailed means the change was attempted and live state shows it
+	// did not take effect: the service refused it, or a read-back found
+	// something other than the desired result.
 	StatusFailed
+	// StatusUnknown means a write was sent and what became of it could not
+	// be established: its answer was lost (the run was stopped, or it
+	// timed out) and no read-back could tell. Err says what the read-back
+	// showed. The change may or may not be in effect; plan tells.
+	StatusUnknown
 )
 
-// String returns "ok", "failed" or "skipped".
+// String returns "ok", "failed", "skipped" or "unknown".
 func (s Status) String() string {
 	switch s {
 	case StatusOK:
@@ -135,6 +150,8 @@ func (s Status) String() string {
 		return "failed"
 	case StatusSkipped:
 		return "skipped"
+	case StatusUnknown:
+		return "unknown"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -176,27 +193,37 @@ type ChangeResult struct {
 type Result struct {
 	Changes  []ChangeResult
 	Duration time.Duration
+	// Interrupted is set when the run was stopped ([Options.Stop] or its
+	// context) before it had run every change it could.
+	Interrupted bool
 }
 
-// Counts returns how many changes succeeded, failed and were skipped.
-func (r *Result) Counts() (ok, failed, skipped int) {
+// Counts are how many changes ended in each status.
+type Counts struct {
+	OK, Failed, Skipped, Unknown int
+}
+
+// Counts counts the changes by status.
+func (r *Result) Counts() Counts {
+	var n Counts
 	for _, c := range r.Changes {
 		switch c.Status {
 		case StatusOK:
-			ok++
+			n.OK++
 		case StatusFailed:
-			failed++
+			n.Failed++
+		case StatusUnknown:
+			n.Unknown++
 		default:
-			skipped++
+			n.Skipped++
 		}
 	}
-	return ok, failed, skipped
+	return n
 }
 
 // Succeeded reports whether every change succeeded.
 func (r *Result) Succeeded() bool {
-	ok, _, _ := r.Counts()
-	return ok == len(r.Changes)
+	return r.Counts().OK == len(r.Changes)
 }
 
 // RemovalGuardError is returned when a plan removes more managed objects
@@ -221,8 +248,9 @@ func percent(n, of int) int {
 }
 
 // Check runs the safety rails that must pass before the first write: the
-// removal guard and the refusal to touch protected trusts or to execute a
-// change apply does not support. Run calls it; callers may call it earlier
+// plan's graph must pass [plan.CheckGraph], the removal guard, and the
+// refusal to touch protected trusts or to execute a change apply does not
+// support. Run calls it; callers may call it earlier
 // (before asking for confirmation).
 func Check(p *plan.Plan, opts Options) error {
 	if p == nil {
@@ -273,6 +301,9 @@ func Check(p *plan.Plan, opts Options) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("refusing to apply: the plan holds changes apply must not make:\n%w", errors.Join(errs...))
+	}
+	if err := plan.CheckGraph(p.Changes); err != nil {
+		return fmt.Errorf("refusing to apply: the plan's order and dependencies are not a valid graph (was it edited, or made by another version?):\n%w\nhint: run plan again", err)
 	}
 	return nil
 }
@@ -379,48 +410,40 @@ func validateChange(c plan.Change) error {
 // Run executes p against api after [Check] passes. It returns an error, and
 // makes no write, only when the plan is refused; otherwise the Result says
 // how each change ended (see [Result.Succeeded]).
+//
+// Run executes exactly the plan's graph: the stages in order (narrow,
+// neutral, widen; see [plan.StageOf]) and, within a stage, every change as
+// soon as the changes it depends on have finished, all of them concurrently
+// (the client bounds the requests in flight). Closing opts.Stop stops the
+// run gracefully; cancelling ctx stops it at once (see [Options.Stop]).
 func Run(ctx context.Context, api API, p *plan.Plan, opts Options) (*Result, error) {
 	if err := Check(p, opts); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	r := &runner{
-		api:     api,
-		opts:    opts,
-		changes: p.Changes,
-		results: make([]ChangeResult, len(p.Changes)),
-		done:    make([]chan struct{}, len(p.Changes)),
-	}
-	for i, c := range p.Changes {
-		r.results[i] = ChangeResult{Index: i, Change: c, Status: StatusSkipped}
-		r.done[i] = make(chan struct{})
-	}
-	conc := opts.Concurrency
-	if conc <= 0 {
-		conc = DefaultConcurrency
-	}
-	r.sem = make(chan struct{}, conc)
-
+	r := newRunner(api, p.Changes, opts)
 	narrowOK := true
-	var finished []int
-	for _, eff := range []plan.Effect{plan.Narrow, plan.Neutral, plan.Widen} {
-		stage := r.stage(eff)
-		prev := finished
-		finished = append(slices.Clone(finished), stage...)
-		if ctx.Err() != nil {
+	for _, st := range []plan.Stage{plan.StageNarrow, plan.StageNeutral, plan.StageWiden} {
+		var stage []int
+		for i, c := range p.Changes {
+			if plan.StageOf(c.Effect) == st {
+				stage = append(stage, i)
+			}
+		}
+		if r.stopped(ctx) {
 			for _, i := range stage {
-				r.finish(i, StatusSkipped, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+				r.finish(i, StatusSkipped, interrupted(ctx))
 			}
 			continue
 		}
-		if eff == plan.Widen && !narrowOK {
+		if st == plan.StageWiden && !narrowOK {
 			for _, i := range stage {
 				r.finish(i, StatusSkipped, errors.New("a narrowing change did not succeed, so no widening change runs"))
 			}
 			continue
 		}
-		r.runStage(ctx, stage, prev)
-		if eff == plan.Narrow {
+		r.runStage(ctx, stage)
+		if st == plan.StageNarrow {
 			for _, i := range stage {
 				if r.results[i].Status != StatusOK {
 					narrowOK = false
@@ -428,139 +451,79 @@ func Run(ctx context.Context, api API, p *plan.Plan, opts Options) (*Result, err
 			}
 		}
 	}
-	return &Result{Changes: r.results, Duration: time.Since(start)}, nil
+	return &Result{Changes: r.results, Duration: time.Since(start), Interrupted: r.stopped(ctx)}, nil
 }
+
+// ErrInterrupted is the reason of a change that did not start because the
+// run was stopped ([Options.Stop] or a cancelled context).
+var ErrInterrupted = errors.New("not started: the run was interrupted")
 
 // runner holds one run's shared state.
 type runner struct {
 	api     API
 	opts    Options
 	changes []plan.Change
-	sem     chan struct{}
+	// deps and reqs are, for each change, the indices of the changes it
+	// depends on and of those it requires, from the plan's keys.
+	deps, reqs [][]int
 
 	mu      sync.Mutex // guards results and serializes Progress
 	results []ChangeResult
 	done    []chan struct{} // closed when a change has finished
 }
 
-// stage returns the indices of the changes with effect eff, in execution
-// order: plan order, stably sorted so that within the stage a trust comes
-// before its users, users before their roles, and a trust's deletion after
-// every change to its users.
-func (r *runner) stage(eff plan.Effect) []int {
-	var idx []int
-	for i, c := range r.changes {
-		if effectOf(c) == eff {
-			idx = append(idx, i)
+// newRunner indexes the plan's graph, which [Check] has validated with
+// [plan.CheckGraph]: every key is unique, every dependency is in the plan
+// before its dependent and in the same or an earlier stage.
+func newRunner(api API, cs []plan.Change, opts Options) *runner {
+	r := &runner{
+		api:     api,
+		opts:    opts,
+		changes: cs,
+		deps:    make([][]int, len(cs)),
+		reqs:    make([][]int, len(cs)),
+		results: make([]ChangeResult, len(cs)),
+		done:    make([]chan struct{}, len(cs)),
+	}
+	pos := make(map[string]int, len(cs))
+	for i, c := range cs {
+		pos[c.Key] = i
+		r.results[i] = ChangeResult{Index: i, Change: c, Status: StatusSkipped}
+		r.done[i] = make(chan struct{})
+	}
+	for i, c := range cs {
+		for _, k := range c.DependsOn {
+			r.deps[i] = append(r.deps[i], pos[k])
+		}
+		for _, k := range c.Requires {
+			r.reqs[i] = append(r.reqs[i], pos[k])
 		}
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return rank(r.changes[a]) - rank(r.changes[b]) })
-	return idx
+	return r
 }
 
-// effectOf maps a change to its stage; an unknown effect is treated as
-// widening, the most cautious stage.
-func effectOf(c plan.Change) plan.Effect {
-	switch c.Effect {
-	case plan.Narrow, plan.Neutral, plan.Widen:
-		return c.Effect
+// stopped reports whether the run was asked to stop.
+func (r *runner) stopped(ctx context.Context) bool {
+	select {
+	case <-r.opts.Stop:
+		return true
+	default:
 	}
-	return plan.Widen
-}
-
-// rank orders related changes within a stage: trusts (created or
-// updated) first, then their users, then users' roles, and deleted trusts
-// last.
-func rank(c plan.Change) int {
-	switch c.Kind {
-	case plan.KindTrustee, plan.KindTrustor:
-		if c.Action == plan.Delete {
-			return 3
-		}
-		return 0
-	case plan.KindTrusteeUser, plan.KindTrustorUser:
-		return 1
-	case plan.KindTrusteeUserRoles:
-		return 2
-	}
-	return 0
-}
-
-// parentKey names the trust a change belongs to.
-func parentKey(c plan.Change) string {
-	if isTrustorKind(c.Kind) {
-		return "trustor/" + c.TrustorID
-	}
-	return "trustee/" + c.TrusteeID
-}
-
-// objectKey names the object a change is about.
-func objectKey(c plan.Change) string {
-	switch c.Kind {
-	case plan.KindTrustee, plan.KindTrustor:
-		return parentKey(c)
-	case plan.KindTrusteeUserRoles:
-		return parentKey(c) + "/user/" + c.UserID + "/roles"
-	}
-	return parentKey(c) + "/user/" + c.UserID
-}
-
-// relation says whether change b must wait for change a, which runs before
-// it, and whether b needs a to have succeeded.
-func relation(a, b plan.Change) (wait, requires bool) {
-	if parentKey(a) != parentKey(b) {
-		return false, false
-	}
-	switch {
-	case objectKey(a) == objectKey(b):
-		// Two steps on one object (a role removal, then an addition).
-		return true, true
-	case a.Action == plan.Create && (a.Kind == plan.KindTrustee || a.Kind == plan.KindTrustor):
-		// Users of a trust that is being created need the trust.
-		return true, true
-	case a.Kind == plan.KindTrusteeUser && a.Action == plan.Create &&
-		b.Kind == plan.KindTrusteeUserRoles && a.UserID == b.UserID:
-		return true, true
-	case b.Action == plan.Delete && (b.Kind == plan.KindTrustee || b.Kind == plan.KindTrustor):
-		// A trust is deleted after the changes to its users, whatever
-		// became of them: deleting it narrows access regardless.
-		return true, false
-	}
-	return false, false
-}
-
-// prerequisites returns, for change i at position pos of stage, the
-// changes it waits for and those it requires to have succeeded: related
-// changes earlier in the stage, and related changes of earlier stages
-// (finished already, so only their outcome matters). finished holds the
-// indices of the changes of earlier stages.
-func (r *runner) prerequisites(stage []int, pos int, finished []int) (wait, requires []int) {
-	i := stage[pos]
-	for _, earlier := range [][]int{finished, stage[:pos]} {
-		for _, j := range earlier {
-			w, req := relation(r.changes[j], r.changes[i])
-			if w {
-				wait = append(wait, j)
-			}
-			if req {
-				requires = append(requires, j)
-			}
-		}
-	}
-	return wait, requires
+	return ctx.Err() != nil
 }
 
 // runStage runs the changes of one stage and returns when all have
-// finished; finished are the changes of the stages before.
-func (r *runner) runStage(ctx context.Context, stage, finished []int) {
+// finished. A change starts once the changes it depends on have finished
+// (those of earlier stages already have), unless one it requires did not
+// succeed or the run was stopped.
+func (r *runner) runStage(ctx context.Context, stage []int) {
 	var wg sync.WaitGroup
-	for pos, i := range stage {
-		wait, requires := r.prerequisites(stage, pos, finished)
+	for _, i := range stage {
 		wg.Go(func() {
-			for _, j := range wait {
+			for _, j := range r.deps[i] {
 				<-r.done[j]
 			}
-			for _, j := range requires {
+			for _, j := range r.reqs[i] {
 				r.mu.Lock()
 				st := r.results[j].Status
 				r.mu.Unlock()
@@ -569,21 +532,22 @@ func (r *runner) runStage(ctx context.Context, stage, finished []int) {
 					return
 				}
 			}
-			select {
-			case r.sem <- struct{}{}:
-			case <-ctx.Done():
-				r.finish(i, StatusSkipped, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
-				return
-			}
-			defer func() { <-r.sem }()
-			if err := ctx.Err(); err != nil {
-				r.finish(i, StatusSkipped, fmt.Errorf("interrupted: %w", context.Cause(ctx)))
+			if r.stopped(ctx) {
+				r.finish(i, StatusSkipped, interrupted(ctx))
 				return
 			}
 			r.execute(ctx, i)
 		})
 	}
 	wg.Wait()
+}
+
+// interrupted is the reason a change did not start.
+func interrupted(ctx context.Context) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return fmt.Errorf("%w (%w)", ErrInterrupted, cause)
+	}
+	return ErrInterrupted
 }
 
 // finish records a change's end, reports it and releases its dependents.
@@ -603,9 +567,9 @@ func (r *runner) finish(i int, st Status, err error) {
 func (r *runner) execute(ctx context.Context, i int) {
 	c := r.changes[i]
 	start := time.Now()
-	ex := &execution{api: r.api, change: c}
+	ex := &execution{api: r.api, change: c, stop: r.opts.Stop}
 	var answers client.CorrelationRecorder
-	err := ex.run(client.WithCorrelationRecorder(ctx, &answers))
+	st, err := ex.run(client.WithCorrelationRecorder(ctx, &answers))
 	r.mu.Lock()
 	res := &r.results[i]
 	res.Duration = time.Since(start)
@@ -614,11 +578,7 @@ func (r *runner) execute(ctx context.Context, i int) {
 	res.ErrorCorrelationIDs = ex.errorIDs
 	res.Notes = ex.notes
 	r.mu.Unlock()
-	if err != nil {
-		r.finish(i, StatusFailed, err)
-		return
-	}
-	r.finish(i, StatusOK, nil)
+	r.finish(i, st, err)
 }
 
 // roleIDs returns the sorted ids of roles, as the plan spells them.

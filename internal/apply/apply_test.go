@@ -114,8 +114,8 @@ func TestApplyEveryKindThenPlanIsEmpty(t *testing.T) {
 		t.Fatalf("apply: %v", err)
 	}
 	requireOK(t, res)
-	if ok, failed, skipped := res.Counts(); ok != len(p.Changes) || failed != 0 || skipped != 0 || !res.Succeeded() {
-		t.Errorf("Counts() = %d, %d, %d; want %d, 0, 0", ok, failed, skipped, len(p.Changes))
+	if n := res.Counts(); n != (apply.Counts{OK: len(p.Changes)}) || !res.Succeeded() {
+		t.Errorf("Counts() = %+v; want %d ok", n, len(p.Changes))
 	}
 	slices.Sort(progress)
 	if want := len(p.Changes); len(progress) != want || slices.Compact(progress) == nil || len(slices.Compact(progress)) != want {
@@ -420,8 +420,8 @@ func TestNarrowFailureStopsWidening(t *testing.T) {
 			}
 		}
 	}
-	if _, failed, skipped := res.Counts(); failed != 1 || skipped == 0 || res.Succeeded() {
-		t.Errorf("Counts: %d failed, %d skipped; want 1 failed and the widening changes skipped", failed, skipped)
+	if n := res.Counts(); n.Failed != 1 || n.Skipped == 0 || n.Unknown != 0 || res.Succeeded() {
+		t.Errorf("Counts: %+v; want 1 failed and the widening changes skipped", n)
 	}
 	for _, m := range h.auditSince(auditStart) {
 		if entryEffect(m) == plan.Widen {
@@ -443,11 +443,11 @@ func TestPrerequisiteFailure(t *testing.T) {
 		Organization: plan.Org{ID: northwind},
 		Changes: []plan.Change{
 			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
-				After: &plan.Value{Enabled: &enabled, PairingID: pairing}, Effect: plan.Widen},
+				After: &plan.Value{Enabled: &enabled, PairingID: pairing}, Effect: plan.Widen, Key: "c"},
 			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
-				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen},
+				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen, Key: "c/cora", DependsOn: []string{"c"}, Requires: []string{"c"}},
 			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bianca]", TrusteeID: bluebird, TrustorID: northwind, UserID: biancaBell,
-				After: &plan.Value{Roles: []plan.Role{{ID: roleReportingViewer}}}, Effect: plan.Widen},
+				After: &plan.Value{Roles: []plan.Role{{ID: roleReportingViewer}}}, Effect: plan.Widen, Key: "b/bianca"},
 		},
 	}
 	h.srv.Inject(sandbox.Fault{Method: "POST", Path: "/api/v2/orgauthorization/trustees", Status: 403})
@@ -579,8 +579,7 @@ func TestFaultsThenRerunConverges(t *testing.T) {
 				t.Fatalf("apply: %v", err)
 			}
 			requireClean(t, res)
-			ok, failed, skipped := res.Counts()
-			t.Logf("under faults: %d ok, %d failed, %d skipped; sandbox answered %v", ok, failed, skipped, h.srv.Stats().ByStatus)
+			t.Logf("under faults: %+v; sandbox answered %v", res.Counts(), h.srv.Stats().ByStatus)
 			for _, r := range res.Changes {
 				if r.Status != apply.StatusOK || len(r.Notes) > 0 {
 					t.Logf("  %s %s: %v %q", r.Status, r.Change.Address, r.Err, r.Notes)
@@ -633,7 +632,7 @@ func requireClean(t *testing.T, res *apply.Result) {
 			if r.Err != nil {
 				t.Errorf("%s: ok with error %v", r.Change.Address, r.Err)
 			}
-		case apply.StatusFailed, apply.StatusSkipped:
+		case apply.StatusFailed, apply.StatusSkipped, apply.StatusUnknown:
 			if r.Err == nil || r.Err.Error() == "" {
 				t.Errorf("%s: %s without a reason", r.Change.Address, r.Status)
 			}
@@ -646,31 +645,62 @@ func requireClean(t *testing.T, res *apply.Result) {
 	}
 }
 
-// TestRelatedChangesKeepTheirOrder: whatever order the plan lists them in,
-// a trust is created before its users, a user before its roles, and a trust
-// is deleted after the changes to its users; independent changes still run
-// concurrently.
-func TestRelatedChangesKeepTheirOrder(t *testing.T) {
+// TestFollowsThePlansGraph: apply runs the changes in the order the plan's
+// dependencies give (a trust is deleted after its user, a trust is created
+// before users are added to it, a user before its roles), and refuses a
+// plan whose graph is out of order or broken, without a write.
+func TestFollowsThePlansGraph(t *testing.T) {
 	h := newHarness(t, sandbox.Options{})
 	// The new trust is created with Carl Chen (a trust needs a member);
 	// Cora is added separately.
 	pairing := h.pairing(copperfield, "c2000000-0000-4000-8000-000000000002")
 	enabled := true
-	p := &plan.Plan{
-		Organization: plan.Org{ID: northwind},
-		Changes: []plan.Change{
-			{Action: plan.Delete, Kind: plan.KindTrustee, Address: "trustee[Bluebird]", TrusteeID: bluebird, TrustorID: northwind, Effect: plan.Narrow},
-			{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bo]", TrusteeID: bluebird, TrustorID: northwind, UserID: boBlue, Effect: plan.Narrow},
-			{Action: plan.Update, Kind: plan.KindTrusteeUserRoles, Address: "trustee[Copperfield].user[Cora].roles", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
-				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}, {ID: roleReportingViewer}}}, Effect: plan.Widen},
-			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
-				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen},
-			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
-				After: &plan.Value{Enabled: &enabled, PairingID: pairing, Users: []plan.User{{ID: "c2000000-0000-4000-8000-000000000002", Roles: []plan.Role{{ID: roleClaimsSupervisor}}}}}, Effect: plan.Widen},
+	graph := []plan.Change{
+		{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bo]", TrusteeID: bluebird, TrustorID: northwind, UserID: boBlue, Effect: plan.Narrow,
+			Key: "bo"},
+		{Action: plan.Delete, Kind: plan.KindTrustee, Address: "trustee[Bluebird]", TrusteeID: bluebird, TrustorID: northwind, Effect: plan.Narrow,
+			Key: "bluebird", DependsOn: []string{"bo"}},
+		{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
+			After: &plan.Value{Enabled: &enabled, PairingID: pairing, Users: []plan.User{{ID: "c2000000-0000-4000-8000-000000000002", Roles: []plan.Role{{ID: roleClaimsSupervisor}}}}}, Effect: plan.Widen, Key: "copperfield"},
+		{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
+			After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen,
+			Key: "cora", DependsOn: []string{"copperfield"}, Requires: []string{"copperfield"}},
+		{Action: plan.Update, Kind: plan.KindTrusteeUserRoles, Address: "trustee[Copperfield].user[Cora].roles", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
+			After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}, {ID: roleReportingViewer}}}, Effect: plan.Widen,
+			Key: "cora-roles", DependsOn: []string{"cora"}, Requires: []string{"cora"}},
+	}
+
+	bad := map[string]func([]plan.Change) []plan.Change{
+		"reversed": func(cs []plan.Change) []plan.Change { slices.Reverse(cs); return cs },
+		"no keys": func(cs []plan.Change) []plan.Change {
+			for i := range cs {
+				cs[i].Key = ""
+			}
+			return cs
+		},
+		"unknown dependency": func(cs []plan.Change) []plan.Change { cs[1].DependsOn = []string{"nobody"}; return cs },
+		"narrowing after widening": func(cs []plan.Change) []plan.Change {
+			cs[1].DependsOn = []string{"copperfield"}
+			cs[1], cs[2] = cs[2], cs[1]
+			return cs
 		},
 	}
+	for name, mangle := range bad {
+		t.Run(name, func(t *testing.T) {
+			h.srv.ResetStats()
+			p := &plan.Plan{Organization: plan.Org{ID: northwind}, Changes: mangle(slices.Clone(graph))}
+			res, err := apply.Run(context.Background(), h.home, p, apply.Options{AllowRemovals: true})
+			if err == nil || !strings.Contains(err.Error(), "not a valid graph") || res != nil {
+				t.Fatalf("apply = %v, %v; want the plan refused for its graph", res, err)
+			}
+			if w := h.srv.Stats().Writes; w != 0 {
+				t.Errorf("%d writes for a refused plan", w)
+			}
+		})
+	}
+
 	start := len(h.srv.AuditLog())
-	res, err := apply.Run(context.Background(), h.home, p, apply.Options{Concurrency: 8})
+	res, err := apply.Run(context.Background(), h.home, &plan.Plan{Organization: plan.Org{ID: northwind}, Changes: graph}, apply.Options{AllowRemovals: true})
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}

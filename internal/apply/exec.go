@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustsync/trustsync/internal/client"
@@ -49,6 +51,7 @@ type step struct {
 type execution struct {
 	api      API
 	change   plan.Change
+	stop     <-chan struct{}
 	attempts int
 	// errorIDs are the correlation ids of the API errors met.
 	errorIDs []string
@@ -87,34 +90,52 @@ func correlationIDs(err error) []string {
 	return ids
 }
 
-// run executes the change.
-func (e *execution) run(ctx context.Context) error {
+// run executes the change and says how it ended.
+func (e *execution) run(ctx context.Context) (Status, error) {
 	s, err := e.step()
 	if err != nil {
-		return err
+		return StatusFailed, err
 	}
 	for {
+		if e.attempts > 0 && stopRequested(e.stop) {
+			// Only a write that evidently did not happen is issued again.
+			return StatusFailed, errors.New("the write did not take effect, and the run was interrupted before it could be issued again")
+		}
 		e.attempts++
-		outcome, werr := s.write(ctx)
+		outcome, werr, unsent := e.write(ctx, s)
 		e.seen(werr)
+		if unsent {
+			if e.attempts == 1 {
+				e.attempts = 0
+				return StatusSkipped, ErrInterrupted
+			}
+			return StatusFailed, errors.New("the write did not take effect, and the run was interrupted before it could be issued again")
+		}
 		if werr == nil && outcome == client.Applied && !s.alwaysCheck {
-			return nil
+			return StatusOK, nil
 		}
 		if werr != nil && ctx.Err() != nil {
-			return werr
+			// Stopped at once while the write was in flight: it may have
+			// reached the service, and nothing can be read back now.
+			e.note("stopped while the write was in flight; no read-back was possible")
+			return StatusUnknown, fmt.Errorf("outcome unknown: the run was stopped while the write was in flight (%w)", werr)
 		}
 		ambiguous := werr != nil && isAmbiguous(werr)
 		if werr != nil && !ambiguous && (s.confirmable == nil || !s.confirmable(werr)) {
-			return werr
+			return StatusFailed, werr
 		}
 
 		state, detail, rerr := s.check(ctx)
 		e.seen(rerr)
 		if rerr != nil {
+			// The write was sent (and, without werr, answered 2xx), but
+			// what it did cannot be confirmed.
 			if werr != nil {
-				return fmt.Errorf("%w; reading it back to learn whether it took effect failed too: %w", werr, rerr)
+				e.note("write answered %s; the read-back failed: %v", describe(werr), rerr)
+				return StatusUnknown, fmt.Errorf("outcome unknown: %w; reading it back to learn whether it took effect failed too: %w", werr, rerr)
 			}
-			return fmt.Errorf("reading back the change failed: %w", rerr)
+			e.note("the read-back failed: %v", rerr)
+			return StatusUnknown, fmt.Errorf("outcome unknown: the write was answered, but reading back the change failed: %w", rerr)
 		}
 		switch {
 		case state == stateDone:
@@ -124,19 +145,90 @@ func (e *execution) run(ctx context.Context) error {
 			case outcome != client.Applied:
 				e.note("write answered %s; read-back shows the change in effect", outcomeName(outcome))
 			}
-			return nil
+			return StatusOK, nil
 		case werr == nil:
 			msg := "after the write, live state differs: " + detail
 			if s.mismatchHint != "" {
 				msg += " (" + s.mismatchHint + ")"
 			}
-			return errors.New(msg)
+			return StatusFailed, errors.New(msg)
 		case ambiguous && state == stateNotDone && e.attempts < maxWrites:
 			e.note("write answered %s; read-back shows it did not take effect, writing again", describe(werr))
 			continue
 		default:
-			return fmt.Errorf("%w; read-back: %s", werr, detail)
+			return StatusFailed, fmt.Errorf("%w; read-back: %s", werr, detail)
 		}
+	}
+}
+
+// write issues the step's write once. Its context is cancelled when the
+// run's Stop closes before the request was sent (unsent is then true: the
+// service never saw it); once the request is on its way it is cancelled
+// only with ctx, so a graceful stop lets it finish.
+func (e *execution) write(ctx context.Context, s step) (outcome client.Outcome, err error, unsent bool) {
+	if stopRequested(e.stop) {
+		return 0, ErrInterrupted, true
+	}
+	wctx, stoppedFirst, release := gate(ctx, e.stop)
+	defer release()
+	outcome, err = s.write(wctx)
+	if err != nil && stoppedFirst() && ctx.Err() == nil {
+		return outcome, err, true
+	}
+	return outcome, err, false
+}
+
+// gate returns a context for one write, derived from ctx, that stop
+// cancels as long as no request headers have been written under it; the
+// returned stoppedFirst reports whether that happened. Call release when
+// the write is done.
+func gate(ctx context.Context, stop <-chan struct{}) (wctx context.Context, stoppedFirst func() bool, release func()) {
+	cctx, cancel := context.WithCancelCause(ctx)
+	var mu sync.Mutex
+	sent, stopped := false, false
+	wctx = httptrace.WithClientTrace(cctx, &httptrace.ClientTrace{
+		WroteHeaders: func() {
+			mu.Lock()
+			sent = true
+			mu.Unlock()
+		},
+	})
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	if stop != nil {
+		wg.Go(func() {
+			select {
+			case <-stop:
+				mu.Lock()
+				if !sent {
+					stopped = true
+					cancel(ErrInterrupted)
+				}
+				mu.Unlock()
+			case <-done:
+			}
+		})
+	}
+	stoppedFirst = func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return stopped
+	}
+	release = func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+	}
+	return wctx, stoppedFirst, release
+}
+
+// stopRequested reports whether stop is closed.
+func stopRequested(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }
 

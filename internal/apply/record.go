@@ -3,15 +3,19 @@ package apply
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/trustsync/trustsync/internal/atomicfile"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
 // RecordVersion is the version of the apply record format (docs/apply.md).
-const RecordVersion = "1"
+// "2" added complete, the unknown and pending statuses and their counts.
+const RecordVersion = "2"
+
+// StatusPending is the status a record gives a change that had not ended
+// when the record was written; a complete record has none.
+const StatusPending = "pending"
 
 // Record is the JSON apply record written by `trustsync apply --record`, for
 // access reviews: what was applied, from which configuration, how each
@@ -30,12 +34,19 @@ type Record struct {
 	ConfigDigest string    `json:"config_digest"`
 	PlanDigest   string    `json:"plan_digest"`
 	// PlanFile and PlanFileDigest are set when a saved plan was applied.
-	PlanFile        string         `json:"plan_file,omitempty"`
-	PlanFileDigest  string         `json:"plan_file_digest,omitempty"`
-	LiveFingerprint string         `json:"live_fingerprint"`
-	Summary         RecordSummary  `json:"summary"`
-	Changes         []RecordChange `json:"changes"`
-	Verification    Verification   `json:"verification"`
+	PlanFile        string `json:"plan_file,omitempty"`
+	PlanFileDigest  string `json:"plan_file_digest,omitempty"`
+	LiveFingerprint string `json:"live_fingerprint"`
+	// Complete is false while apply is still running: the record is
+	// written before the first write and again as each change ends, so a
+	// crash leaves the record of what was done so far. Changes that had
+	// not ended are pending, and verification has not run.
+	Complete bool `json:"complete"`
+	// Interrupted is set when the run was stopped by a signal.
+	Interrupted  bool           `json:"interrupted"`
+	Summary      RecordSummary  `json:"summary"`
+	Changes      []RecordChange `json:"changes"`
+	Verification Verification   `json:"verification"`
 }
 
 // RecordOrg is the organization the record is about.
@@ -49,18 +60,24 @@ type RecordSummary struct {
 	OK      int `json:"ok"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	Unknown int `json:"unknown"`
+	Pending int `json:"pending"`
 }
 
 // RecordChange is one change and how it ended.
+//
+// Its description of the change (address through user_id) mirrors the
+// JSON plan's; the members after it are apply's.
 type RecordChange struct {
-	Address    string `json:"address"`
-	Action     string `json:"action"`
-	Kind       string `json:"kind"`
-	Effect     string `json:"effect"`
-	Reason     string `json:"reason"`
-	TrusteeID  string `json:"trustee_id,omitempty"`
-	TrustorID  string `json:"trustor_id,omitempty"`
-	UserID     string `json:"user_id,omitempty"`
+	Address   string `json:"address"`
+	Action    string `json:"action"`
+	Kind      string `json:"kind"`
+	Effect    string `json:"effect"`
+	Reason    string `json:"reason"`
+	TrusteeID string `json:"trustee_id,omitempty"`
+	TrustorID string `json:"trustor_id,omitempty"`
+	UserID    string `json:"user_id,omitempty"`
+	// Status is ok, failed, skipped or unknown ([Status]), or pending.
 	Status     string `json:"status"`
 	DurationMS int64  `json:"duration_ms"`
 	Attempts   int    `json:"attempts"`
@@ -70,7 +87,8 @@ type RecordChange struct {
 	// change. See [ChangeResult.CorrelationIDs].
 	CorrelationIDs []string `json:"correlation_ids"`
 	Notes          []string `json:"notes"`
-	// Error is why the change failed or was skipped; empty for ok.
+	// Error is why the change failed or was skipped, or, for unknown,
+	// what the read-back showed; empty for ok and pending.
 	Error string `json:"error,omitempty"`
 }
 
@@ -99,11 +117,16 @@ type RecordMeta struct {
 	PlanFileDigest   string
 	LiveFingerprint  string
 	Verification     Verification
+	// Complete and Interrupted are copied to the record.
+	Complete    bool
+	Interrupted bool
 }
 
-// NewRecord builds the record of applying p with result res (nil when
-// there was nothing to apply).
-func NewRecord(p *plan.Plan, res *Result, meta RecordMeta) *Record {
+// NewRecord builds the record of applying p. ended holds the results of the
+// changes that have ended so far (by [ChangeResult.Index]; all of them once
+// the run is over, none when nothing ran); every other change of p is
+// pending.
+func NewRecord(p *plan.Plan, ended []ChangeResult, meta RecordMeta) *Record {
 	r := &Record{
 		RecordVersion:    RecordVersion,
 		Time:             meta.Start.UTC(),
@@ -117,16 +140,17 @@ func NewRecord(p *plan.Plan, res *Result, meta RecordMeta) *Record {
 		PlanFile:         meta.PlanFile,
 		PlanFileDigest:   meta.PlanFileDigest,
 		LiveFingerprint:  meta.LiveFingerprint,
-		Changes:          []RecordChange{},
+		Complete:         meta.Complete,
+		Interrupted:      meta.Interrupted,
+		Changes:          make([]RecordChange, 0, len(p.Changes)),
 		Verification:     meta.Verification,
 	}
 	r.Verification.Remaining = nonNil(r.Verification.Remaining)
-	if res == nil {
-		return r
+	byIndex := make(map[int]ChangeResult, len(ended))
+	for _, cr := range ended {
+		byIndex[cr.Index] = cr
 	}
-	r.Summary.OK, r.Summary.Failed, r.Summary.Skipped = res.Counts()
-	for _, cr := range res.Changes {
-		c := cr.Change
+	for i, c := range p.Changes {
 		rc := RecordChange{
 			Address:        c.Address,
 			Action:         c.Action.String(),
@@ -136,14 +160,33 @@ func NewRecord(p *plan.Plan, res *Result, meta RecordMeta) *Record {
 			TrusteeID:      c.TrusteeID,
 			TrustorID:      c.TrustorID,
 			UserID:         c.UserID,
-			Status:         cr.Status.String(),
-			DurationMS:     cr.Duration.Milliseconds(),
-			Attempts:       cr.Attempts,
-			CorrelationIDs: nonNil(cr.CorrelationIDs),
-			Notes:          nonNil(cr.Notes),
+			Status:         StatusPending,
+			CorrelationIDs: []string{},
+			Notes:          []string{},
 		}
+		cr, ok := byIndex[i]
+		if !ok {
+			r.Summary.Pending++
+			r.Changes = append(r.Changes, rc)
+			continue
+		}
+		rc.Status = cr.Status.String()
+		rc.DurationMS = cr.Duration.Milliseconds()
+		rc.Attempts = cr.Attempts
+		rc.CorrelationIDs = nonNil(cr.CorrelationIDs)
+		rc.Notes = nonNil(cr.Notes)
 		if cr.Err != nil {
 			rc.Error = cr.Err.Error()
+		}
+		switch cr.Status {
+		case StatusOK:
+			r.Summary.OK++
+		case StatusFailed:
+			r.Summary.Failed++
+		case StatusUnknown:
+			r.Summary.Unknown++
+		default:
+			r.Summary.Skipped++
 		}
 		r.Changes = append(r.Changes, rc)
 	}
@@ -157,35 +200,14 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// WriteFile writes the record to path atomically: a temporary file in the
-// same directory, synced, then renamed over path, so a reader never sees a
-// partial record.
-func (r *Record) WriteFile(path string) (err error) {
+// WriteFile writes the record to path atomically ([atomicfile.WriteFile]),
+// so a reader, or a crash, never leaves a partial record.
+func (r *Record) WriteFile(path string) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write apply record %s: %w", path, err)
 	}
-	data = append(data, '\n')
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write apply record: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write apply record %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write apply record %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write apply record %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, 0o600, data, []byte("\n")); err != nil {
 		return fmt.Errorf("write apply record %s: %w", path, err)
 	}
 	return nil

@@ -29,14 +29,14 @@ func TestRecord(t *testing.T) {
 			{Action: plan.Create, Kind: plan.KindTrustorUser, Address: "trustor[C].user[Priya]", TrusteeID: northwind, TrustorID: copperfield, UserID: priyaPatel, Effect: plan.Widen, Reason: "in configuration, not live"},
 		},
 	}
-	res := &apply.Result{Changes: []apply.ChangeResult{
+	ended := []apply.ChangeResult{
 		{Index: 0, Change: p.Changes[0], Status: apply.StatusFailed, Err: errors.New("remove user: 403 Forbidden [correlation id c-1]"),
 			Duration: 1500 * time.Millisecond, Attempts: 1, CorrelationIDs: []string{"c-1"}},
 		{Index: 1, Change: p.Changes[1], Status: apply.StatusSkipped, Err: errors.New("a narrowing change did not succeed, so no widening change runs")},
-	}}
+	}
 	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.FixedZone("CET", 3600))
-	rec := apply.NewRecord(p, res, apply.RecordMeta{
-		Start: start, TrustsyncVersion: "1.2.3", GitCommit: "abc123",
+	rec := apply.NewRecord(p, ended, apply.RecordMeta{
+		Start: start, TrustsyncVersion: "1.2.3", GitCommit: "abc123", Complete: true,
 		ConfigFiles: []string{"trusts.yaml"}, ConfigDigest: "cd", PlanDigest: "pd", LiveFingerprint: "lf",
 		Verification: apply.Verification{Ran: true, Remaining: []string{"trustee[B].user[Ben]"}},
 	})
@@ -54,7 +54,9 @@ func TestRecord(t *testing.T) {
 	}
 	delete(got, "duration_ms") // wall time since start
 	want := map[string]any{
-		"record_version":    "1",
+		"record_version":    "2",
+		"complete":          true,
+		"interrupted":       false,
 		"time":              "2026-03-01T09:00:00Z",
 		"trustsync_version": "1.2.3",
 		"git_commit":        "abc123",
@@ -63,7 +65,7 @@ func TestRecord(t *testing.T) {
 		"config_digest":     "cd",
 		"plan_digest":       "pd",
 		"live_fingerprint":  "lf",
-		"summary":           map[string]any{"ok": 0.0, "failed": 1.0, "skipped": 1.0},
+		"summary":           map[string]any{"ok": 0.0, "failed": 1.0, "skipped": 1.0, "unknown": 0.0, "pending": 0.0},
 		"changes": []any{
 			map[string]any{
 				"address": "trustee[B].user[Ben]", "action": "delete", "kind": "trustee_user", "effect": "narrow",
@@ -84,8 +86,14 @@ func TestRecord(t *testing.T) {
 		t.Errorf("record (-want +got):\n%s", diff)
 	}
 
+	// Written before the first change ends: every change is pending.
+	rec = apply.NewRecord(p, nil, apply.RecordMeta{Start: start})
+	if rec.Complete || rec.Summary != (apply.RecordSummary{Pending: 2}) || rec.Changes[0].Status != apply.StatusPending || rec.Changes[1].Status != apply.StatusPending {
+		t.Errorf("record before any change ended: complete %t, summary %+v, changes %+v", rec.Complete, rec.Summary, rec.Changes)
+	}
+
 	// Nothing to apply: an empty, clean record; no temporary files left.
-	rec = apply.NewRecord(p, nil, apply.RecordMeta{Start: start, Verification: apply.Verification{Ran: true, Clean: true}})
+	rec = apply.NewRecord(&plan.Plan{Organization: p.Organization}, nil, apply.RecordMeta{Start: start, Complete: true, Verification: apply.Verification{Ran: true, Clean: true}})
 	if err := rec.WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +219,7 @@ func TestRecordCarriesAnswerCorrelationIDs(t *testing.T) {
 	requireOK(t, res)
 
 	path := filepath.Join(t.TempDir(), "record.json")
-	if err := apply.NewRecord(p, res, apply.RecordMeta{Start: time.Now()}).WriteFile(path); err != nil {
+	if err := apply.NewRecord(p, res.Changes, apply.RecordMeta{Start: time.Now(), Complete: true}).WriteFile(path); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
