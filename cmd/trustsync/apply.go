@@ -126,16 +126,18 @@ func (c *applyCmd) Run(e *env) (err error) {
 
 	// The first interrupt starts no new change and lets the writes in
 	// flight finish; a second one (e.hard) stops at once.
-	watched := make(chan struct{})
-	defer close(watched)
-	go func() {
+	applyDone := make(chan struct{})
+	var noticed sync.WaitGroup
+	noticed.Go(func() {
 		select {
 		case <-e.ctx.Done():
 			fmt.Fprintln(e.stderr, "trustsync: interrupted: starting no new change, finishing the writes in flight (interrupt again to stop at once)")
-		case <-watched:
+		case <-applyDone:
 		}
-	}()
+	})
 	applied, err := planned.Apply(e.hardContext(), opts, rep)
+	close(applyDone)
+	noticed.Wait()
 	if applied == nil {
 		return &exitError{code: 1, err: fmt.Errorf("%w\nnothing was changed", err)}
 	}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +95,13 @@ type applyResult struct {
 // stdin (and only stdin) is a terminal; input is what it holds.
 func (s *applySandbox) trustsync(dir string, terminal bool, input string, args ...string) applyResult {
 	s.t.Helper()
+	return s.trustsyncWith(context.Background(), dir, terminal, strings.NewReader(input), args...)
+}
+
+// trustsyncWith is trustsync with the process context (cancelled by the
+// first interrupt) and stdin given.
+func (s *applySandbox) trustsyncWith(ctx context.Context, dir string, terminal bool, stdin io.Reader, args ...string) applyResult {
+	s.t.Helper()
 	home := s.srv.Orgs()[0].Clients[0]
 	vars := map[string]string{
 		envAPIURL:       s.ts.URL,
@@ -101,9 +110,8 @@ func (s *applySandbox) trustsync(dir string, terminal bool, input string, args .
 		"NO_COLOR":      "1",
 	}
 	var stdout, stderr bytes.Buffer
-	stdin := strings.NewReader(input)
 	e := &env{
-		ctx:     context.Background(),
+		ctx:     ctx,
 		stdin:   stdin,
 		stdout:  &stdout,
 		stderr:  &stderr,
@@ -114,7 +122,7 @@ func (s *applySandbox) trustsync(dir string, terminal bool, input string, args .
 		},
 		workDir: dir,
 	}
-	code := runCLI(context.Background(), args, e)
+	code := runCLI(ctx, args, e)
 	return applyResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -183,6 +191,97 @@ func TestApplyAsksOnATerminal(t *testing.T) {
 	}
 	if w := sb.srv.Stats().Writes; w != 7 {
 		t.Errorf("%d writes for 7 changes", w)
+	}
+}
+
+// interruptedReader is a terminal on which the user presses Ctrl-C instead
+// of answering: reading cancels the process context and then waits, like
+// a terminal nobody types into, until the test ends.
+type interruptedReader struct {
+	interrupt func()
+	never     chan struct{}
+}
+
+func (r *interruptedReader) Read([]byte) (int, error) {
+	r.interrupt()
+	<-r.never
+	return 0, io.EOF
+}
+
+// TestApplyInterruptAtThePrompt: an interrupt at the confirmation prompt
+// cancels at once, without waiting for Enter, and writes nothing.
+func TestApplyInterruptAtThePrompt(t *testing.T) {
+	sb := newApplySandbox(t, sandbox.Options{})
+	dir := applyWorkDir(t, map[string]string{"trusts.yaml": applyDemoConfig})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdin := &interruptedReader{interrupt: cancel, never: make(chan struct{})}
+	t.Cleanup(func() { close(stdin.never) })
+	sb.srv.ResetStats()
+	r := sb.trustsyncWith(ctx, dir, true, stdin, "apply")
+	requireCode(t, r, 1)
+	requireContains(t, "stderr", r.stderr, "Apply these changes?", "trustsync: cancelled; nothing was changed")
+	if w := sb.srv.Stats().Writes; w != 0 {
+		t.Fatalf("%d writes after an interrupt at the prompt", w)
+	}
+	if strings.Contains(r.stdout, "Apply:") {
+		t.Errorf("stdout shows an apply:\n%s", r.stdout)
+	}
+}
+
+// interruptingWriter is stdout that delivers an interrupt once the first
+// change's line has been printed.
+type interruptingWriter struct {
+	bytes.Buffer
+	once      sync.Once
+	interrupt func()
+}
+
+func (w *interruptingWriter) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if regexp.MustCompile(`(?m)^(ok|failed|skipped|unknown) `).Match(w.Buffer.Bytes()) {
+		w.once.Do(w.interrupt)
+	}
+	return n, err
+}
+
+// TestApplyInterruptedDuringApply: an interrupt after the first change
+// ended starts no new change; the summary, the record and the hint say it
+// was interrupted, and the next plan shows what remains.
+func TestApplyInterruptedDuringApply(t *testing.T) {
+	sb := newApplySandbox(t, sandbox.Options{Latency: 10 * time.Millisecond})
+	dir := applyWorkDir(t, map[string]string{"trusts.yaml": applyDemoConfig})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	home := sb.srv.Orgs()[0].Clients[0]
+	vars := map[string]string{envAPIURL: sb.ts.URL, envClientID: home.ID, envClientSecret: home.Secret, "NO_COLOR": "1"}
+	stdout := &interruptingWriter{interrupt: cancel}
+	var stderr bytes.Buffer
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: &stderr,
+		getenv: func(k string) string { return vars[k] }, version: "test", workDir: dir}
+	code := runCLI(ctx, []string{"apply", "--auto-approve", "--concurrency", "1", "--record", "record.json"}, e)
+	r := applyResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	requireCode(t, r, 1)
+	requireContains(t, "stderr", r.stderr,
+		"interrupted: starting no new change",
+		"apply did not complete:", "interrupted",
+		"hint: run plan to see what remains")
+	requireContains(t, "stdout", r.stdout, "Not verified: interrupted.")
+	data, err := os.ReadFile(filepath.Join(dir, "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec apply.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Complete || !rec.Interrupted || rec.Summary.OK == 0 || rec.Summary.Skipped == 0 || rec.Summary.Failed != 0 || rec.Summary.Pending != 0 {
+		t.Errorf("record: complete %t, interrupted %t, summary %+v", rec.Complete, rec.Interrupted, rec.Summary)
+	}
+	again := sb.trustsync(dir, false, "", "plan")
+	requireCode(t, again, 0)
+	if strings.Contains(again.stdout, "No changes") {
+		t.Errorf("plan after the interrupted apply shows no changes:\n%s", again.stdout)
 	}
 }
 

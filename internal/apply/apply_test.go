@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -742,5 +744,118 @@ trustees:
 	}
 	if len(users) != 1 || users[0].ID != coraCopper {
 		t.Errorf("the new trust has users %+v, want only Cora", users)
+	}
+}
+
+// TestStopLetsTheWriteInFlightFinish: with room for one request at a time,
+// Stop closes while the first change's write is with the service. The
+// other change, whose write was never sent, is skipped as interrupted
+// (only then does the service answer the first write, so the skip cannot
+// come from the slot freeing up); the first write finishes and is ok;
+// nothing else is written.
+func TestStopLetsTheWriteInFlightFinish(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			once.Do(func() {
+				close(arrived)
+				<-release
+			})
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	api := h.client(northwind, client.Config{APIURL: ts.URL, LoginURL: ts.URL, Concurrency: 1})
+	t.Cleanup(api.CloseIdleConnections)
+	p := &plan.Plan{
+		Organization: plan.Org{ID: northwind},
+		Changes: []plan.Change{
+			{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Ben]", TrusteeID: bluebird, TrustorID: northwind, UserID: benBaker, Effect: plan.Narrow, Key: "ben"},
+			{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bella]", TrusteeID: bluebird, TrustorID: northwind, UserID: bellaByrne, Effect: plan.Narrow, Key: "bella"},
+		},
+	}
+	stop := make(chan struct{})
+	go func() {
+		<-arrived
+		close(stop)
+	}()
+	start := len(h.srv.AuditLog())
+	res, err := apply.Run(context.Background(), api, p, apply.Options{AllowRemovals: true, Stop: stop,
+		Progress: func(r apply.ChangeResult) {
+			if r.Status == apply.StatusSkipped {
+				close(release)
+			}
+		}})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if !res.Interrupted {
+		t.Error("result not marked interrupted")
+	}
+	var ok, skipped []apply.ChangeResult
+	for _, r := range res.Changes {
+		switch r.Status {
+		case apply.StatusOK:
+			ok = append(ok, r)
+		case apply.StatusSkipped:
+			skipped = append(skipped, r)
+		}
+	}
+	if len(ok) != 1 || len(skipped) != 1 || !errors.Is(skipped[0].Err, apply.ErrInterrupted) || skipped[0].Attempts != 0 {
+		t.Fatalf("results %+v; want one ok, one skipped as interrupted without a write", res.Changes)
+	}
+	entries := h.auditSince(start)
+	if len(entries) != 1 || entries[0].Context["userId"] != ok[0].Change.UserID {
+		t.Errorf("audit entries %v; want the one delete of %s", entries, ok[0].Change.Address)
+	}
+}
+
+// TestStopAtOnceLeavesTheOutcomeUnknown: cancelling the context while a
+// write is with the service abandons it; the change is unknown, never
+// failed, and says no read-back was possible.
+func TestStopAtOnceLeavesTheOutcomeUnknown(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	arrived := make(chan struct{})
+	var once sync.Once
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			once.Do(func() { close(arrived) })
+			<-r.Context().Done() // the client gave up on it
+			return
+		}
+		h.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	api := h.client(northwind, client.Config{APIURL: ts.URL, LoginURL: ts.URL})
+	t.Cleanup(api.CloseIdleConnections)
+	p := &plan.Plan{
+		Organization: plan.Org{ID: northwind},
+		Changes: []plan.Change{
+			{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Ben]", TrusteeID: bluebird, TrustorID: northwind, UserID: benBaker, Effect: plan.Narrow, Key: "ben"},
+			{Action: plan.Create, Kind: plan.KindTrustorUser, Address: "trustor[Copperfield].user[Priya]", TrusteeID: northwind, TrustorID: copperfield, UserID: priyaPatel, Effect: plan.Widen, Key: "priya"},
+		},
+	}
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	res, err := apply.Run(ctx, api, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	ben, priya := res.Changes[0], res.Changes[1]
+	if ben.Status != apply.StatusUnknown || ben.Err == nil || !strings.Contains(ben.Err.Error(), "outcome unknown") || len(ben.Notes) == 0 {
+		t.Errorf("write in flight: %s (%v, notes %q); want unknown, saying why", ben.Status, ben.Err, ben.Notes)
+	}
+	if priya.Status != apply.StatusSkipped || !errors.Is(priya.Err, apply.ErrInterrupted) {
+		t.Errorf("widening change: %s (%v); want skipped as interrupted", priya.Status, priya.Err)
+	}
+	if !res.Interrupted || res.Counts() != (apply.Counts{Skipped: 1, Unknown: 1}) {
+		t.Errorf("interrupted %t, counts %+v", res.Interrupted, res.Counts())
 	}
 }
