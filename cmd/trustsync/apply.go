@@ -136,6 +136,7 @@ func (c *applyCmd) Run(e *env) (err error) {
 		}
 	})
 	applied, err := planned.Apply(e.hardContext(), opts, rep)
+	rep.endRead() // verification's progress line, if one was drawn
 	close(applyDone)
 	noticed.Wait()
 	if applied == nil {

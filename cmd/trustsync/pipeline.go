@@ -40,6 +40,7 @@ func planTarget(e *env, t run.Target, rep *reporter) (*run.Planned, error) {
 	if err == nil {
 		return p, nil
 	}
+	rep.endRead()
 	var pe *run.PlanError
 	if errors.As(err, &pe) {
 		return nil, reportProblems(e.stderr, pe.Err)

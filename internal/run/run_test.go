@@ -201,6 +201,61 @@ func TestConcurrencyBoundsEveryRequest(t *testing.T) {
 	}
 }
 
+// TestApplyStartsChangesFreely: apply keeps no limit of its own, so as many
+// independent writes are in flight at once as the client admits. The
+// sandbox holds each write of the narrowing stage until that many have
+// arrived together.
+func TestApplyStartsChangesFreely(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	p := planned(t, e, e.target(1), &reporter{})
+	independent := 0
+	for _, c := range p.Plan.Changes {
+		if c.Effect.String() == "narrow" && len(c.DependsOn) == 0 {
+			independent++
+		}
+	}
+	if independent < 3 {
+		t.Fatalf("the plan has %d independent narrowing changes; the test needs 3", independent)
+	}
+	const want = 3
+	var mu sync.Mutex
+	arrived := 0
+	together := make(chan struct{})
+	bound := time.NewTimer(20 * time.Second)
+	defer bound.Stop()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/") {
+			mu.Lock()
+			arrived++
+			if arrived == want {
+				close(together)
+			}
+			mu.Unlock()
+			select {
+			case <-together:
+			case <-bound.C:
+				t.Errorf("only %d writes were in flight together, want %d", arrived, want)
+			}
+		}
+		e.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	home := e.srv.Orgs()[0].Clients[0]
+	c, err := client.New(client.Config{APIURL: ts.URL, LoginURL: ts.URL, ClientID: home.ID, ClientSecret: home.Secret, Concurrency: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	p.Client = c
+	got, err := p.Apply(context.Background(), run.ApplyOptions{}, &reporter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Result.Succeeded() {
+		t.Errorf("counts %+v", got.Result.Counts())
+	}
+}
+
 // TestInterruptedApplyMatchesAudit stops an apply at several points
 // against a sandbox with latency, gracefully (Stop: the writes in flight
 // finish) and at once (the context), and compares the record with the
