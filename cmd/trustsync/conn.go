@@ -35,7 +35,7 @@ type connFlags struct {
 	Region      string        `name:"region" placeholder:"REGION" help:"Genesys Cloud region key (eu-west-1) or domain (mypurecloud.ie). Flags beat the environment: without --api-url or --region, $TRUSTSYNC_API_URL, then $GENESYSCLOUD_REGION, then organization.region of the file decide."`
 	APIURL      string        `name:"api-url" placeholder:"URL" help:"API base URL, also used for login (for example a sandbox), instead of a region; beats --region. Plain http only for loopback addresses. Default: $TRUSTSYNC_API_URL when no --region is given."`
 	Sandbox     bool          `name:"sandbox" help:"Talk to an in-process sandbox with the demo orgs (state in .trustsync/sandbox.json), as the home org."`
-	Concurrency int           `name:"concurrency" default:"8" help:"Maximum API requests in flight."`
+	Concurrency int           `name:"concurrency" default:"8" help:"Maximum API requests in flight: the one bound on plan reads, apply writes and read-backs alike."`
 	RateLimit   int           `name:"rate-limit" default:"0" placeholder:"N" help:"At most N API requests per minute (0: only what the service allows), to leave capacity to other integrations."`
 	MaxAttempts int           `name:"max-attempts" default:"5" placeholder:"N" help:"Attempts per API request (retries of 429, 502, 503, 504 and connection errors)."`
 	Timeout     time.Duration `name:"timeout" default:"2m" help:"Deadline of one API call including its retries."`
