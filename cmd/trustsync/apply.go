@@ -103,14 +103,12 @@ func (c *applyCmd) Run(e *env) (err error) {
 	opts := run.ApplyOptions{
 		AllowRemovals:    c.AllowRemovals,
 		Stop:             e.ctx.Done(),
-		Record:           resolvePath(e.workDir, c.Record),
 		TrustsyncVersion: e.version,
 		Saved:            saved,
 		SavedPath:        c.PlanFile,
 	}
-	if c.Record == "" {
-		opts.Record = ""
-	} else {
+	if c.Record != "" {
+		opts.Record = resolvePath(e.workDir, c.Record)
 		opts.GitCommit = gitCommit(e.ctx, e.workDir)
 	}
 	if p.HasChanges() {

@@ -16,10 +16,12 @@
 //
 // # Interrupts
 //
-// Closing [Options.Stop] starts no new change; writes already sent finish
-// and are read back. A change whose outcome is still not known ends
-// [StatusUnknown], never [StatusFailed]. Cancelling the context stops at
-// once.
+// Closing [Options.Stop] starts no new change: a change whose write has
+// not been sent yet (it may be waiting for the client to admit it) is not
+// sent and ends skipped. Writes already sent finish and are read back. A
+// change whose outcome is still not known ends [StatusUnknown], never
+// [StatusFailed]. Cancelling the context stops at once, abandoning the
+// requests in flight.
 //
 // # Writes and read-backs
 //
