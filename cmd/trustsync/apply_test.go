@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,6 +51,8 @@ type applySandbox struct {
 	state string
 	srv   *sandbox.Server
 	ts    *httptest.Server
+	// inFlight and peak count the API requests being served.
+	inFlight, peak atomic.Int64
 }
 
 func newApplySandbox(t *testing.T, opts sandbox.Options) *applySandbox {
@@ -66,7 +70,16 @@ func (s *applySandbox) start(opts sandbox.Options) {
 	if err != nil {
 		s.t.Fatalf("start sandbox: %v", err)
 	}
-	s.srv, s.ts = srv, httptest.NewServer(srv)
+	s.srv = srv
+	s.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			n := s.inFlight.Add(1)
+			defer s.inFlight.Add(-1)
+			for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+			}
+		}
+		srv.ServeHTTP(w, r)
+	}))
 }
 
 func (s *applySandbox) stop() {
@@ -282,6 +295,25 @@ func TestApplyInterruptedDuringApply(t *testing.T) {
 	requireCode(t, again, 0)
 	if strings.Contains(again.stdout, "No changes") {
 		t.Errorf("plan after the interrupted apply shows no changes:\n%s", again.stdout)
+	}
+}
+
+// TestConcurrencyFlag: --concurrency is the one bound on requests in
+// flight, for plan's reads and for apply's reads, writes, read-backs and
+// verification alike.
+func TestConcurrencyFlag(t *testing.T) {
+	for _, n := range []int64{1, 2} {
+		sb := newApplySandbox(t, sandbox.Options{Latency: 2 * time.Millisecond})
+		dir := applyWorkDir(t, map[string]string{"trusts.yaml": applyDemoConfig})
+		flag := fmt.Sprint(n)
+		requireCode(t, sb.trustsync(dir, false, "", "plan", "--concurrency", flag), 0)
+		if got := sb.peak.Load(); got > n {
+			t.Errorf("plan --concurrency %d: %d requests in flight at once", n, got)
+		}
+		requireCode(t, sb.trustsync(dir, false, "", "apply", "--auto-approve", "--concurrency", flag), 0)
+		if got := sb.peak.Load(); got > n {
+			t.Errorf("apply --concurrency %d: %d requests in flight at once", n, got)
+		}
 	}
 }
 
