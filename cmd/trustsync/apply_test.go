@@ -166,14 +166,14 @@ func requireContains(t *testing.T, what, text string, wants ...string) {
 	}
 }
 
-var resultLineRE = regexp.MustCompile(`^(ok|failed|skipped) +(\S.*?) \([0-9.]+(µs|ms|s)\)(: .+)?$`)
+var resultLineRE = regexp.MustCompile(`^(ok|failed|skipped|unknown) +(\S.*?) \([0-9.]+(µs|ms|s)\)(: .+)?$`)
 
 // resultLines returns the per-change lines of an apply's stdout.
 func resultLines(t *testing.T, stdout string) []string {
 	t.Helper()
 	var out []string
 	for line := range strings.SplitSeq(stdout, "\n") {
-		if strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "failed ") || strings.HasPrefix(line, "skipped ") {
+		if strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "failed ") || strings.HasPrefix(line, "skipped ") || strings.HasPrefix(line, "unknown ") {
 			if !resultLineRE.MatchString(line) {
 				t.Errorf("malformed result line %q", line)
 			}

@@ -64,8 +64,9 @@ func (t Target) path(f string) string {
 	return filepath.Join(t.Dir, f)
 }
 
-// Reporter receives progress. Calls of one method are never concurrent,
-// and each is quick to return.
+// Reporter receives progress; [Plan] and [Planned.Apply] need one (it may
+// ignore everything). Calls of one method are never concurrent, and each
+// should return quickly: ChangeEnded runs while apply holds its lock.
 type Reporter interface {
 	// Loaded is called once the configuration is loaded, with all its
 	// diagnostics (before [Plan] returns a [*ConfigError] for errors).
