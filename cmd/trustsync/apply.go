@@ -24,7 +24,7 @@ type applyCmd struct {
 	Files         []string `short:"f" name:"file" sep:"none" placeholder:"PATH" help:"Desired-state file, or a directory whose *.yaml/*.yml files are merged. Repeatable. Default: trusts.yaml in the working directory. Not with PLANFILE, which names its files."`
 	AutoApprove   bool     `name:"auto-approve" help:"Apply without asking; required when stdin is not a terminal (CI)."`
 	AllowRemovals bool     `name:"allow-removals" help:"Apply even when the plan removes more than policy.maxRemovalPercent of the managed live objects."`
-	Record        string   `name:"record" placeholder:"FILE" help:"Write a JSON apply record (time, version, git commit, digests, each change's status, verification) to FILE, before the first write and again as each change ends. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
+	Record        string   `name:"record" placeholder:"FILE" help:"Write a JSON apply record (time, version, git commit, digests, each change's status, verification) to FILE, before the first write and again as changes end. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
 
 	connFlags `embed:""`
 }

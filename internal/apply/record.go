@@ -38,9 +38,9 @@ type Record struct {
 	PlanFileDigest  string `json:"plan_file_digest,omitempty"`
 	LiveFingerprint string `json:"live_fingerprint"`
 	// Complete is false while apply is still running: the record is
-	// written before the first write and again as each change ends, so a
-	// crash leaves the record of what was done so far. Changes that had
-	// not ended are pending, and verification has not run.
+	// written before the first write and again as changes end, so a crash
+	// leaves the record of what was done so far. Changes it had not seen
+	// end are pending, and verification has not run.
 	Complete bool `json:"complete"`
 	// Interrupted is set when the run was stopped by a signal.
 	Interrupted  bool           `json:"interrupted"`

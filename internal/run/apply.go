@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,8 +22,8 @@ type ApplyOptions struct {
 	// Verification does not run after either.
 	Stop <-chan struct{}
 	// Record, when set, is the path of the apply record. It is written
-	// before the first write, again (atomically) as each change ends, and
-	// once more, complete, after verification.
+	// before the first write, rewritten (atomically, in the background) as
+	// changes end, and written once more, complete, after verification.
 	Record string
 	// TrustsyncVersion and GitCommit go into the record.
 	TrustsyncVersion string
@@ -107,22 +108,20 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions, rep Reporter) (*
 	if err := apply.Check(p.Plan, aopts); err != nil {
 		return nil, err
 	}
-	if err := rec.update(nil); err != nil {
+	if err := rec.begin(); err != nil {
 		return nil, err
 	}
 	aopts.Stop = opts.Stop
-	var recErr error
 	aopts.Progress = func(r apply.ChangeResult) {
 		// Calls are serialized by apply.
+		rec.changeEnded(r)
 		rep.ChangeEnded(r)
-		if err := rec.update(&r); err != nil && recErr == nil {
-			recErr = err
-		}
 	}
 	before := p.Client.Stats()
 	res, err := apply.Run(ctx, p.Client, p.Plan, aopts)
 	if err != nil {
 		// Check passed above, so this is not expected; nothing was written.
+		rec.stopWriter()
 		return nil, err
 	}
 	after := p.Client.Stats()
@@ -133,7 +132,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions, rep Reporter) (*
 
 	out.Verification, out.Remaining = p.verify(ctx, opts.Stop, rep)
 	out.Record, err = rec.final(res, out.Verification)
-	return out, errors.Join(recErr, err)
+	return out, err
 }
 
 // verify reads live state again and plans again.
@@ -158,7 +157,12 @@ func (p *Planned) verify(ctx context.Context, stop <-chan struct{}, rep Reporter
 	return v, again.Changes
 }
 
-// recorder keeps the apply record file up to date.
+// recorder keeps the apply record file up to date: written once before the
+// first write, then rewritten in the background whenever changes have
+// ended since the last write, and completed by final. Writes are atomic, so
+// the file is always a valid record; rewriting the whole record for every
+// change of a large plan would cost time quadratic in its size, so changes
+// that end while a write is under way go into the next one.
 type recorder struct {
 	p    *Planned
 	path string
@@ -166,10 +170,16 @@ type recorder struct {
 
 	mu    sync.Mutex
 	ended []apply.ChangeResult
+	err   error // the first failed background write
+
+	kick    chan struct{} // holds a token when a newer state awaits writing
+	quit    chan struct{}
+	writer  sync.WaitGroup
+	started bool
 }
 
 func (p *Planned) newRecorder(opts ApplyOptions) (*recorder, error) {
-	r := &recorder{p: p, path: opts.Record}
+	r := &recorder{p: p, path: opts.Record, kick: make(chan struct{}, 1), quit: make(chan struct{})}
 	if r.path == "" {
 		return r, nil
 	}
@@ -193,23 +203,68 @@ func (p *Planned) newRecorder(opts ApplyOptions) (*recorder, error) {
 	return r, nil
 }
 
-// update rewrites the record with one more ended change (nil: none yet).
-func (r *recorder) update(ended *apply.ChangeResult) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if ended != nil {
-		r.ended = append(r.ended, *ended)
-	}
+// begin writes the record with every change pending, before the first
+// write, and starts the background writer.
+func (r *recorder) begin() error {
 	if r.path == "" {
 		return nil
 	}
-	return apply.NewRecord(r.p.Plan, r.ended, r.meta).WriteFile(r.path)
+	if err := apply.NewRecord(r.p.Plan, nil, r.meta).WriteFile(r.path); err != nil {
+		return err
+	}
+	r.started = true
+	r.writer.Go(func() {
+		for {
+			select {
+			case <-r.kick:
+				r.flush()
+			case <-r.quit:
+				return
+			}
+		}
+	})
+	return nil
 }
 
-// final writes the complete record.
-func (r *recorder) final(res *apply.Result, v apply.Verification) (*apply.Record, error) {
+// changeEnded notes an ended change and asks the writer for a new record.
+func (r *recorder) changeEnded(res apply.ChangeResult) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.ended = append(r.ended, res)
+	r.mu.Unlock()
+	if r.started {
+		select {
+		case r.kick <- struct{}{}:
+		default: // a write is already due; it will include this change
+		}
+	}
+}
+
+// flush writes the record as it stands.
+func (r *recorder) flush() {
+	r.mu.Lock()
+	ended := slices.Clone(r.ended)
+	r.mu.Unlock()
+	if err := apply.NewRecord(r.p.Plan, ended, r.meta).WriteFile(r.path); err != nil {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = fmt.Errorf("the apply record could not be kept up to date during the run: %w", err)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// stopWriter stops the background writer, if it runs.
+func (r *recorder) stopWriter() {
+	if r.started {
+		close(r.quit)
+		r.writer.Wait()
+		r.started = false
+	}
+}
+
+// final stops the background writer and writes the complete record.
+func (r *recorder) final(res *apply.Result, v apply.Verification) (*apply.Record, error) {
+	r.stopWriter()
 	meta := r.meta
 	if meta.Start.IsZero() {
 		meta.Start = r.p.Start
@@ -225,5 +280,8 @@ func (r *recorder) final(res *apply.Result, v apply.Verification) (*apply.Record
 	if r.path == "" {
 		return rec, nil
 	}
-	return rec, rec.WriteFile(r.path)
+	r.mu.Lock()
+	bgErr := r.err
+	r.mu.Unlock()
+	return rec, errors.Join(bgErr, rec.WriteFile(r.path))
 }
