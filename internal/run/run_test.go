@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,7 +155,10 @@ func TestPlanApplyVerifyRecord(t *testing.T) {
 	// record (written before the first write), holding some of the changes
 	// that ended before it (the background writer may lag) and never
 	// fewer than an earlier look showed.
+	// What a crash at this moment would leave: every change it calls ok is
+	// in the audit log already.
 	seen := 0
+	auditStart := len(e.srv.AuditLog())
 	rep.onEnd = func(n int, _ apply.ChangeResult) {
 		rec := readRecord(t, path)
 		s := rec.Summary
@@ -162,6 +166,15 @@ func TestPlanApplyVerifyRecord(t *testing.T) {
 			t.Errorf("record when change %d ended: complete %t, summary %+v (earlier %d ok)", n, rec.Complete, s, seen)
 		}
 		seen = s.OK
+		entries := e.srv.AuditLog()[auditStart:]
+		for i, rc := range rec.Changes {
+			c := p.Plan.Changes[i]
+			if rc.Status == "ok" && !slices.ContainsFunc(entries, func(m sandbox.AuditLogMessage) bool {
+				return sameObject(m, c.TrustorID, c.TrusteeID, c.UserID)
+			}) {
+				t.Errorf("record when change %d ended calls %s ok, but the audit log has no write to it", n, rc.Address)
+			}
+		}
 	}
 	got, err := p.Apply(context.Background(), run.ApplyOptions{Record: path, TrustsyncVersion: "test"}, rep)
 	if err != nil {
