@@ -102,14 +102,19 @@ func (e *execution) run(ctx context.Context) (Status, error) {
 			return StatusFailed, errors.New("the write did not take effect, and the run was interrupted before it could be issued again")
 		}
 		e.attempts++
-		outcome, werr, unsent := e.write(ctx, s)
+		outcome, cut, werr := e.write(ctx, s)
 		e.seen(werr)
-		if unsent {
+		switch cut {
+		case cutUnsent:
 			if e.attempts == 1 {
 				e.attempts = 0
 				return StatusSkipped, ErrInterrupted
 			}
 			return StatusFailed, errors.New("the write did not take effect, and the run was interrupted before it could be issued again")
+		case cutMaybeSent:
+			// The stop caught the request as it was being sent: only
+			// live state can tell whether the service got it.
+			return e.afterCutWrite(ctx, s)
 		}
 		if werr == nil && outcome == client.Applied && !s.alwaysCheck {
 			return StatusOK, nil
@@ -161,35 +166,70 @@ func (e *execution) run(ctx context.Context) (Status, error) {
 	}
 }
 
+// afterCutWrite reads back a change whose write a graceful stop cut off
+// while it was being sent.
+func (e *execution) afterCutWrite(ctx context.Context, s step) (Status, error) {
+	state, detail, rerr := s.check(ctx)
+	e.seen(rerr)
+	switch {
+	case rerr != nil:
+		e.note("interrupted while the write was being sent; the read-back failed: %v", rerr)
+		return StatusUnknown, fmt.Errorf("outcome unknown: the run was interrupted while the write was being sent, and reading it back failed: %w", rerr)
+	case state == stateDone:
+		e.note("interrupted while the write was being sent; read-back shows the change in effect")
+		return StatusOK, nil
+	case state == stateNotDone:
+		e.note("interrupted while the write was being sent; read-back shows it did not take effect")
+		return StatusSkipped, fmt.Errorf("%w: cut off while being sent; read-back shows it did not take effect", ErrInterrupted)
+	}
+	e.note("interrupted while the write was being sent; read-back shows %s", detail)
+	return StatusFailed, fmt.Errorf("interrupted while the write was being sent; read-back: %s", detail)
+}
+
+// cut says whether a graceful stop cut a write off, and how far it got.
+type cut int
+
+const (
+	cutNone      cut = iota // the write ran its course
+	cutUnsent               // cut before a connection was taken: the service never saw it
+	cutMaybeSent            // cut after: the service may have got it
+)
+
 // write issues the step's write once. Its context is cancelled when the
-// run's Stop closes before the request was sent (unsent is then true: the
-// service never saw it); once the request is on its way it is cancelled
-// only with ctx, so a graceful stop lets it finish.
-func (e *execution) write(ctx context.Context, s step) (outcome client.Outcome, err error, unsent bool) {
+// run's Stop closes before the request has a connection to the service
+// (cut says so); once it has one it is cancelled only with ctx, so a
+// graceful stop lets it finish.
+func (e *execution) write(ctx context.Context, s step) (client.Outcome, cut, error) {
 	if stopRequested(e.stop) {
-		return 0, ErrInterrupted, true
+		return 0, cutUnsent, ErrInterrupted
 	}
-	wctx, stoppedFirst, release := gate(ctx, e.stop)
+	wctx, cancelled, release := gate(ctx, e.stop)
 	defer release()
-	outcome, err = s.write(wctx)
-	if err != nil && stoppedFirst() && ctx.Err() == nil {
-		return outcome, err, true
+	outcome, err := s.write(wctx)
+	stopped, connected := cancelled()
+	switch {
+	case err == nil || !stopped || ctx.Err() != nil:
+		return outcome, cutNone, err
+	case connected:
+		return outcome, cutMaybeSent, err
 	}
-	return outcome, err, false
+	return outcome, cutUnsent, err
 }
 
 // gate returns a context for one write, derived from ctx, that stop
-// cancels as long as no request headers have been written under it; the
-// returned stoppedFirst reports whether that happened. Call release when
-// the write is done.
-func gate(ctx context.Context, stop <-chan struct{}) (wctx context.Context, stoppedFirst func() bool, release func()) {
+// cancels as long as no request under it has taken a connection (before
+// that, nothing of it can have been sent). cancelled reports whether stop
+// cancelled it, and whether a connection was taken all the same (the
+// transport may have had one in hand as the cancellation came). Call
+// release when the write is done.
+func gate(ctx context.Context, stop <-chan struct{}) (wctx context.Context, cancelled func() (stopped, connected bool), release func()) {
 	cctx, cancel := context.WithCancelCause(ctx)
 	var mu sync.Mutex
-	sent, stopped := false, false
+	conn, stopped := false, false
 	wctx = httptrace.WithClientTrace(cctx, &httptrace.ClientTrace{
-		WroteHeaders: func() {
+		GotConn: func(httptrace.GotConnInfo) {
 			mu.Lock()
-			sent = true
+			conn = true
 			mu.Unlock()
 		},
 	})
@@ -200,7 +240,7 @@ func gate(ctx context.Context, stop <-chan struct{}) (wctx context.Context, stop
 			select {
 			case <-stop:
 				mu.Lock()
-				if !sent {
+				if !conn {
 					stopped = true
 					cancel(ErrInterrupted)
 				}
@@ -209,17 +249,17 @@ func gate(ctx context.Context, stop <-chan struct{}) (wctx context.Context, stop
 			}
 		})
 	}
-	stoppedFirst = func() bool {
+	cancelled = func() (bool, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		return stopped
+		return stopped, conn
 	}
 	release = func() {
 		close(done)
 		wg.Wait()
 		cancel(nil)
 	}
-	return wctx, stoppedFirst, release
+	return wctx, cancelled, release
 }
 
 // stopRequested reports whether stop is closed.
