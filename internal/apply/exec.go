@@ -196,9 +196,10 @@ const (
 )
 
 // write issues the step's write once. Its context is cancelled when the
-// run's Stop closes before the request has a connection to the service
-// (cut says so); once it has one it is cancelled only with ctx, so a
-// graceful stop lets it finish.
+// run's Stop closes before the request has a connection to the service;
+// once it has one it is cancelled only with ctx, so a graceful stop lets
+// it finish. cut says whether a stop (or ctx) cut it off before it had a
+// connection, or a graceful stop caught it while it was being sent.
 func (e *execution) write(ctx context.Context, s step) (client.Outcome, cut, error) {
 	if stopRequested(e.stop) {
 		return 0, cutUnsent, ErrInterrupted
@@ -208,12 +209,15 @@ func (e *execution) write(ctx context.Context, s step) (client.Outcome, cut, err
 	outcome, err := s.write(wctx)
 	stopped, connected := cancelled()
 	switch {
-	case err == nil || !stopped || ctx.Err() != nil:
+	case err == nil:
 		return outcome, cutNone, err
-	case connected:
+	case (stopped || ctx.Err() != nil) && !connected:
+		// Whoever stopped it, it never had a connection to be sent on.
+		return outcome, cutUnsent, err
+	case stopped && ctx.Err() == nil:
 		return outcome, cutMaybeSent, err
 	}
-	return outcome, cutUnsent, err
+	return outcome, cutNone, err
 }
 
 // gate returns a context for one write, derived from ctx, that stop
