@@ -17,11 +17,11 @@
 // # Interrupts
 //
 // Closing [Options.Stop] starts no new change: a change whose write has
-// not been sent yet (it may be waiting for the client to admit it) is not
-// sent and ends skipped. Writes already sent finish and are read back. A
-// change whose outcome is still not known ends [StatusUnknown], never
-// [StatusFailed]. Cancelling the context stops at once, abandoning the
-// requests in flight.
+// no connection to the service yet (it may be waiting for the client to
+// admit it) is not sent and ends skipped. Writes already on their way
+// finish and are read back. A change whose outcome is still not known ends
+// [StatusUnknown], never [StatusFailed]. Cancelling the context stops at
+// once, abandoning the requests in flight (their changes end unknown).
 //
 // # Writes and read-backs
 //
