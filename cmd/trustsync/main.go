@@ -5,6 +5,7 @@
 //	trustsync plan     -f trusts.yaml      show what would change
 //	trustsync apply    -f trusts.yaml      make live state match the file
 //	trustsync sandbox                      run a local emulator of the API
+//	trustsync targets orgs/                list the org directories, as JSON
 //
 // See README.md for the file format, authentication and exit codes.
 package main
@@ -20,13 +21,14 @@ import (
 
 	"github.com/alecthomas/kong"
 	"golang.org/x/term"
-)
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+	"github.com/trustsync/trustsync/internal/version"
+)
 
 // cli is the command tree. Each command is one struct with a Run method.
 type cli struct {
+	NoColor bool `name:"no-color" help:"Never use colour (also when NO_COLOR is set or TERM=dumb)."`
+
 	Validate validateCmd `cmd:"" help:"Check desired-state files offline (schema, semantics, policy)."`
 	Plan     planCmd     `cmd:"" help:"Read live state and show the changes apply would make."`
 	Apply    applyCmd    `cmd:"" help:"Make live state match the desired-state files."`
@@ -34,8 +36,10 @@ type cli struct {
 	Audit    auditCmd    `cmd:"" help:"Show recent changes to trusts from the audit log."`
 	Pairing  pairingCmd  `cmd:"" help:"Create or show a pairing, the one-time id another org creates a trust with."`
 	Report   reportCmd   `cmd:"" help:"Write the access review: every trust, its users, roles, expiry and what to look at."`
+	Targets  targetsCmd  `cmd:"" help:"List the org directories of a repository of many orgs, as JSON (for a CI matrix)."`
 	Sandbox  sandboxCmd  `cmd:"" help:"Run a local emulator of the Genesys Cloud orgauthorization API."`
-	Version  versionCmd  `cmd:"" help:"Print the trustsync version."`
+	Version  versionCmd  `cmd:"" help:"Print the trustsync version, commit and Go version."`
+	Github   githubCmd   `cmd:"" name:"github" hidden:"" help:"Talk to GitHub from a workflow: the plan comment, the job summary, drift issues."`
 }
 
 // env is what commands need from the process; tests and main fill it in.
@@ -45,12 +49,14 @@ type env struct {
 	ctx context.Context
 	// hard is cancelled by a second interrupt: apply stops at once. nil
 	// means never.
-	hard    context.Context
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
-	getenv  func(string) string
+	hard   context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// version is build.Version, the version requests and files carry.
 	version string
+	build   version.Info
 	// isTerminal reports whether the given stream is an interactive terminal.
 	isTerminal func(f any) bool
 	// workDir is the directory relative paths are resolved against.
@@ -118,6 +124,7 @@ func interrupts() (first, second context.Context, stop func()) {
 
 func main() {
 	ctx, hard, stop := interrupts()
+	build := version.Get()
 	code := runCLI(ctx, os.Args[1:], &env{
 		ctx:     ctx,
 		hard:    hard,
@@ -125,7 +132,8 @@ func main() {
 		stdout:  os.Stdout,
 		stderr:  os.Stderr,
 		getenv:  os.Getenv,
-		version: version,
+		version: build.Version,
+		build:   build,
 		isTerminal: func(f any) bool {
 			file, ok := f.(*os.File)
 			return ok && term.IsTerminal(int(file.Fd()))
@@ -143,7 +151,6 @@ func runCLI(ctx context.Context, args []string, e *env) int {
 	parser, err := kong.New(&root,
 		kong.Name("trustsync"),
 		kong.Description("Declarative, reviewable Genesys Cloud organization authorization."),
-		kong.UsageOnError(),
 		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(code int) { exitCode = code }),
 		kong.BindTo(ctx, (*context.Context)(nil)),
@@ -154,18 +161,23 @@ func runCLI(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "trustsync: %v\n", err)
 		return 1
 	}
+	if len(args) == 0 { // a bare trustsync: the usage, which is not an error
+		_, _ = parser.Parse([]string{"--help"})
+		return 0
+	}
 	kctx, err := parser.Parse(args)
 	if exitCode >= 0 { // --help and friends
 		return exitCode
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "trustsync: %v\n", err)
-		if kctx != nil {
-			fmt.Fprintf(e.stderr, "hint: run 'trustsync %s --help' for usage\n", kctx.Command())
-		} else {
-			fmt.Fprintln(e.stderr, "hint: run 'trustsync --help' for usage")
-		}
+		return usageError(e.stderr, parser, args, err)
+	}
+	if hint := positionalConfig(kctx, args); hint != "" {
+		fmt.Fprintf(e.stderr, "trustsync: %s\n", hint)
 		return 1
+	}
+	if colorOff(root.NoColor, e.getenv) {
+		e.getenv = withNoColor(e.getenv)
 	}
 	if err := kctx.Run(); err != nil {
 		return reportError(e.stderr, err)
@@ -187,10 +199,21 @@ func reportError(w io.Writer, err error) int {
 	return 1
 }
 
-// versionCmd prints the version.
+// versionCmd prints the version, the commit and the Go version.
 type versionCmd struct{}
 
 func (versionCmd) Run(e *env) error {
-	_, err := fmt.Fprintf(e.stdout, "trustsync %s\n", e.version)
+	b := e.build
+	if b.Version == "" {
+		b.Version = e.version
+	}
+	commit := b.Commit
+	switch {
+	case commit == "":
+		commit = "unknown (built without VCS information)"
+	case b.Modified:
+		commit += " (with uncommitted changes)"
+	}
+	_, err := fmt.Fprintf(e.stdout, "trustsync %s\ncommit %s\n%s %s\n", b.Version, commit, b.GoVersion, b.Platform)
 	return err
 }
