@@ -7,12 +7,44 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustsync/trustsync/internal/github/githubfake"
 )
+
+const testToken = "ghs_test-token-value"
+
+// newFake serves a fake GitHub API of acme/trusts under /api/v3, as
+// GitHub Enterprise Server does, and returns a client of it.
+func newFake(t *testing.T) (*githubfake.Server, *Client) {
+	t.Helper()
+	f := githubfake.New("acme/trusts", testToken)
+	srv := httptest.NewServer(f)
+	t.Cleanup(func() {
+		srv.Close()
+		if p := f.Problems(); len(p) > 0 {
+			t.Errorf("requests: %q", p)
+		}
+	})
+	c, err := New(Config{APIURL: srv.URL + "/api/v3", Token: testToken, Repository: "acme/trusts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, c
+}
+
+func bodies(cs []githubfake.Comment) []string {
+	out := make([]string, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Body)
+	}
+	return out
+}
 
 const (
 	planWithChanges = PlanMarker + "\n## trustsync plan for Northwind Insurance\n\n**Plan: 1 to add, 0 to change, 0 to remove.**\n"
@@ -26,9 +58,9 @@ func TestUpsertCommentKeepsOneCommentUpToDate(t *testing.T) {
 	// Enough earlier conversation that the plan comment is on page 2, and
 	// a comment by a person that quotes the marker: never ours to edit.
 	for range 120 {
-		f.addComment(7, "octocat", "looks good")
+		f.AddComment(7, "octocat", "looks good")
 	}
-	f.addComment(7, "mallory", planWithChanges)
+	f.AddComment(7, "mallory", planWithChanges)
 
 	steps := []struct {
 		body    string
@@ -54,7 +86,7 @@ func TestUpsertCommentKeepsOneCommentUpToDate(t *testing.T) {
 			t.Errorf("run %d: comment %d, want the same comment %d", i+1, res.ID, id)
 		}
 	}
-	bodies := f.bodies(7)
+	bodies := bodies(f.Comments(7))
 	if len(bodies) != 122 {
 		t.Fatalf("%d comments on the pull request, want 122 (one plan comment added)", len(bodies))
 	}
@@ -65,7 +97,7 @@ func TestUpsertCommentKeepsOneCommentUpToDate(t *testing.T) {
 		t.Errorf("plan comment (-want +got):\n%s", diff)
 	}
 	want := []string{"POST /issues/7/comments", "PATCH /issues/comments/" + itoa(id), "PATCH /issues/comments/" + itoa(id)}
-	if diff := cmp.Diff(want, f.writeLog()); diff != "" {
+	if diff := cmp.Diff(want, f.Writes()); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
 }
@@ -78,7 +110,7 @@ func TestUpsertCommentOnePerTarget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := f.bodies(3)
+	got := bodies(f.Comments(3))
 	want := []string{
 		"<!-- trustsync-plan: northwind -->\n## trustsync plan for Northwind Insurance\n\n**Plan: 1 to add, 0 to change, 0 to remove.**\n",
 		"<!-- trustsync-plan: bluebird -->\n## trustsync plan for Northwind Insurance\n\n**Plan: 1 to add, 0 to change, 0 to remove.**\n",
@@ -90,7 +122,7 @@ func TestUpsertCommentOnePerTarget(t *testing.T) {
 	if _, err := c.UpsertComment(ctx, CommentRequest{PR: 4, Body: "hello"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.bodies(4); len(got) != 1 || got[0] != PlanMarker+"\nhello" {
+	if got := bodies(f.Comments(4)); len(got) != 1 || got[0] != PlanMarker+"\nhello" {
 		t.Errorf("comment without marker: %q", got)
 	}
 }
@@ -100,12 +132,8 @@ func TestSyncIssueLifecycle(t *testing.T) {
 	ctx := context.Background()
 	// Look-alikes that must be ignored: someone's issue quoting the
 	// marker, and a pull request.
-	f.issues = append(f.issues,
-		&issue{Number: 1, Title: "copy", Body: issueMarker("drift/northwind") + "\n", State: "open", User: user{Login: "mallory"}},
-		&issue{Number: 2, Title: "pr", Body: issueMarker("drift/northwind") + "\n", State: "open", User: user{Login: DefaultAuthor}, PullRequest: &struct {
-			URL string `json:"url"`
-		}{URL: "x"}},
-	)
+	f.AddIssue(githubfake.Issue{Number: 1, Title: "copy", Body: issueMarker("drift/northwind") + "\n", Login: "mallory"})
+	f.AddIssue(githubfake.Issue{Number: 2, Title: "pr", Body: issueMarker("drift/northwind") + "\n", Login: DefaultAuthor, PullRequest: true})
 	drift := func(body string) IssueRequest {
 		return IssueRequest{Key: "drift/northwind", Open: true, Title: "Drift in northwind", Body: body, Labels: []string{"trustsync-drift"}}
 	}
@@ -142,18 +170,22 @@ func TestSyncIssueLifecycle(t *testing.T) {
 	}
 	first := ids[1]
 	var states []string
-	for _, is := range f.issues {
+	issues := f.Issues()
+	for _, is := range issues {
 		states = append(states, itoa(is.Number)+" "+is.State)
 	}
 	want := []string{"1 open", "2 open", itoa(first) + " closed", itoa(ids[6]) + " open"}
 	if diff := cmp.Diff(want, states); diff != "" {
 		t.Errorf("issues (-want +got):\n%s", diff)
 	}
-	if got := f.comments[first]; len(got) != 1 || got[0].Body != "No drift any more." {
+	if got := f.Comments(first); len(got) != 1 || got[0].Body != "No drift any more." {
 		t.Errorf("closing comment: %+v", got)
 	}
-	if f.issues[2].Body != issueMarker("drift/northwind")+"\n## trustsync plan for Northwind Insurance\n\n**Plan: 2 to add, 0 to change, 1 to remove.**\n" {
-		t.Errorf("issue body: %q", f.issues[2].Body)
+	if !slices.Equal(issues[2].Labels, []string{"trustsync-drift"}) {
+		t.Errorf("labels %q", issues[2].Labels)
+	}
+	if issues[2].Body != issueMarker("drift/northwind")+"\n## trustsync plan for Northwind Insurance\n\n**Plan: 2 to add, 0 to change, 1 to remove.**\n" {
+		t.Errorf("issue body: %q", issues[2].Body)
 	}
 }
 
