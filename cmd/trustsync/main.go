@@ -172,9 +172,11 @@ func runCLI(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return usageError(e.stderr, parser, args, err)
 	}
-	if hint := positionalConfig(kctx, args); hint != "" {
-		fmt.Fprintf(e.stderr, "trustsync: %s\n", hint)
-		return 1
+	if root.Apply.PlanFile != "" && !isSavedPlan(resolvePath(e.workDir, root.Apply.PlanFile)) {
+		if hint := positionalConfig(kctx, args); hint != "" {
+			fmt.Fprintf(e.stderr, "trustsync: %s\n", hint)
+			return 1
+		}
 	}
 	if colorOff(root.NoColor, e.getenv) {
 		e.getenv = withNoColor(e.getenv)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -119,6 +121,20 @@ func singleDashFixes(n *kong.Node, args []string) []dashFix {
 		fixes = append(fixes, dashFix{arg: a, fix: fix})
 	}
 	return fixes
+}
+
+// isSavedPlan reports whether path starts like a saved plan (a JSON
+// object) rather than YAML, so that a plan saved as x.yaml still applies.
+func isSavedPlan(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	n, _ := io.ReadFull(f, buf)
+	trimmed := bytes.TrimLeft(buf[:n], " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{'
 }
 
 // positionalConfig returns a message when plan or apply was given a YAML
