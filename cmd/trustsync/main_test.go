@@ -18,7 +18,10 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: false,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakegithub": fakeGitHub()},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fakegithub": fakeGitHub(),
+			"actionstep": actionStep,
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			return nil
