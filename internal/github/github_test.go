@@ -281,6 +281,7 @@ func TestPullRequestNumber(t *testing.T) {
 		{"pull_request", `{"pull_request":{"number":42}}`, 42, ""},
 		{"comment on a pull request", `{"issue":{"number":9,"pull_request":{"url":"x"}}}`, 9, ""},
 		{"comment on an issue", `{"issue":{"number":9}}`, 0, "not about a pull request"},
+		{"null pull_request", `{"issue":{"number":9,"pull_request":null}}`, 0, "not about a pull request"},
 		{"push", `{"ref":"refs/heads/main"}`, 0, "not about a pull request"},
 		{"not JSON", `{`, 0, "decode"},
 	}

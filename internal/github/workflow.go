@@ -36,23 +36,32 @@ func PullRequestNumber(eventPath string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read the event file: %w", err)
 	}
+	n, err := pullRequestNumber(data)
+	if err != nil {
+		return 0, fmt.Errorf("the event in %s: %w", eventPath, err)
+	}
+	return n, nil
+}
+
+// pullRequestNumber decodes an event payload.
+func pullRequestNumber(data []byte) (int, error) {
 	var ev struct {
 		PullRequest *struct {
 			Number int `json:"number"`
 		} `json:"pull_request"`
 		Issue *struct {
-			Number      int             `json:"number"`
-			PullRequest json.RawMessage `json:"pull_request"`
+			Number      int       `json:"number"`
+			PullRequest *struct{} `json:"pull_request"`
 		} `json:"issue"`
 	}
 	if err := json.Unmarshal(data, &ev); err != nil {
-		return 0, fmt.Errorf("decode the event file %s: %w", eventPath, err)
+		return 0, fmt.Errorf("decode: %w", err)
 	}
 	switch {
 	case ev.PullRequest != nil && ev.PullRequest.Number > 0:
 		return ev.PullRequest.Number, nil
-	case ev.Issue != nil && len(ev.Issue.PullRequest) > 0 && ev.Issue.Number > 0:
+	case ev.Issue != nil && ev.Issue.PullRequest != nil && ev.Issue.Number > 0:
 		return ev.Issue.Number, nil
 	}
-	return 0, fmt.Errorf("the event in %s is not about a pull request; pass --pr", eventPath)
+	return 0, errors.New("it is not about a pull request; pass --pr")
 }
