@@ -54,6 +54,11 @@ func Get() Info {
 // resolve combines the link-time values with the build information (nil
 // when the binary has none).
 func resolve(ldVersion, ldCommit string, bi *debug.BuildInfo) Info {
+	if !isHash(ldCommit) {
+		// GoReleaser writes "none" when it could not read the commit; the
+		// build information may still know it.
+		ldCommit = ""
+	}
 	info := Info{Version: ldVersion, Commit: ldCommit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if bi != nil {
 		if bi.GoVersion != "" {
@@ -94,4 +99,18 @@ func (i Info) String() string {
 		c += "+modified"
 	}
 	return fmt.Sprintf("%s (commit %s, %s)", i.Version, c, i.GoVersion)
+}
+
+// isHash reports whether s looks like a git commit hash: 7 to 64
+// lowercase hex digits.
+func isHash(s string) bool {
+	if len(s) < 7 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -28,6 +28,8 @@ func TestResolve(t *testing.T) {
 			Info{Version: Dev, Commit: "0123456789abcdef0123456789abcdef01234567", Modified: true, GoVersion: "go1.26.0"}},
 		{"go install @version", "", "", installed, Info{Version: "v1.4.0", GoVersion: "go1.26.1"}},
 		{"release ldflags win", "v1.5.0", "fedcba98", stamped, Info{Version: "v1.5.0", Commit: "fedcba98", GoVersion: "go1.26.0"}},
+		{"ldflags commit unknown", "v1.5.0", "none", stamped,
+			Info{Version: "v1.5.0", Commit: "0123456789abcdef0123456789abcdef01234567", Modified: true, GoVersion: "go1.26.0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
