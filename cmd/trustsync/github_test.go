@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -21,13 +22,18 @@ const fakeGitHubToken = "ghs_FAKE-token-never-printed"
 //	fakegithub comments N         print the comments of pull request N
 //	fakegithub issues             print every issue
 //
-// Printed bodies have their newlines as \n, one item a line.
+// Printed bodies have their newlines as \n, one item a line. Each script
+// has its own server; scripts run in parallel.
 func fakeGitHub() func(ts *testscript.TestScript, neg bool, args []string) {
-	var srv *githubfake.Server
+	var mu sync.Mutex
+	servers := map[*testscript.TestScript]*githubfake.Server{}
 	return func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) == 0 {
 			ts.Fatalf("usage: fakegithub start OWNER/NAME | comments N | issues")
 		}
+		mu.Lock()
+		srv := servers[ts]
+		mu.Unlock()
 		if args[0] != "start" && srv == nil {
 			ts.Fatalf("fakegithub start first")
 		}
@@ -39,7 +45,15 @@ func fakeGitHub() func(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			srv = githubfake.New(args[1], fakeGitHubToken)
 			hs := httptest.NewServer(srv)
-			ts.Defer(hs.Close)
+			mu.Lock()
+			servers[ts] = srv
+			mu.Unlock()
+			ts.Defer(func() {
+				hs.Close()
+				mu.Lock()
+				delete(servers, ts)
+				mu.Unlock()
+			})
 			ts.Setenv("GITHUB_API_URL", hs.URL)
 			ts.Setenv("GITHUB_REPOSITORY", args[1])
 			ts.Setenv("GITHUB_TOKEN", fakeGitHubToken)
