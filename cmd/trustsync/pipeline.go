@@ -147,11 +147,7 @@ func (r *reporter) ChangeEnded(res apply.ChangeResult) {
 // returns the exit error that ends the command.
 func reportProblems(w io.Writer, err error) error {
 	probs := plan.Problems(err)
-	diags := make(config.Diagnostics, 0, len(probs))
-	for _, p := range probs {
-		diags = append(diags, config.Diagnostic{Pos: p.Pos, Severity: config.Error, Message: p.Message, Hint: p.Hint})
-	}
-	if werr := diags.WriteText(w); werr != nil {
+	if werr := probs.WriteText(w); werr != nil {
 		return &exitError{code: 1, err: fmt.Errorf("write diagnostics: %w", werr)}
 	}
 	fmt.Fprintf(w, "trustsync: cannot plan: %s against live state; nothing was changed\n", plural(len(probs), "problem"))

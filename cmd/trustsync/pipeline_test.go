@@ -37,7 +37,7 @@ func TestProgressLine(t *testing.T) {
 func TestReportProblems(t *testing.T) {
 	var buf bytes.Buffer
 	err := reportProblems(&buf, errors.Join(
-		&plan.Problem{Pos: config.Pos{File: "t.yaml", Line: 4, Col: 9}, Message: `role "X" does not exist`, Hint: `did you mean "Y"?`},
+		&plan.Problem{Pos: config.Pos{File: "t.yaml", Line: 4, Col: 9}, Message: `role "X" does not exist`, Hints: []string{`did you mean "Y"?`}},
 		errors.New("other"),
 	))
 	var ee *exitError

@@ -150,7 +150,9 @@ func TestApplyEveryKindThenPlanIsEmpty(t *testing.T) {
 		}
 	}
 	auditStart = len(h.srv.AuditLog())
-	res, err = apply.Run(context.Background(), h.home, p2, apply.Options{MaxRemovalPercent: cfg2.Policy.MaxRemovalPercent})
+	// Disabling a trust takes access away, so the removal guard counts it:
+	// the follow-up needs AllowRemovals.
+	res, err = apply.Run(context.Background(), h.home, p2, apply.Options{MaxRemovalPercent: cfg2.Policy.MaxRemovalPercent, AllowRemovals: true})
 	if err != nil {
 		t.Fatalf("apply follow-up: %v", err)
 	}

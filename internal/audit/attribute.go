@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -232,18 +233,20 @@ func warnings(errs []error) []plan.Warning {
 		var fe *ForbiddenError
 		if errors.As(err, &fe) {
 			return []plan.Warning{{
-				Code:    WarnAuditForbidden,
-				Message: fmt.Sprintf("changes are not attributed: the credentials may not read the audit log (%s is missing)", Permission),
-				Hint:    fmt.Sprintf("grant the OAuth client a role with %s, or plan with --no-attribute", Permission),
+				Severity: diag.Warning,
+				Code:     WarnAuditForbidden,
+				Message:  fmt.Sprintf("changes are not attributed: the credentials may not read the audit log (%s is missing)", Permission),
+				Hints:    []string{fmt.Sprintf("grant the OAuth client a role with %s, or plan with --no-attribute", Permission)},
 			}}
 		}
 	}
 	out := make([]plan.Warning, 0, len(errs))
 	for _, err := range errs {
 		out = append(out, plan.Warning{
-			Code:    WarnAuditUnavailable,
-			Message: fmt.Sprintf("some changes are not attributed: %v", err),
-			Hint:    "attribution is information only; plan again later, or with --no-attribute",
+			Severity: diag.Warning,
+			Code:     WarnAuditUnavailable,
+			Message:  fmt.Sprintf("some changes are not attributed: %v", err),
+			Hints:    []string{"attribution is information only; plan again later, or with --no-attribute"},
 		})
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trustsync/trustsync/internal/expiry"
 )
 
 // loc is where a value of the merged Config is: its position and its
@@ -22,7 +24,7 @@ func (l *loader) at(cfg *Config, p path) loc {
 }
 
 func (l *loader) report(at loc, sev Severity, msg, hint string) {
-	l.add(diag{Diagnostic: Diagnostic{Pos: at.pos, Severity: sev, Message: prefix(at.ptr) + msg, Hint: hint}, ptr: at.ptr})
+	l.add(diag{Diagnostic: Diagnostic{Pos: at.pos, Severity: sev, Message: prefix(at.ptr) + msg, Hints: hints(hint)}, ptr: at.ptr})
 }
 
 func (l *loader) errorAt(at loc, msg, hint string) { l.report(at, Error, msg, hint) }
@@ -280,13 +282,7 @@ func (c *checker) expiry(t Trustee, tp path) {
 
 // formatExpiry shows an expiry as a date when it is midnight UTC, else as
 // an RFC 3339 date-time: the form a desired-state file uses.
-func formatExpiry(t time.Time) string {
-	t = t.UTC()
-	if t.Equal(t.Truncate(24 * time.Hour)) {
-		return t.Format(time.DateOnly)
-	}
-	return t.Format(time.RFC3339Nano)
-}
+func formatExpiry(t time.Time) string { return expiry.Format(t) }
 
 // plural writes n and the noun, with an s unless n is 1.
 func plural(n int, noun string) string {

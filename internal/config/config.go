@@ -30,14 +30,6 @@ import (
 	"time"
 )
 
-// Pos is a position in a desired-state file. Line and Col start at 1; a zero
-// Line means the position is unknown (for example a value set by default).
-type Pos struct {
-	File string `json:"file,omitempty"`
-	Line int    `json:"line,omitempty"`
-	Col  int    `json:"col,omitempty"`
-}
-
 // Positions says where the values of a Config were written. Keys are JSON
 // pointers (RFC 6901) into the Config as it is encoded, for example
 // "/trustees/0", "/trustees/0/expires" or "/trustees/0/users/1/roles/0";

@@ -103,7 +103,7 @@ func (d *decoder) record(n *yaml.Node, p path) {
 
 func (d *decoder) report(n *yaml.Node, p path, sev Severity, msg, hint string) {
 	fp := d.off.filePtr(p)
-	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: sev, Message: prefix(fp) + msg, Hint: hint}, ptr: fp})
+	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: sev, Message: prefix(fp) + msg, Hints: hints(hint)}, ptr: fp})
 }
 
 func (d *decoder) errorAt(n *yaml.Node, p path, msg, hint string) { d.report(n, p, Error, msg, hint) }
@@ -114,7 +114,7 @@ func (d *decoder) warnAt(n *yaml.Node, p path, msg, hint string) { d.report(n, p
 // mapping the key is in, the pointer is the key's own.
 func (d *decoder) keyError(n *yaml.Node, parent path, key, msg, hint string) {
 	fp := d.off.filePtr(parent)
-	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: Error, Message: prefix(fp) + msg, Hint: hint}, ptr: fp + "/" + escapePointer(key)})
+	d.l.add(diag{Diagnostic: Diagnostic{Pos: d.pos(n), Severity: Error, Message: prefix(fp) + msg, Hints: hints(hint)}, ptr: fp + "/" + escapePointer(key)})
 }
 
 // field describes one key a mapping may hold.
@@ -142,7 +142,7 @@ func (d *decoder) mapping(n *yaml.Node, p path, what string, fields []field) boo
 	if n.Kind != yaml.MappingNode {
 		d.typeError(site, p, "a mapping ("+what+")")
 		if isString(n) && slices.Contains(names(fields), "id") {
-			d.l.diags[len(d.l.diags)-1].Hint = "write the entry as a mapping: `- id: " + shorten(n.Value) + "`"
+			d.l.diags[len(d.l.diags)-1].Hints = []string{"write the entry as a mapping: `- id: " + shorten(n.Value) + "`"}
 		}
 		return false
 	}
@@ -442,7 +442,7 @@ func mergeValue[T comparable](d *decoder, n *yaml.Node, p path, dst *T, val T, s
 			d.l.add(diag{Diagnostic: Diagnostic{
 				Pos: d.pos(n), Severity: Error,
 				Message: fmt.Sprintf("%s conflicts with %s set at %s", name, show(*dst), first),
-				Hint:    "files are merged: set " + name + " in one file only, or to the same value in each",
+				Hints:   []string{"files are merged: set " + name + " in one file only, or to the same value in each"},
 			}, ptr: d.off.filePtr(p)})
 		}
 		return

@@ -114,7 +114,7 @@ func loadWith(srcs []source, now time.Time, which checks, cutFrom int) (_ *Confi
 	cfg := &Config{Version: 1, Positions: make(Positions)}
 	usable := len(srcs) > 0
 	if len(srcs) == 0 {
-		l.add(diag{Diagnostic: Diagnostic{Severity: Error, Message: "no desired-state file given", Hint: "pass -f FILE (or -f DIR for all *.yaml files in it)"}})
+		l.add(diag{Diagnostic: Diagnostic{Severity: Error, Message: "no desired-state file given", Hints: []string{"pass -f FILE (or -f DIR for all *.yaml files in it)"}}})
 	}
 	total := 0
 	for _, src := range srcs {
@@ -239,6 +239,13 @@ type loader struct {
 
 func (l *loader) add(d diag) { l.diags = append(l.diags, d) }
 
+// located returns the Diagnostic with its JSON pointer as Path.
+func (d diag) located() Diagnostic {
+	out := d.Diagnostic
+	out.Path = d.ptr
+	return out
+}
+
 // result returns the Go diagnostics plus every schema diagnostic that no Go
 // error already covers. A schema error is covered when a Go error in the
 // same file is about the same value or a value inside it. Schema errors thus
@@ -248,7 +255,7 @@ func (l *loader) result() Diagnostics {
 	// covered holds, per file, every Go error's pointer and its ancestors.
 	covered := make(map[string]bool)
 	for _, d := range l.diags {
-		out = append(out, d.Diagnostic)
+		out = append(out, d.located())
 		if d.Severity != Error {
 			continue
 		}
@@ -268,7 +275,7 @@ func (l *loader) result() Diagnostics {
 	}
 	for _, s := range l.schemaDiags {
 		if !covered[s.Pos.File+"\x00"+s.ptr] {
-			out = append(out, s.Diagnostic)
+			out = append(out, s.located())
 		}
 	}
 	return out
@@ -290,7 +297,7 @@ func expandPaths(paths []string) ([]string, Diagnostics) {
 		}
 	}
 	if len(paths) == 0 {
-		diags = append(diags, Diagnostic{Severity: Error, Message: "no desired-state file given", Hint: "pass -f FILE (or -f DIR for all *.yaml files in it)"})
+		diags = append(diags, Diagnostic{Severity: Error, Message: "no desired-state file given", Hints: []string{"pass -f FILE (or -f DIR for all *.yaml files in it)"}})
 	}
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -324,7 +331,7 @@ func expandPaths(paths []string) ([]string, Diagnostics) {
 		if n == 0 {
 			diags = append(diags, Diagnostic{Pos: Pos{File: p}, Severity: Error,
 				Message: "directory holds no *.yaml or *.yml files",
-				Hint:    "name the files to load with -f, or put the desired-state files in this directory"})
+				Hints:   []string{"name the files to load with -f, or put the desired-state files in this directory"}})
 		}
 	}
 	return files, diags
@@ -338,7 +345,7 @@ func fileError(path, what string, err error) Diagnostic {
 	}
 	d := Diagnostic{Pos: Pos{File: path}, Severity: Error, Message: what + ": " + err.Error()}
 	if errors.Is(err, fs.ErrNotExist) {
-		d.Hint = "check the path; -f takes a file or a directory of *.yaml files"
+		d.Hints = []string{"check the path; -f takes a file or a directory of *.yaml files"}
 	}
 	return d
 }
@@ -378,7 +385,7 @@ func readFile(ctx context.Context, name string, limit int) ([]byte, *Diagnostic)
 	case <-ctx.Done():
 		d := Diagnostic{Pos: Pos{File: name}, Severity: Error,
 			Message: "reading stopped: " + context.Cause(ctx).Error(),
-			Hint:    "nothing was checked; if the path is a pipe, make sure something writes to it"}
+			Hints:   []string{"nothing was checked; if the path is a pipe, make sure something writes to it"}}
 		return nil, &d
 	}
 }
@@ -389,8 +396,8 @@ const tooLargeMessage = "the desired state is too large"
 func tooLarge(name string) Diagnostic {
 	return Diagnostic{Pos: Pos{File: name, Line: 1, Col: 1}, Severity: Error,
 		Message: fmt.Sprintf("%s: more than %d MiB in all files together (reached in this file)", tooLargeMessage, MaxInputSize>>20),
-		Hint: "one run reads at most " + strconv.Itoa(MaxInputSize>>20) + " MiB of desired state; check that these are the right files;\n" +
-			"for several organizations, keep each one's files in its own directory and run once per directory (-f DIR reads the *.yaml files in it and merges them)"}
+		Hints: []string{"one run reads at most " + strconv.Itoa(MaxInputSize>>20) + " MiB of desired state; check that these are the right files;",
+			"for several organizations, keep each one's files in its own directory and run once per directory (-f DIR reads the *.yaml files in it and merges them)"}}
 }
 
 // yamlLineError matches yaml.v3's "yaml: line N: message" errors.
@@ -414,7 +421,7 @@ func (l *loader) parse(src source) (root *yaml.Node, ok bool) {
 		l.add(diag{Diagnostic: Diagnostic{
 			Pos:      Pos{File: src.name, Line: max(extra.Line, 1), Col: max(extra.Column, 1)},
 			Severity: Error, Message: "a second YAML document; a desired-state file holds exactly one",
-			Hint: "remove the `---` separator, or split the documents into separate files",
+			Hints: []string{"remove the `---` separator, or split the documents into separate files"},
 		}})
 		return nil, false
 	case !errors.Is(err, io.EOF):
@@ -448,7 +455,7 @@ func (l *loader) emptyFile(name string) {
 	l.add(diag{Diagnostic: Diagnostic{
 		Pos: Pos{File: name, Line: 1, Col: 1}, Severity: Error,
 		Message: "file is empty",
-		Hint:    "a desired-state file starts with `version: 1`; see examples/trusts.yaml",
+		Hints:   []string{"a desired-state file starts with `version: 1`; see examples/trusts.yaml"},
 	}})
 }
 
@@ -561,7 +568,7 @@ func syntaxError(src source, err error) diag {
 		return diag{Diagnostic: Diagnostic{
 			Pos: Pos{File: src.name, Line: tl, Col: tc}, Severity: Error,
 			Message: "tabs are not allowed for indentation in YAML",
-			Hint:    "indent with spaces (two per level is usual); set your editor to insert spaces for tabs",
+			Hints:   []string{"indent with spaces (two per level is usual); set your editor to insert spaces for tabs"},
 		}}
 	}
 	hint := "the parser could not read past this line; the mistake may be on an earlier line: check indentation, colons and quotes"
@@ -576,6 +583,6 @@ func syntaxError(src source, err error) diag {
 	return diag{Diagnostic: Diagnostic{
 		Pos: Pos{File: src.name, Line: max(line, 1), Col: 1}, Severity: Error,
 		Message: "invalid YAML: " + msg,
-		Hint:    hint,
+		Hints:   hints(hint),
 	}}
 }

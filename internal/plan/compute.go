@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/live"
 )
 
@@ -69,10 +70,11 @@ func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 		return nil, errors.Join(b.errs...)
 	}
 	p := b.plan
+	b.countGuard()
 	b.removalWarning()
 	b.expiryWarnings()
 	sortChanges(p.Changes)
-	link(p.Changes)
+	Link(p.Changes)
 	sort.SliceStable(p.Protected, func(i, j int) bool {
 		a, c := p.Protected[i], p.Protected[j]
 		return lessStrings(
@@ -98,11 +100,9 @@ func PinMismatch(pin *config.Organization, got live.Org) *Problem {
 	if pin.Name != "" {
 		want = fmt.Sprintf("%s (%s)", pin.Name, pin.ID)
 	}
-	return &Problem{
-		Pos:     pin.Pos,
-		Message: fmt.Sprintf("the configuration is pinned to organization %s, but the credentials belong to %s", want, gotName),
-		Hint:    "use credentials (or a region) for the pinned organization, or correct organization.id",
-	}
+	d := diag.Errorf(pin.Pos, "use credentials (or a region) for the pinned organization, or correct organization.id",
+		"the configuration is pinned to organization %s, but the credentials belong to %s", want, gotName)
+	return &d
 }
 
 // builder accumulates a plan and its problems.
@@ -118,17 +118,12 @@ type builder struct {
 }
 
 func (b *builder) errorf(pos config.Pos, hint, format string, args ...any) {
-	b.errs = append(b.errs, &Problem{Pos: pos, Message: fmt.Sprintf(format, args...), Hint: hint})
+	d := diag.Errorf(pos, hint, format, args...)
+	b.errs = append(b.errs, &d)
 }
 
 func (b *builder) warnf(pos config.Pos, hint, format string, args ...any) {
-	b.plan.Warnings = append(b.plan.Warnings, Warning{
-		Message: fmt.Sprintf(format, args...),
-		Hint:    hint,
-		File:    pos.File,
-		Line:    pos.Line,
-		Col:     pos.Col,
-	})
+	b.plan.Warnings = append(b.plan.Warnings, diag.Warnf(pos, hint, format, args...))
 }
 
 func (b *builder) add(c Change) { b.plan.Changes = append(b.plan.Changes, c) }
@@ -201,70 +196,98 @@ func (b *builder) liveRoles(ids []string) []Role {
 	return roles
 }
 
-func (b *builder) trustees() {
-	cfg, st := b.cfg, b.st
-	protected := orgSet(cfg.Protect.Trustees)
-	liveByID := make(map[string]*live.Trustee, len(st.Trustees))
-	for i := range st.Trustees {
-		liveByID[strings.ToLower(st.Trustees[i].OrgID)] = &st.Trustees[i]
+// section describes one section of the configuration (trustees or
+// trustors) to [diffSection]: its entries (C) and live trusts (L), and how
+// to plan an entry against its live trust and remove a live trust the
+// configuration does not list.
+type section[C, L any] struct {
+	kind    Kind
+	protect []config.OrgRef
+	entries []C
+	live    []L
+	// entry returns an entry's org id and position.
+	entry func(C) (id string, pos config.Pos)
+	// liveOrg returns a live trust's org id and name.
+	liveOrg func(*L) (id, name string)
+	// plan plans a configured, unprotected entry against its live trust
+	// (nil when it does not exist).
+	plan func(C, *L)
+	// remove plans the deletion of a live trust not in the configuration.
+	remove func(*L)
+}
+
+// diffSection is the diff the trustee and trustor sections share: an entry
+// listed twice is an error, an entry for a protected org a warning, every
+// other entry is planned against its live trust; live trusts that are
+// protected (listed under protect, or Customer Care ones the file does not
+// list) are left alone, and the other live trusts the file does not list
+// are removed.
+func diffSection[C, L any](b *builder, s section[C, L]) {
+	name := string(s.kind)
+	protected := orgSet(s.protect)
+	liveByID := make(map[string]*L, len(s.live))
+	for i := range s.live {
+		id, _ := s.liveOrg(&s.live[i])
+		liveByID[strings.ToLower(id)] = &s.live[i]
 	}
-	desired := make(map[string]config.Pos, len(cfg.Trustees))
-	usersManaged := make(map[string]bool, len(cfg.Trustees))
-	for _, t := range cfg.Trustees {
-		key := strings.ToLower(t.ID)
+	desired := make(map[string]config.Pos, len(s.entries))
+	for _, e := range s.entries {
+		id, pos := s.entry(e)
+		key := strings.ToLower(id)
 		if first, dup := desired[key]; dup {
-			b.errorf(t.Pos, "list each trustee once", "trustee %s is listed twice (first at %s)", t.ID, FormatPos(first))
+			b.errorf(pos, "list each "+name+" once", "%s %s is listed twice (first at %s)", name, id, FormatPos(first))
 			continue
 		}
-		desired[key] = t.Pos
-		usersManaged[key] = t.ManageUsers
-		lt := liveByID[key]
+		desired[key] = pos
 		if protected[key] {
-			b.warnf(t.Pos, "remove it from protect.trustees to manage it",
-				"trustee %s is listed under protect.trustees, so its entry under trustees is not applied", t.ID)
+			b.warnf(pos, "remove it from protect."+name+"s to manage it",
+				"%s %s is listed under protect.%ss, so its entry under %ss is not applied", name, id, name, name)
 			continue
 		}
-		b.trustee(t, lt)
+		s.plan(e, liveByID[key])
 	}
-	for i := range st.Trustees {
-		lt := &st.Trustees[i]
-		key := strings.ToLower(lt.OrgID)
+	for i := range s.live {
+		l := &s.live[i]
+		id, orgName := s.liveOrg(l)
+		key := strings.ToLower(id)
 		_, inConfig := desired[key]
-		addr := trusteeAddr(lt.OrgName, lt.OrgID)
+		trustee, trustor := id, b.st.Org.ID
+		if s.kind == KindTrustor {
+			trustee, trustor = trustor, trustee
+		}
+		addr := s.kind.addr(orgName, id)
 		switch {
 		case protected[key]:
-			b.protect(KindTrustee, addr, lt.OrgID, b.st.Org.ID, lt.OrgName, ReasonProtectListed)
-			continue
+			b.protect(s.kind, addr, trustee, trustor, orgName, ReasonProtectListed)
 		case b.care[key] && !inConfig:
-			b.protect(KindTrustee, addr, lt.OrgID, b.st.Org.ID, lt.OrgName, ReasonCustomerCare)
-			continue
+			b.protect(s.kind, addr, trustee, trustor, orgName, ReasonCustomerCare)
+		case !inConfig:
+			s.remove(l)
 		}
-		if !inConfig {
-			b.plan.Managed += 1 + len(lt.Users)
-			b.plan.Removals += 1 + len(lt.Users)
-		} else if b.plan.Managed++; usersManaged[key] {
-			b.plan.Managed += len(lt.Users)
-		}
-		if inConfig {
-			continue
-		}
-		b.add(Change{
-			Action:    Delete,
-			Kind:      KindTrustee,
-			Address:   addr,
-			TrusteeID: lt.OrgID,
-			TrustorID: b.st.Org.ID,
-			OrgName:   lt.OrgName,
-			Before: &Value{
-				Name:    lt.OrgName,
-				Enabled: boolPtr(lt.Enabled),
-				Expires: timePtr(lt.Expires),
-				Users:   b.liveTrusteeUsers(lt.Users),
-			},
-			Effect: Narrow,
-			Reason: ReasonNotInConfig,
-		})
 	}
+}
+
+func (b *builder) trustees() {
+	diffSection(b, section[config.Trustee, live.Trustee]{
+		kind: KindTrustee, protect: b.cfg.Protect.Trustees,
+		entries: b.cfg.Trustees, live: b.st.Trustees,
+		entry:   func(t config.Trustee) (string, config.Pos) { return t.ID, t.Pos },
+		liveOrg: func(l *live.Trustee) (string, string) { return l.OrgID, l.OrgName },
+		plan:    b.trustee,
+		remove: func(lt *live.Trustee) {
+			b.add(Change{
+				Action: Delete, Kind: KindTrustee, Address: trusteeAddr(lt.OrgName, lt.OrgID),
+				TrusteeID: lt.OrgID, TrustorID: b.st.Org.ID, OrgName: lt.OrgName,
+				Before: &Value{
+					Name:    lt.OrgName,
+					Enabled: boolPtr(lt.Enabled),
+					Expires: timePtr(lt.Expires),
+					Users:   b.liveTrusteeUsers(lt.Users),
+				},
+				Effect: Narrow, Reason: ReasonNotInConfig,
+			})
+		},
+	})
 }
 
 func (b *builder) protect(kind Kind, addr, trusteeID, trustorID, name, reason string) {
@@ -416,7 +439,6 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 		if _, ok := wanted[strings.ToLower(lu.ID)]; ok {
 			continue
 		}
-		b.plan.Removals++
 		b.add(Change{
 			Action: Delete, Kind: KindTrusteeUser, Address: addr + userAddr(lu.Name, lu.ID),
 			TrusteeID: trusteeID, TrustorID: orgID, UserID: lu.ID, OrgName: name,
@@ -478,117 +500,85 @@ func (b *builder) trusteeState(t config.Trustee, lt *live.Trustee, name, addr st
 }
 
 func (b *builder) trustors() {
-	cfg, st := b.cfg, b.st
-	orgID := st.Org.ID
-	protected := orgSet(cfg.Protect.Trustors)
-	liveByID := make(map[string]*live.Trustor, len(st.Trustors))
-	for i := range st.Trustors {
-		liveByID[strings.ToLower(st.Trustors[i].OrgID)] = &st.Trustors[i]
-	}
-	desired := make(map[string]config.Pos, len(cfg.Trustors))
-	usersManaged := make(map[string]bool, len(cfg.Trustors))
-	for _, t := range cfg.Trustors {
-		key := strings.ToLower(t.ID)
-		if first, dup := desired[key]; dup {
-			b.errorf(t.Pos, "list each trustor once", "trustor %s is listed twice (first at %s)", t.ID, FormatPos(first))
-			continue
-		}
-		desired[key] = t.Pos
-		usersManaged[key] = t.ManageUsers
-		if protected[key] {
-			b.warnf(t.Pos, "remove it from protect.trustors to manage it",
-				"trustor %s is listed under protect.trustors, so its entry under trustors is not applied", t.ID)
-			continue
-		}
-		lt := liveByID[key]
-		name := t.Name
-		if lt != nil {
-			name = displayName(lt.OrgName, t.Name)
-		}
-		addr := trustorAddr(name, t.ID)
-		if lt == nil {
-			msg := fmt.Sprintf("org %s has not created the trust yet", displayOrg(t.Name, t.ID))
-			b.plan.Pending = append(b.plan.Pending, Pending{Address: addr, TrustorID: t.ID, Name: t.Name, Message: msg})
-			b.warnf(t.Pos, "only the trustor org can create the trust: create a pairing (POST /api/v2/orgauthorization/pairings) and send it the pairing id; until then the trust stays pending", "%s", msg)
-			continue
-		}
-		if t.Name != "" && lt.OrgName != "" && t.Name != lt.OrgName {
-			b.warnf(t.Pos, "names in the file are informational; update it to match",
-				"trustor %s is named %q live, not %q", shortID(lt.OrgID), lt.OrgName, t.Name)
-		}
-		if !t.ManageUsers {
-			continue
-		}
-		liveUsers := make(map[string]*live.User, len(lt.Users))
-		for i := range lt.Users {
-			liveUsers[strings.ToLower(lt.Users[i].ID)] = &lt.Users[i]
-		}
-		wanted := make(map[string]config.Pos, len(t.Users))
-		for _, u := range t.Users {
-			ukey := strings.ToLower(u.ID)
-			if first, dup := wanted[ukey]; dup {
-				b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustor %s (first at %s)", u.ID, t.ID, FormatPos(first))
-				continue
+	diffSection(b, section[config.Trustor, live.Trustor]{
+		kind: KindTrustor, protect: b.cfg.Protect.Trustors,
+		entries: b.cfg.Trustors, live: b.st.Trustors,
+		entry:   func(t config.Trustor) (string, config.Pos) { return t.ID, t.Pos },
+		liveOrg: func(l *live.Trustor) (string, string) { return l.OrgID, l.OrgName },
+		plan:    b.trustor,
+		remove: func(lt *live.Trustor) {
+			users := make([]User, 0, len(lt.Users))
+			for _, u := range lt.Users {
+				users = append(users, User{ID: u.ID, Name: u.Name})
 			}
-			wanted[ukey] = u.Pos
-			lu := liveUsers[ukey]
-			if lu != nil {
-				if u.Name != "" && lu.Name != "" && u.Name != lu.Name {
-					b.warnf(u.Pos, "names in the file are informational; update it to match",
-						"user %s in trustor %s is named %q live, not %q", shortID(lu.ID), shortID(lt.OrgID), lu.Name, u.Name)
-				}
-				continue
-			}
+			sortUsers(users)
 			b.add(Change{
-				Action: Create, Kind: KindTrustorUser, Address: addr + userAddr(u.Name, u.ID),
-				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: u.ID, OrgName: name,
-				After: &Value{Name: u.Name}, Effect: Widen, Reason: ReasonNotLive,
+				Action: Delete, Kind: KindTrustor, Address: trustorAddr(lt.OrgName, lt.OrgID),
+				TrusteeID: b.st.Org.ID, TrustorID: lt.OrgID, OrgName: lt.OrgName,
+				Before: &Value{Name: lt.OrgName, Users: users},
+				Effect: Narrow, Reason: ReasonNotInConfig,
 			})
-		}
-		for _, lu := range lt.Users {
-			if _, ok := wanted[strings.ToLower(lu.ID)]; ok {
-				continue
-			}
-			b.plan.Removals++
-			b.add(Change{
-				Action: Delete, Kind: KindTrustorUser, Address: addr + userAddr(lu.Name, lu.ID),
-				TrusteeID: orgID, TrustorID: lt.OrgID, UserID: lu.ID, OrgName: name,
-				Before: &Value{Name: lu.Name}, Effect: Narrow, Reason: ReasonNotInConfig,
-			})
-		}
+		},
+	})
+}
+
+// trustor plans one configured (not protected) trustor against its live
+// trust lt, which is nil when the other org has not created it: then it is
+// pending, not a change.
+func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
+	orgID := b.st.Org.ID
+	name := t.Name
+	if lt != nil {
+		name = displayName(lt.OrgName, t.Name)
 	}
-	for i := range st.Trustors {
-		lt := &st.Trustors[i]
-		key := strings.ToLower(lt.OrgID)
-		_, inConfig := desired[key]
-		addr := trustorAddr(lt.OrgName, lt.OrgID)
-		switch {
-		case protected[key]:
-			b.protect(KindTrustor, addr, orgID, lt.OrgID, lt.OrgName, ReasonProtectListed)
+	addr := trustorAddr(name, t.ID)
+	if lt == nil {
+		msg := fmt.Sprintf("org %s has not created the trust yet", displayOrg(t.Name, t.ID))
+		b.plan.Pending = append(b.plan.Pending, Pending{Address: addr, TrustorID: t.ID, Name: t.Name, Message: msg})
+		b.warnf(t.Pos, "only the trustor org can create the trust: create a pairing (POST /api/v2/orgauthorization/pairings) and send it the pairing id; until then the trust stays pending", "%s", msg)
+		return
+	}
+	if t.Name != "" && lt.OrgName != "" && t.Name != lt.OrgName {
+		b.warnf(t.Pos, "names in the file are informational; update it to match",
+			"trustor %s is named %q live, not %q", shortID(lt.OrgID), lt.OrgName, t.Name)
+	}
+	if !t.ManageUsers {
+		return
+	}
+	liveUsers := make(map[string]*live.User, len(lt.Users))
+	for i := range lt.Users {
+		liveUsers[strings.ToLower(lt.Users[i].ID)] = &lt.Users[i]
+	}
+	wanted := make(map[string]config.Pos, len(t.Users))
+	for _, u := range t.Users {
+		ukey := strings.ToLower(u.ID)
+		if first, dup := wanted[ukey]; dup {
+			b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustor %s (first at %s)", u.ID, t.ID, FormatPos(first))
 			continue
-		case b.care[key] && !inConfig:
-			b.protect(KindTrustor, addr, orgID, lt.OrgID, lt.OrgName, ReasonCustomerCare)
+		}
+		wanted[ukey] = u.Pos
+		lu := liveUsers[ukey]
+		if lu != nil {
+			if u.Name != "" && lu.Name != "" && u.Name != lu.Name {
+				b.warnf(u.Pos, "names in the file are informational; update it to match",
+					"user %s in trustor %s is named %q live, not %q", shortID(lu.ID), shortID(lt.OrgID), lu.Name, u.Name)
+			}
 			continue
 		}
-		if !inConfig {
-			b.plan.Managed += 1 + len(lt.Users)
-			b.plan.Removals += 1 + len(lt.Users)
-		} else if b.plan.Managed++; usersManaged[key] {
-			b.plan.Managed += len(lt.Users)
-		}
-		if inConfig {
-			continue
-		}
-		users := make([]User, 0, len(lt.Users))
-		for _, u := range lt.Users {
-			users = append(users, User{ID: u.ID, Name: u.Name})
-		}
-		sortUsers(users)
 		b.add(Change{
-			Action: Delete, Kind: KindTrustor, Address: addr,
-			TrusteeID: orgID, TrustorID: lt.OrgID, OrgName: lt.OrgName,
-			Before: &Value{Name: lt.OrgName, Users: users},
-			Effect: Narrow, Reason: ReasonNotInConfig,
+			Action: Create, Kind: KindTrustorUser, Address: addr + userAddr(u.Name, u.ID),
+			TrusteeID: orgID, TrustorID: lt.OrgID, UserID: u.ID, OrgName: name,
+			After: &Value{Name: u.Name}, Effect: Widen, Reason: ReasonNotLive,
+		})
+	}
+	for _, lu := range lt.Users {
+		if _, ok := wanted[strings.ToLower(lu.ID)]; ok {
+			continue
+		}
+		b.add(Change{
+			Action: Delete, Kind: KindTrustorUser, Address: addr + userAddr(lu.Name, lu.ID),
+			TrusteeID: orgID, TrustorID: lt.OrgID, UserID: lu.ID, OrgName: name,
+			Before: &Value{Name: lu.Name}, Effect: Narrow, Reason: ReasonNotInConfig,
 		})
 	}
 }
@@ -600,11 +590,11 @@ func (b *builder) removalWarning() {
 	if !RemovalGuardTrips(p.Managed, p.Removals, pct) {
 		return
 	}
-	p.Warnings = append(p.Warnings, Warning{
-		Message: fmt.Sprintf("this plan removes %d of %d managed live objects (more than policy.maxRemovalPercent, %d%%); apply will refuse this without --allow-removals",
-			p.Removals, p.Managed, pct),
-		Hint: "check that the configuration is complete; if the removals are intended, run apply with --allow-removals",
-	})
+	p.Warnings = append(p.Warnings, diag.Warnf(diag.Pos{},
+		"deleting a trust or user, disabling a trust and leaving a user with no roles each take access away and count as removals (a trust with its users)\n"+
+			"check that the configuration is complete; if the removals are intended, run apply with --allow-removals",
+		"this plan removes %d of %d managed live objects (more than policy.maxRemovalPercent, %d%%); apply will refuse this without --allow-removals",
+		p.Removals, p.Managed, pct))
 }
 
 // RemovalGuardTrips reports whether removing removals of managed live
@@ -649,8 +639,11 @@ func diffRoles(have, want []Role) (kept, removed, added []Role) {
 }
 
 func trusteeAddr(name, id string) string { return "trustee[" + label(name, id) + "]" }
-func trustorAddr(name, id string) string { return "trustor[" + label(name, id) + "]" }
-func userAddr(name, id string) string    { return ".user[" + label(name, id) + "]" }
+
+// addr is the address of a trust of kind k (KindTrustee or KindTrustor).
+func (k Kind) addr(name, id string) string { return string(k) + "[" + label(name, id) + "]" }
+func trustorAddr(name, id string) string   { return "trustor[" + label(name, id) + "]" }
+func userAddr(name, id string) string      { return ".user[" + label(name, id) + "]" }
 
 func label(name, id string) string {
 	if name == "" {
@@ -738,7 +731,7 @@ func sortUsers(us []User) {
 
 func sortWarnings(ws []Warning) {
 	sort.SliceStable(ws, func(i, j int) bool {
-		a, b := ws[i], ws[j]
+		a, b := ws[i].Pos, ws[j].Pos
 		// Warnings with a file position come first, in file order.
 		if (a.Line == 0) != (b.Line == 0) {
 			return a.Line != 0

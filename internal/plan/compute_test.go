@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/live"
 )
 
@@ -331,13 +332,15 @@ func TestCompute(t *testing.T) {
 			},
 		},
 		{
-			name: "a user's roles emptied is a removal only",
+			// The user stays in the trust but loses all access: the guard
+			// counts it like a removal.
+			name: "a user's roles emptied is an update that counts as a removal",
 			mutate: func(cfg *config.Config, st *live.State) {
 				cfg.Trustees[0].Users[2].Roles = nil
 			},
 			changes: []string{"narrow update trustee_user_roles " + blueAddr + ".user[Ben Baker b200…].roles"},
 			orgs:    []string{"Bluebird Outsourcing"},
-			managed: 7,
+			managed: 7, removals: 1,
 			check: func(t *testing.T, p *Plan) {
 				if got := p.Changes[0].After.Roles; got == nil || len(got) != 0 {
 					t.Errorf("after roles = %#v, want empty non-nil", got)
@@ -436,8 +439,8 @@ func TestCompute(t *testing.T) {
 				if diff := cmp.Diff(&Value{Name: "Priya Patel"}, add.After); diff != "" {
 					t.Errorf("after (-want +got):\n%s", diff)
 				}
-				if w := p.Warnings[0]; w.File != "trusts.yaml" || w.Line != 35 {
-					t.Errorf("pending warning position = %s:%d", w.File, w.Line)
+				if w := p.Warnings[0]; w.Pos.File != "trusts.yaml" || w.Pos.Line != 35 {
+					t.Errorf("pending warning position = %s", w.Pos)
 				}
 			},
 		},
@@ -464,7 +467,8 @@ func TestCompute(t *testing.T) {
 			},
 			changes: []string{"narrow update trustee trustee[b000…]"},
 			orgs:    []string{""},
-			managed: 7,
+			// Disabling the trust takes access from it and its 3 users.
+			managed: 7, removals: 4,
 		},
 		{
 			// The live name wins: a file cannot relabel, for a reviewer, the
@@ -484,7 +488,8 @@ func TestCompute(t *testing.T) {
 			},
 			orgs:     []string{"Bluebird Outsourcing", "Bluebird Outsourcing", "Copperfield Consulting"},
 			warnings: []string{`trustee b000… is named "Bluebird Outsourcing" live, not "Bluebird"`},
-			managed:  7, removals: 2,
+			// The disabled trust with its 3 users (Ben among them), and Oscar.
+			managed: 7, removals: 5,
 		},
 		{
 			name: "many removals warn about apply's guard",
@@ -798,8 +803,8 @@ func TestComputeErrors(t *testing.T) {
 				if !strings.Contains(probs[i].Error(), w) {
 					t.Errorf("problem %d = %q, want it to contain %q", i, probs[i].Error(), w)
 				}
-				if i < len(tt.hints) && !strings.Contains(probs[i].Hint, tt.hints[i]) {
-					t.Errorf("hint %d = %q, want it to contain %q", i, probs[i].Hint, tt.hints[i])
+				if i < len(tt.hints) && !strings.Contains(strings.Join(probs[i].Hints, "\n"), tt.hints[i]) {
+					t.Errorf("hint %d = %q, want it to contain %q", i, probs[i].Hints, tt.hints[i])
 				}
 			}
 		})
@@ -878,7 +883,7 @@ func TestProblems(t *testing.T) {
 	plain := errors.New("plain")
 	p := &Problem{Pos: config.Pos{File: "f.yaml", Line: 2, Col: 3}, Message: "bad"}
 	got := Problems(errors.Join(p, plain))
-	if len(got) != 2 || got[0] != p || got[1].Message != "plain" || got[1].Error() != "plain" {
+	if len(got) != 2 || got[0].Message != "bad" || got[0].Severity != diag.Error || got[1].Message != "plain" || got[1].Error() != "plain" {
 		t.Errorf("Problems = %+v", got)
 	}
 	if p.Error() != "f.yaml:2:3: bad" {
@@ -887,7 +892,7 @@ func TestProblems(t *testing.T) {
 	if Problems(nil) != nil {
 		t.Error("Problems(nil) not nil")
 	}
-	if one := Problems(p); len(one) != 1 || one[0] != p {
+	if one := Problems(p); len(one) != 1 || one[0].Pos != p.Pos || one[0].Message != p.Message {
 		t.Errorf("Problems(single) = %+v", one)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/live"
 )
 
@@ -37,7 +38,7 @@ func (b *builder) expiryWarnings() {
 	require := b.cfg.Policy.RequireExpiry
 	check := func(kind Kind, trusteeID, trustorID, name string, exp *time.Time, managed bool, pos config.Pos) {
 		who := fmt.Sprintf("%s %s", kind, displayOrg(name, orgIDOf(kind, trusteeID, trustorID)))
-		w := Warning{TrusteeID: trusteeID, TrustorID: trustorID, File: pos.File, Line: pos.Line, Col: pos.Col}
+		w := Warning{Severity: diag.Warning, TrusteeID: trusteeID, TrustorID: trustorID, Pos: pos}
 		if kind == KindTrustee {
 			w.TrustorID = ""
 		} else {
@@ -49,7 +50,7 @@ func (b *builder) expiryWarnings() {
 			}
 			w.Code = WarnNoExpiry
 			w.Message = who + " has no expiry, but policy.requireExpiry is set"
-			w.Hint = noExpiryHint(kind, managed)
+			w.Hints = diag.Hints(noExpiryHint(kind, managed))
 			b.plan.Warnings = append(b.plan.Warnings, w)
 			return
 		}
@@ -72,7 +73,7 @@ func (b *builder) expiryWarnings() {
 		default:
 			w.Message = fmt.Sprintf("%s expires at %s (in %s, within %d days)", who, on, dayCount(d), days)
 		}
-		w.Hint = expiresSoonHint(kind, managed)
+		w.Hints = diag.Hints(expiresSoonHint(kind, managed))
 		b.plan.Warnings = append(b.plan.Warnings, w)
 	}
 

@@ -92,11 +92,11 @@ func TestExpiryWarnings(t *testing.T) {
 				if w.Code == "" {
 					continue
 				}
-				if w.Message == "" || w.Hint == "" {
+				if w.Message == "" || len(w.Hints) == 0 {
 					t.Errorf("warning %+v has no message or hint", w)
 				}
 				found = found || w.Message == tt.watch
-				got = append(got, coded{w.Code, w.TrusteeID, w.TrustorID, w.DaysLeft, w.Line})
+				got = append(got, coded{w.Code, w.TrusteeID, w.TrustorID, w.DaysLeft, w.Pos.Line})
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("coded warnings (-want +got):\n%s", diff)

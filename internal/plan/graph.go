@@ -43,7 +43,7 @@ func trustKey(c Change) string {
 // of its members.
 func isTrust(c Change) bool { return c.Kind == KindTrustee || c.Kind == KindTrustor }
 
-// link gives every change of an ordered plan its key and dependencies:
+// Link gives every change of an ordered plan its key and dependencies:
 //
 //   - two steps on one object run in order, and the second (the widening
 //     half of a split change) requires the first;
@@ -54,7 +54,7 @@ func isTrust(c Change) bool { return c.Kind == KindTrustee || c.Kind == KindTrus
 //
 // It runs in time linear in the number of changes. The changes must already
 // be in apply order (see sortChanges), so every dependency comes first.
-func link(cs []Change) {
+func Link(cs []Change) {
 	byObject := make(map[string][]int, len(cs))
 	for i, c := range cs {
 		k := objectKey(c)

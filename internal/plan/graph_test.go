@@ -20,7 +20,7 @@ func TestLink(t *testing.T) {
 		{Kind: KindTrustee, Action: Update, TrusteeID: tr, Effect: Widen},
 		{Kind: KindTrustorUser, Action: Create, TrustorID: "x", UserID: u1, Effect: Widen},
 	}
-	link(cs)
+	Link(cs)
 	type edge struct{ Key, Deps, Reqs string }
 	var got []edge
 	for _, c := range cs {

@@ -14,6 +14,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -209,25 +210,6 @@ type Pending struct {
 	Message   string
 }
 
-// Warning is something a reviewer should know that does not block the plan.
-type Warning struct {
-	// Code classifies warnings a program may act on, for example
-	// "expires_soon" or "no_expiry"; empty for the others.
-	Code    string
-	Message string
-	Hint    string
-	// TrusteeID or TrustorID names the trust a coded warning is about;
-	// DaysLeft is set on expiry warnings (negative once expired).
-	TrusteeID string
-	TrustorID string
-	DaysLeft  *int
-	// File, Line and Col locate the warning in a desired-state file when it
-	// comes from one; Line is 0 otherwise.
-	File string
-	Line int
-	Col  int
-}
-
 // Plan is the complete, ordered result of comparing configuration with live
 // state.
 type Plan struct {
@@ -273,3 +255,66 @@ func (p *Plan) Summary() Summary {
 
 // HasChanges reports whether applying the plan would change anything.
 func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// kinds lists every Kind this version knows.
+var kinds = []Kind{KindTrustee, KindTrusteeUser, KindTrusteeUserRoles, KindTrustor, KindTrustorUser}
+
+// Known reports whether k is a kind this version of trustsync knows.
+func (k Kind) Known() bool {
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseAction returns the action String names; NoOp, which no change
+// holds, is refused.
+func ParseAction(s string) (Action, error) {
+	for _, a := range []Action{Create, Update, Delete} {
+		if a.String() == s {
+			return a, nil
+		}
+	}
+	return NoOp, fmt.Errorf("unknown action %q", s)
+}
+
+// ParseEffect returns the effect String names.
+func ParseEffect(s string) (Effect, error) {
+	for _, e := range []Effect{Neutral, Narrow, Widen} {
+		if e.String() == s {
+			return e, nil
+		}
+	}
+	return Neutral, fmt.Errorf("unknown effect %q", s)
+}
+
+// Check reports why the plan cannot be rendered or executed as data: a
+// change with an action, kind or effect this version has no name for, or
+// without the before or after value its action needs.
+func (p *Plan) Check() error {
+	if p == nil {
+		return errors.New("no plan")
+	}
+	for i, c := range p.Changes {
+		if _, err := ParseAction(c.Action.String()); err != nil {
+			return fmt.Errorf("change %d (%s): invalid action %v", i+1, c.Address, c.Action)
+		}
+		if !c.Kind.Known() {
+			return fmt.Errorf("change %d (%s): unknown kind %q", i+1, c.Address, c.Kind)
+		}
+		if _, err := ParseEffect(c.Effect.String()); err != nil {
+			return fmt.Errorf("change %d (%s): unknown effect %v", i+1, c.Address, c.Effect)
+		}
+		switch {
+		case c.Action == Create && c.After == nil:
+			return fmt.Errorf("change %d (%s): create without an after value", i+1, c.Address)
+		case c.Action == Delete && c.Before == nil:
+			return fmt.Errorf("change %d (%s): delete without a before value", i+1, c.Address)
+		case c.Action == Update && (c.Before == nil || c.After == nil):
+			return fmt.Errorf("change %d (%s): update needs both before and after values", i+1, c.Address)
+		}
+	}
+	return nil
+}

@@ -2,47 +2,30 @@ package plan
 
 import (
 	"errors"
-	"fmt"
 
-	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 )
 
 // Problem is a reason the configuration cannot be planned against live
-// state, located in a desired-state file where possible. [Compute] returns
-// its problems joined with [errors.Join]; [Problems] splits them again.
-type Problem struct {
-	Pos     config.Pos
-	Message string
-	// Hint tells the user what to do about it; it may be empty.
-	Hint string
-}
+// state, located in a desired-state file where possible: an error
+// [diag.Diagnostic]. [Compute] returns its problems as *Problem errors
+// joined with [errors.Join]; [Problems] splits them again.
+type Problem = diag.Diagnostic
 
-// Error returns "FILE:LINE:COL: message", or just the message when the
-// position is unknown. The hint is not part of it.
-func (p *Problem) Error() string {
-	if loc := FormatPos(p.Pos); loc != "" {
-		return loc + ": " + p.Message
-	}
-	return p.Message
-}
+// Warning is something a reviewer should know that does not block the
+// plan: a warning [diag.Diagnostic]. Warnings about the files (from
+// config.Load) and about the plan (from [Compute]) are the same type and
+// are shown together, each once.
+type Warning = diag.Diagnostic
 
 // FormatPos formats a position as "FILE:LINE:COL", "FILE" or "" depending
 // on what is known.
-func FormatPos(pos config.Pos) string {
-	switch {
-	case pos.File != "" && pos.Line > 0:
-		return fmt.Sprintf("%s:%d:%d", pos.File, pos.Line, pos.Col)
-	case pos.Line > 0:
-		return fmt.Sprintf("%d:%d", pos.Line, pos.Col)
-	default:
-		return pos.File
-	}
-}
+func FormatPos(pos diag.Pos) string { return pos.String() }
 
 // Problems returns the problems held in err (as returned by [Compute]) in
-// order. Errors in err that are not problems are returned as problems with
-// no position.
-func Problems(err error) []*Problem {
+// order, as error diagnostics. Errors in err that are not problems become
+// diagnostics with no position.
+func Problems(err error) diag.List {
 	if err == nil {
 		return nil
 	}
@@ -52,14 +35,36 @@ func Problems(err error) []*Problem {
 	} else {
 		errs = []error{err}
 	}
-	out := make([]*Problem, 0, len(errs))
+	out := make(diag.List, 0, len(errs))
 	for _, e := range errs {
 		var p *Problem
 		if errors.As(e, &p) {
-			out = append(out, p)
+			d := *p
+			d.Severity = diag.Error
+			out = append(out, d)
 			continue
 		}
-		out = append(out, &Problem{Message: e.Error()})
+		out = append(out, diag.Diagnostic{Severity: diag.Error, Message: e.Error()})
 	}
 	return out
+}
+
+// AddFileWarnings adds the warnings among ds (config.Load's diagnostics)
+// to the plan's warnings, so that a reviewer reads every warning about the
+// files in the plan itself. A warning the plan already holds is not added
+// again, and errors in ds are ignored: a plan is never computed from a
+// configuration with errors.
+func (p *Plan) AddFileWarnings(ds diag.List) {
+	seen := make(map[string]bool, len(p.Warnings))
+	for _, w := range p.Warnings {
+		seen[w.String()] = true
+	}
+	for _, d := range ds {
+		if d.Severity != diag.Warning || seen[d.String()] {
+			continue
+		}
+		seen[d.String()] = true
+		p.Warnings = append(p.Warnings, d)
+	}
+	sortWarnings(p.Warnings)
 }

@@ -23,7 +23,7 @@ import (
 
 	"github.com/trustsync/trustsync/internal/atomicfile"
 	"github.com/trustsync/trustsync/internal/plan"
-	"github.com/trustsync/trustsync/internal/render"
+	"github.com/trustsync/trustsync/internal/planjson"
 )
 
 // FormatVersion is the version of the saved plan file format. It is
@@ -51,13 +51,12 @@ type File struct {
 	// FormatVersion is the file's format version ([FormatVersion]).
 	FormatVersion string
 	Meta          Meta
-	// Document is the saved JSON plan; [File.Plan] converts it to plan
-	// data.
-	Document *render.Document
+	// Document is the saved JSON plan document.
+	Document *planjson.Document
 	// PlanDigest is the verified plan_digest (lowercase hex SHA-256).
 	PlanDigest string
 
-	raw []byte // the plan member, compacted
+	raw []byte // the plan member without attribution, compacted
 }
 
 // wire is the file's JSON form; member order is the order written.
@@ -97,7 +96,7 @@ func Write(path string, p *plan.Plan, meta Meta) error {
 
 // marshal returns the file's bytes.
 func marshal(p *plan.Plan, meta Meta) ([]byte, error) {
-	doc, err := render.MarshalPlan(p)
+	doc, err := planjson.Marshal(p)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +194,7 @@ func parse(path string, data []byte) (*File, error) {
 		if errors.As(err, &typ) && typ.Field == "" {
 			return nil, fmt.Errorf("plan file %s is not a trustsync plan file: it holds a JSON %s, not an object", path, typ.Value)
 		}
-		return nil, fmt.Errorf("plan file %s is not valid JSON: %w", path, render.DescribeJSONError(data, err))
+		return nil, fmt.Errorf("plan file %s is not valid JSON: %w", path, planjson.DescribeJSONError(data, err))
 	}
 	rawVersion, ok := members["format_version"]
 	if !ok {
@@ -228,7 +227,7 @@ func parse(path string, data []byte) (*File, error) {
 
 	var w wire
 	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, fmt.Errorf("plan file %s: %w", path, render.DescribeJSONError(data, err))
+		return nil, fmt.Errorf("plan file %s: %w", path, planjson.DescribeJSONError(data, err))
 	}
 	switch {
 	case len(w.Plan) == 0 || string(w.Plan) == "null":
@@ -238,15 +237,12 @@ func parse(path string, data []byte) (*File, error) {
 	case w.LiveFingerprint == "":
 		return nil, fmt.Errorf("plan file %s has no live_fingerprint", path)
 	}
-	doc, err := render.ParseJSON(w.Plan)
+	doc, err := planjson.Parse(w.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("plan file %s: %w", path, err)
 	}
-	if _, err := doc.Plan(); err != nil {
-		return nil, fmt.Errorf("plan file %s: %w", path, err)
-	}
-	var raw bytes.Buffer
-	if err := json.Compact(&raw, w.Plan); err != nil {
+	raw, err := compact(doc.WithoutAttribution())
+	if err != nil {
 		return nil, fmt.Errorf("plan file %s: %w", path, err)
 	}
 	return &File{
@@ -260,17 +256,14 @@ func parse(path string, data []byte) (*File, error) {
 		},
 		Document:   doc,
 		PlanDigest: stored,
-		raw:        raw.Bytes(),
+		raw:        raw,
 	}, nil
 }
 
-// Plan returns the saved plan as plan data. Each call returns a fresh copy.
-func (f *File) Plan() (*plan.Plan, error) {
-	return f.Document.Plan()
-}
-
 // SamePlan reports whether p renders to exactly the saved JSON plan, so
-// that applying p does what the saved plan showed.
+// that applying p does what the saved plan showed. Attribution (who last
+// changed each live object) is information for the reviewer, not part of
+// what the plan does, so it is not compared.
 func (f *File) SamePlan(p *plan.Plan) (bool, error) {
 	b, err := compactPlan(p)
 	if err != nil {
@@ -286,11 +279,11 @@ func (f *File) Difference(p *plan.Plan) (string, error) {
 	if err != nil || same {
 		return "", err
 	}
-	now, err := render.NewDocument(p)
+	now, err := planjson.FromPlan(p)
 	if err != nil {
 		return "", err
 	}
-	saved := f.Document
+	now, saved := now.WithoutAttribution(), f.Document.WithoutAttribution()
 	for i := range min(len(saved.Changes), len(now.Changes)) {
 		a, _ := json.Marshal(saved.Changes[i])
 		b, _ := json.Marshal(now.Changes[i])
@@ -311,7 +304,7 @@ func (f *File) Difference(p *plan.Plan) (string, error) {
 }
 
 // DigestPlan returns the lowercase hex SHA-256 of p's JSON plan document
-// with insignificant whitespace removed. Unlike a file's plan_digest it
+// without attribution and with insignificant whitespace removed. Unlike a file's plan_digest it
 // covers the plan alone, not the file's metadata, so a plan computed and
 // applied in one run and the same plan saved to a file have the same
 // DigestPlan (for apply records).
@@ -324,7 +317,17 @@ func DigestPlan(p *plan.Plan) (string, error) {
 }
 
 func compactPlan(p *plan.Plan) ([]byte, error) {
-	b, err := render.MarshalPlan(p)
+	d, err := planjson.FromPlan(p)
+	if err != nil {
+		return nil, err
+	}
+	return compact(d.WithoutAttribution())
+}
+
+// compact returns the document's JSON with insignificant whitespace
+// removed.
+func compact(d *planjson.Document) ([]byte, error) {
+	b, err := d.Marshal()
 	if err != nil {
 		return nil, err
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/plan"
-	"github.com/trustsync/trustsync/internal/render"
 )
 
 const (
@@ -25,7 +25,7 @@ func testPlan() *plan.Plan {
 	exp := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
 	agent := plan.Role{ID: "a1000000-0000-4000-8000-000000000002", Name: "Claims Agent"}
 	viewer := plan.Role{ID: "a1000000-0000-4000-8000-000000000004", Name: "Reporting Viewer"}
-	return &plan.Plan{
+	p := &plan.Plan{
 		Organization: plan.Org{ID: homeID, Name: "Northwind Insurance"},
 		Changes: []plan.Change{
 			{
@@ -61,10 +61,13 @@ func testPlan() *plan.Plan {
 		Protected: []plan.Protected{{Kind: plan.KindTrustee, Address: "trustee[Genesys Customer Care d000…]",
 			TrusteeID: "d0000000-0000-4000-8000-000000000004", TrustorID: homeID,
 			Name: "Genesys Customer Care", Reason: "Genesys Customer Care trust"}},
-		Warnings: []plan.Warning{{Message: "trust expires soon <soon>", File: "trusts.yaml", Line: 3, Col: 5}},
+		Warnings: []plan.Warning{{Severity: diag.Warning, Message: "trust expires soon <soon>", Pos: diag.Pos{File: "trusts.yaml", Line: 3, Col: 5}}},
 		Managed:  9,
 		Removals: 1,
 	}
+	plan.Link(p.Changes)
+	p.Changes[0].Attribution = &plan.Attribution{By: "Ada", ByKind: "user", ByID: "u1", At: exp.AddDate(-1, 0, 0), Action: "Update"}
+	return p
 }
 
 func testMeta() Meta {
@@ -114,17 +117,28 @@ func TestRoundTrip(t *testing.T) {
 	if d, err := f.Difference(testPlan()); d != "" || err != nil {
 		t.Errorf("Difference(original) = %q, %v", d, err)
 	}
-	p, err := f.Plan()
-	if err != nil {
-		t.Fatal(err)
+	if d := f.Document; d.Organization.ID != homeID || d.RemovalGuard.Managed != 9 || d.RemovalGuard.Removals != 1 ||
+		len(d.Changes) != 4 || d.Changes[0].Attribution == nil {
+		t.Errorf("plan document lost data: %+v", d)
 	}
-	want, _ := render.MarshalPlan(testPlan())
-	got, _ := render.MarshalPlan(p)
-	if !bytes.Equal(got, want) {
-		t.Errorf("saved plan renders differently:\n%s\nwant\n%s", got, want)
+
+	// Attribution is not part of the comparison: who last touched an
+	// object does not change what the plan does.
+	other := testPlan()
+	other.Changes[0].Attribution.By = "someone else"
+	other.Changes[1].Attribution = &plan.Attribution{By: "ci", ByKind: "client", ByID: "c1", Action: "Add"}
+	if same, err := f.SamePlan(other); err != nil || !same {
+		t.Errorf("SamePlan(other attribution) = %v, %v; want true", same, err)
 	}
-	if p.Managed != 9 || p.Removals != 1 || len(p.Changes) != 4 {
-		t.Errorf("plan data lost: %+v", p)
+	if d, err := f.Difference(other); d != "" || err != nil {
+		t.Errorf("Difference(other attribution) = %q, %v", d, err)
+	}
+	if d1, _ := DigestPlan(other); d1 != digest(f.raw) {
+		t.Error("DigestPlan depends on attribution")
+	}
+	other.Changes[0].Reason = "changed"
+	if same, _ := f.SamePlan(other); same {
+		t.Error("SamePlan ignores a changed reason")
 	}
 
 	// The file is indented JSON with the members in the documented order.
@@ -148,7 +162,7 @@ func TestRoundTrip(t *testing.T) {
 	if strings.Join(order, " ") != wantOrder {
 		t.Errorf("members %v, want %s", order, wantOrder)
 	}
-	if !bytes.HasSuffix(data, []byte("}\n")) || !bytes.Contains(data, []byte("\n  \"plan\": {\n    \"format_version\": \"1\",")) {
+	if !bytes.HasSuffix(data, []byte("}\n")) || !bytes.Contains(data, []byte("\n  \"plan\": {\n    \"format_version\": \"2\",")) {
 		t.Errorf("file is not indented as documented:\n%s", data)
 	}
 	if !bytes.Contains(data, []byte("<soon>")) {
@@ -344,9 +358,14 @@ func TestReadRefuses(t *testing.T) {
 		}, "has no plan_digest"},
 		{"unknown plan version", func(p string) {
 			m := members()
-			m["plan"] = json.RawMessage(strings.Replace(string(m["plan"]), `"format_version": "1"`, `"format_version": "7"`, 1))
+			m["plan"] = json.RawMessage(strings.Replace(string(m["plan"]), `"format_version": "2"`, `"format_version": "7"`, 1))
 			rewrite(t, p, m)
 		}, `format_version "7" is not supported`},
+		{"plan version 1", func(p string) {
+			m := members()
+			m["plan"] = json.RawMessage(strings.Replace(string(m["plan"]), `"format_version": "2"`, `"format_version": "1"`, 1))
+			rewrite(t, p, m)
+		}, `format_version "1" was written by an older trustsync and lacks the order of changes; run plan again`},
 		{"no plan", func(p string) {
 			m := members()
 			delete(m, "plan")

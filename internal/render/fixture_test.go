@@ -3,6 +3,7 @@ package render
 import (
 	"time"
 
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -45,7 +46,8 @@ func date(s string) *time.Time {
 // pending trusts and warnings, in the order a plan has them.
 func richPlan() *plan.Plan {
 	bb := "trustee[Bluebird Outsourcing b000…]"
-	return &plan.Plan{
+	twelve := 12
+	p := &plan.Plan{
 		Organization: plan.Org{ID: homeID, Name: "Northwind Insurance"},
 		Changes: []plan.Change{
 			// Narrowing.
@@ -232,15 +234,21 @@ func richPlan() *plan.Plan {
 				Message: "Bluebird Outsourcing has not created the trust yet"},
 		},
 		Warnings: []plan.Warning{
-			{Message: "trustee Harbor Analytics: the trust expires in 12 days", Hint: "extend expires or let it lapse",
-				File: "trusts.yaml", Line: 14, Col: 7},
+			{Severity: diag.Warning, Message: "trustee Harbor Analytics: the trust expires in 12 days", Hints: []string{"extend expires or let it lapse"},
+				Pos: diag.Pos{File: "trusts.yaml", Line: 14, Col: 7}, Code: "expires_soon", TrusteeID: harborID, DaysLeft: &twelve},
 			{Message: "this plan removes 5 of 12 managed objects (41%), more than policy.maxRemovalPercent (25%); " +
 				"apply will refuse to run without --allow-removals",
-				Hint: "review the removals, then run apply with --allow-removals"},
+				Hints: []string{"review the removals, then run apply with --allow-removals"}},
 		},
 		Managed:  12,
 		Removals: 5,
 	}
+	plan.Link(p.Changes)
+	p.Changes[0].Attribution = &plan.Attribution{
+		By: "Ada Admin", ByKind: "user", ByID: "a2000000-0000-4000-8000-000000000009",
+		At: time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC), Action: "Update",
+	}
+	return p
 }
 
 // emptyPlan is a plan with nothing to do.

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trustsync/trustsync/internal/diag"
+	"github.com/trustsync/trustsync/internal/expiry"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -46,8 +49,8 @@ var foldNotes = map[fold]string{
 // warnings. When the full rendering would reach [MarkdownLimit] bytes it
 // folds the least important detail first and says what it folded.
 func Markdown(w io.Writer, p *plan.Plan) error {
-	if err := check(p); err != nil {
-		return err
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("render plan: %w", err)
 	}
 	groups := groupChanges(p.Changes)
 	var out string
@@ -164,18 +167,50 @@ type listSection struct {
 	more   func(n int) string
 }
 
+// markdownHead writes the marker line, the heading naming the
+// organization and its id line.
+func markdownHead(b *strings.Builder, org plan.Org) {
+	b.WriteString(MarkdownMarker + "\n")
+	switch name := cmp.Or(org.Name, org.ID); name {
+	case "":
+		b.WriteString("## trustsync plan\n\n")
+	default:
+		fmt.Fprintf(b, "## trustsync plan for %s\n\n", mdText(truncateRunes(oneLine(name), 200)))
+	}
+	if org.ID != "" {
+		fmt.Fprintf(b, "Organization %s\n\n", mdCode(truncateRunes(org.ID, 200)))
+	}
+}
+
+// MarkdownFailure writes the Markdown of a plan that could not be
+// computed, so that a pull-request comment says why the check failed: the
+// [MarkdownMarker] line, the heading (org may be zero when the
+// organization was not learnt) and the diagnostics. Like [Markdown] it
+// stays under [MarkdownLimit] bytes.
+func MarkdownFailure(w io.Writer, org plan.Org, diags diag.List) error {
+	var b strings.Builder
+	markdownHead(&b, org)
+	b.WriteString("**Plan failed.** Nothing was changed. Fix the problems below and run plan again.\n\n### Problems\n\n")
+	rest := MarkdownLimit - 200 - b.Len()
+	for i, d := range diags {
+		it := mdDiagnostic(d)
+		if len(it) > rest {
+			fmt.Fprintf(&b, "- *(%d more; run `trustsync plan` to see them all)*\n", len(diags)-i)
+			break
+		}
+		rest -= len(it)
+		b.WriteString(it)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write Markdown plan: %w", err)
+	}
+	return nil
+}
+
 // markdownAt renders the plan at one fold level.
 func markdownAt(p *plan.Plan, groups []*group, level fold) string {
 	var b strings.Builder
-	b.WriteString(MarkdownMarker + "\n")
-	orgName := p.Organization.Name
-	if orgName == "" {
-		orgName = p.Organization.ID
-	}
-	fmt.Fprintf(&b, "## trustsync plan for %s\n\n", mdText(truncateRunes(oneLine(orgName), 200)))
-	if p.Organization.ID != "" {
-		fmt.Fprintf(&b, "Organization %s\n\n", mdCode(truncateRunes(p.Organization.ID, 200)))
-	}
+	markdownHead(&b, p.Organization)
 	if !p.HasChanges() {
 		b.WriteString("**No changes.** Live state matches the configuration.\n")
 	} else {
@@ -222,15 +257,8 @@ func markdownAt(p *plan.Plan, groups []*group, level fold) string {
 			head: "\n### Warnings\n\n", n: len(p.Warnings), weight: 1, more: moreItems,
 			item: func(i int) string {
 				wa := p.Warnings[i]
-				it := "- **warning**"
-				if loc := warningLocation(wa); loc != "" {
-					it += " " + mdCode(loc)
-				}
-				it += ": " + mdText(oneLine(wa.Message)) + "\n"
-				if wa.Hint != "" {
-					it += "  - hint: " + mdText(oneLine(wa.Hint)) + "\n"
-				}
-				return it
+				wa.Severity = diag.Warning
+				return mdDiagnostic(wa)
 			},
 		})
 	}
@@ -351,7 +379,7 @@ func gains(c plan.Change, org string) string {
 			s += " (disabled)"
 		}
 		if v.Expires != nil {
-			s += ", expires " + fmtExpiry(v.Expires)
+			s += ", expires " + expiry.FormatPtr(v.Expires)
 		} else {
 			s += ", never expires"
 		}
@@ -368,7 +396,7 @@ func gains(c plan.Change, org string) string {
 		if fmtBool(c.Before.Enabled) != fmtBool(c.After.Enabled) {
 			parts = append(parts, "trust "+map[bool]string{true: "enabled", false: "disabled"}[c.After.Enabled != nil && *c.After.Enabled])
 		}
-		if b, a := fmtExpiry(c.Before.Expires), fmtExpiry(c.After.Expires); b != a {
+		if b, a := expiry.FormatPtr(c.Before.Expires), expiry.FormatPtr(c.After.Expires); b != a {
 			if c.After.Expires == nil {
 				parts = append(parts, "access no longer expires (was "+b+")")
 			} else {
@@ -532,4 +560,15 @@ func truncateBytes(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// mdDiagnostic is one diagnostic as a list item, in the one diagnostic
+// format ("FILE:LINE:COL: severity: message"), with its hints nested.
+func mdDiagnostic(d diag.Diagnostic) string {
+	d.Message = oneLine(d.Message)
+	it := "- " + mdText(d.String()) + "\n"
+	for _, h := range d.Hints {
+		it += "  - hint: " + mdText(oneLine(h)) + "\n"
+	}
+	return it
 }

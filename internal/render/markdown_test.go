@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -47,7 +48,7 @@ func TestMarkdownStructure(t *testing.T) {
 		"<summary><b>Trustor</b> Copperfield Consulting <code>c0000000-0000-4000-8000-000000000003</code>",
 		"### Protected (left unchanged)",
 		"### Pending (waiting for the other org)",
-		"- **warning** `trusts.yaml:14:7`: trustee Harbor Analytics: the trust expires in 12 days",
+		"- trusts.yaml:14:7: warning: trustee Harbor Analytics: the trust expires in 12 days",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q", want)
@@ -200,7 +201,7 @@ func bigPlan(n int) *plan.Plan {
 		})
 		p.Protected = append(p.Protected, plan.Protected{Kind: plan.KindTrustor, Address: "trustor[" + name + "]", TrustorID: id, Name: name, Reason: "listed under protect"})
 		p.Pending = append(p.Pending, plan.Pending{Address: "trustor[" + name + "]", TrustorID: id, Name: name, Message: name + " has not created the trust yet"})
-		p.Warnings = append(p.Warnings, plan.Warning{Message: strings.Repeat("a long warning ", 20), Hint: "do something"})
+		p.Warnings = append(p.Warnings, plan.Warning{Severity: diag.Warning, Message: strings.Repeat("a long warning ", 20), Hints: []string{"do something"}})
 	}
 	p.Changes = append(p.Changes, widen...)
 	return p

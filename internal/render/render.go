@@ -21,9 +21,9 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
+	"github.com/trustsync/trustsync/internal/expiry"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -80,19 +80,6 @@ func pick(a plan.Action, create, update, del string) string {
 		return del
 	}
 	return update
-}
-
-// fmtExpiry shows an expiry as a date when it is midnight UTC, else as an
-// RFC 3339 UTC date-time; nil is "never".
-func fmtExpiry(t *time.Time) string {
-	if t == nil {
-		return "never"
-	}
-	u := t.UTC()
-	if u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
-		return u.Format(time.DateOnly)
-	}
-	return u.Format(time.RFC3339)
 }
 
 func fmtBool(b *bool) string {
@@ -294,7 +281,7 @@ func details(c plan.Change) []field {
 			out = appendScalar(out, c, "enabled", func(v *plan.Value) string { return fmtBool(v.Enabled) })
 		}
 		if c.Kind == plan.KindTrustee {
-			out = appendScalar(out, c, "expires", func(v *plan.Value) string { return fmtExpiry(v.Expires) })
+			out = appendScalar(out, c, "expires", func(v *plan.Value) string { return expiry.FormatPtr(v.Expires) })
 		}
 		out = appendScalar(out, c, "pairing id", func(v *plan.Value) string {
 			if v.PairingID == "" {

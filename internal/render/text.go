@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -64,8 +65,8 @@ func (p painter) effect(e plan.Effect) string {
 // warnings, and finally `Plan: N to add, N to change, N to remove.` or
 // `No changes. Live state matches the configuration.`
 func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
-	if err := check(p); err != nil {
-		return err
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("render plan: %w", err)
 	}
 	pt := painter{on: opts.Color}
 	var b strings.Builder
@@ -105,18 +106,15 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	if len(p.Warnings) > 0 {
 		line(pt.paint(sgrBold, "Warnings:"))
 		for _, wa := range p.Warnings {
-			head := "  warning: "
-			if loc := warningLocation(wa); loc != "" {
-				head += loc + ": "
-			}
-			for i, l := range wrap(head, "           ", wa.Message, width) {
-				if i == 0 {
-					l = "  " + pt.paint(sgrYellow, "warning:") + strings.TrimPrefix(l, "  warning:")
+			wa.Severity = diag.Warning
+			for i, l := range wrap("  ", "      ", wa.String(), width) {
+				if i == 0 && pt.on {
+					l = strings.Replace(l, "warning:", pt.paint(sgrYellow, "warning:"), 1)
 				}
 				line(l)
 			}
-			if wa.Hint != "" {
-				for _, l := range wrap("    hint: ", "      ", wa.Hint, width) {
+			for _, h := range wa.Hints {
+				for _, l := range wrap("    hint: ", "      ", h, width) {
 					line(l)
 				}
 			}
@@ -182,18 +180,6 @@ func verbS(n int) string {
 		return "s"
 	}
 	return ""
-}
-
-// warningLocation is "file:line:col" for a warning from a file.
-func warningLocation(w plan.Warning) string {
-	if w.Line <= 0 {
-		return ""
-	}
-	loc := fmt.Sprintf("%s:%d", w.File, w.Line)
-	if w.Col > 0 {
-		loc += fmt.Sprintf(":%d", w.Col)
-	}
-	return loc
 }
 
 // changeBlock renders one change: a header with the action symbol, address

@@ -1,0 +1,102 @@
+package plan
+
+import "strings"
+
+// countGuard computes the numbers apply's removal guard uses, in a pass of
+// its own over the live state and the finished changes:
+//
+//   - Managed counts the live objects the configuration manages: every live
+//     trust that is not protected, plus its users when the file manages
+//     them or the plan takes the whole trust's access away;
+//   - Removals counts how many of them lose access: a deleted or disabled
+//     trust with all its users, a user removed from a trust, and a trustee
+//     user left with no roles.
+//
+// Taking access away counts like a deletion, so a file that empties every
+// user's roles or disables every trust trips the guard as removing them
+// would.
+func (b *builder) countGuard() {
+	p := b.plan
+	protected := make(map[string]bool, len(p.Protected))
+	for _, pr := range p.Protected {
+		protected[trustKey(Change{Kind: pr.Kind, TrusteeID: pr.TrusteeID, TrustorID: pr.TrustorID})] = true
+	}
+	type trust struct {
+		gone     bool // deleted, or disabled: every user loses access
+		removals int  // members that lose access otherwise
+	}
+	trusts := make(map[string]*trust)
+	at := func(c Change) *trust {
+		k := trustKey(c)
+		t := trusts[k]
+		if t == nil {
+			t = &trust{}
+			trusts[k] = t
+		}
+		return t
+	}
+	roleSteps := make(map[string][]int) // roles object → its changes, in order
+	for i, c := range p.Changes {
+		switch {
+		case isTrust(c) && c.Action == Delete, c.Kind == KindTrustee && disables(c):
+			at(c).gone = true
+		case !isTrust(c) && c.Kind != KindTrusteeUserRoles && c.Action == Delete:
+			at(c).removals++
+		case c.Kind == KindTrusteeUserRoles:
+			k := objectKey(c)
+			roleSteps[k] = append(roleSteps[k], i)
+		}
+	}
+	for _, steps := range roleSteps {
+		first, last := p.Changes[steps[0]], p.Changes[steps[len(steps)-1]]
+		if first.Before != nil && len(first.Before.Roles) > 0 && (last.After == nil || len(last.After.Roles) == 0) {
+			at(first).removals++
+		}
+	}
+
+	usersManaged := func(entries map[string]bool, id string) bool { return entries[strings.ToLower(id)] }
+	trusteeUsers := make(map[string]bool, len(b.cfg.Trustees))
+	for _, t := range b.cfg.Trustees {
+		trusteeUsers[strings.ToLower(t.ID)] = t.ManageUsers
+	}
+	trustorUsers := make(map[string]bool, len(b.cfg.Trustors))
+	for _, t := range b.cfg.Trustors {
+		trustorUsers[strings.ToLower(t.ID)] = t.ManageUsers
+	}
+	count := func(key string, users int, manageUsers bool) {
+		if protected[key] {
+			return
+		}
+		t := trusts[key]
+		if t == nil {
+			t = &trust{}
+		}
+		p.Managed++
+		if manageUsers || t.gone {
+			p.Managed += users
+		}
+		if t.gone {
+			p.Removals += 1 + users
+			return
+		}
+		p.Removals += t.removals
+	}
+	for _, lt := range b.st.Trustees {
+		if !b.cfg.ManageTrustees {
+			break
+		}
+		count("trustee/"+strings.ToLower(lt.OrgID), len(lt.Users), usersManaged(trusteeUsers, lt.OrgID))
+	}
+	for _, lt := range b.st.Trustors {
+		if !b.cfg.ManageTrustors {
+			break
+		}
+		count("trustor/"+strings.ToLower(lt.OrgID), len(lt.Users), usersManaged(trustorUsers, lt.OrgID))
+	}
+}
+
+// disables reports whether a trustee update turns an enabled trust off.
+func disables(c Change) bool {
+	return c.Action == Update && c.Before != nil && c.After != nil &&
+		c.Before.Enabled != nil && *c.Before.Enabled && c.After.Enabled != nil && !*c.After.Enabled
+}

@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/trustsync/trustsync/internal/config"
+)
+
+// TestGuardCountsAccessTakenAway: under maxRemovalPercent 0, a file that
+// deletes nothing but takes every user's roles away, or disables every
+// trust, trips the guard as deleting them would.
+func TestGuardCountsAccessTakenAway(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		mutate            func(*config.Config)
+		managed, removals int
+	}{
+		{"nothing taken away", func(*config.Config) {}, 7, 0},
+		{"every trustee user's roles emptied", func(cfg *config.Config) {
+			for i := range cfg.Trustees[0].Users {
+				cfg.Trustees[0].Users[i].Roles = nil
+			}
+		}, 7, 3},
+		{"every trust disabled", func(cfg *config.Config) {
+			cfg.Trustees[0].Enabled = false
+		}, 7, 4},
+		{"disabled and emptied: each user counted once", func(cfg *config.Config) {
+			cfg.Trustees[0].Enabled = false
+			cfg.Trustees[0].Users[0].Roles = nil
+			cfg.Trustees[0].Users = cfg.Trustees[0].Users[:2]
+		}, 7, 4},
+		{"a disabled trust whose users the file does not manage counts them", func(cfg *config.Config) {
+			cfg.Trustees[0].Enabled = false
+			cfg.Trustees[0].ManageUsers = false
+			cfg.Trustees[0].Users = nil
+		}, 7, 4},
+		{"roles replaced, not emptied: no removal", func(cfg *config.Config) {
+			u := &cfg.Trustees[0].Users[0]
+			u.Roles = []config.RoleRef{{Ref: "Reporting Viewer"}}
+		}, 7, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := demoConfig()
+			cfg.Policy.MaxRemovalPercent = 0
+			tc.mutate(cfg)
+			p, err := Compute(cfg, demoState())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Managed != tc.managed || p.Removals != tc.removals {
+				t.Errorf("managed/removals = %d/%d, want %d/%d (changes %q)", p.Managed, p.Removals, tc.managed, tc.removals, summarize(p.Changes))
+			}
+			tripped := false
+			for _, w := range p.Warnings {
+				if strings.Contains(w.Message, "apply will refuse this without --allow-removals") {
+					tripped = true
+					if !strings.Contains(strings.Join(w.Hints, "\n"), "leaving a user with no roles") {
+						t.Errorf("guard warning hints %q do not say what counts", w.Hints)
+					}
+				}
+			}
+			if tripped != (tc.removals > 0) {
+				t.Errorf("guard warning = %v, want %v", tripped, tc.removals > 0)
+			}
+		})
+	}
+}
+
+// TestAddFileWarnings: the files' warnings join the plan's, sorted by
+// position, each once; errors are not warnings.
+func TestAddFileWarnings(t *testing.T) {
+	p, err := Compute(demoConfig(), demoState())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := config.Diagnostic{Severity: config.Warning, Pos: config.Pos{File: "trusts.yaml", Line: 4, Col: 14}, Message: "expires is in the past"}
+	e := config.Diagnostic{Severity: config.Error, Message: "not a warning"}
+	p.AddFileWarnings(config.Diagnostics{w, e, w})
+	p.AddFileWarnings(config.Diagnostics{w})
+	if len(p.Warnings) != 1 || p.Warnings[0].Message != w.Message {
+		t.Errorf("warnings = %+v, want the file's warning once", p.Warnings)
+	}
+}
