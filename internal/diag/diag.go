@@ -154,14 +154,6 @@ func (d *Diagnostic) Error() string {
 	return d.Message
 }
 
-// Location returns "FILE:LINE:COL" when the diagnostic has a line, else "".
-func (d Diagnostic) Location() string {
-	if d.Pos.Line <= 0 {
-		return ""
-	}
-	return d.Pos.String()
-}
-
 // Wire is the JSON form of a diagnostic, as validate, the JSON plan and
 // the document of a failed plan write it. Members that do not apply are
 // left out.

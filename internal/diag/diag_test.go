@@ -20,9 +20,6 @@ func TestText(t *testing.T) {
 	if got, want := l[0].Error(), "a.yaml:3:7: bad id"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
-	if got := l[1].Location(); got != "" {
-		t.Errorf("Location() without a line = %q, want empty", got)
-	}
 	var b bytes.Buffer
 	if err := l.WriteText(&b); err != nil {
 		t.Fatal(err)

@@ -59,3 +59,24 @@ func BenchmarkCompute(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkComputeTrustUsers diffs orgs of 10,000 and 100,000 trust users
+// (trusts of 25 users each), the sizes issue targets name: the diff must
+// stay well under a second and 300 MB at 100,000. Run with -benchmem.
+func BenchmarkComputeTrustUsers(b *testing.B) {
+	for _, users := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			cfg, st := largeOrg(users/25, 25)
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := Compute(cfg, st)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !p.HasChanges() {
+					b.Fatal("the benchmark plan has no changes")
+				}
+			}
+		})
+	}
+}

@@ -159,7 +159,7 @@ func (b *builder) desiredRoles(u config.TrusteeUser) (roles []Role, ok bool) {
 		}
 		if fr, bad := b.forbidden[strings.ToLower(r.ID)]; bad {
 			where := ""
-			if loc := FormatPos(fr.Pos); loc != "" {
+			if loc := fr.Pos.String(); loc != "" {
 				where = " at " + loc
 			}
 			b.errorf(ref.Pos, "remove the role from this user, or from policy.forbiddenRoles",
@@ -235,7 +235,7 @@ func diffSection[C, L any](b *builder, s section[C, L]) {
 		id, pos := s.entry(e)
 		key := strings.ToLower(id)
 		if first, dup := desired[key]; dup {
-			b.errorf(pos, "list each "+name+" once", "%s %s is listed twice (first at %s)", name, id, FormatPos(first))
+			b.errorf(pos, "list each "+name+" once", "%s %s is listed twice (first at %s)", name, id, first.String())
 			continue
 		}
 		desired[key] = pos
@@ -390,7 +390,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 	for i, u := range t.Users {
 		key := strings.ToLower(u.ID)
 		if first, dup := wanted[key]; dup {
-			b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustee %s (first at %s)", u.ID, t.ID, FormatPos(first))
+			b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustee %s (first at %s)", u.ID, t.ID, first.String())
 			continue
 		}
 		wanted[key] = u.Pos
@@ -553,7 +553,7 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 	for _, u := range t.Users {
 		ukey := strings.ToLower(u.ID)
 		if first, dup := wanted[ukey]; dup {
-			b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustor %s (first at %s)", u.ID, t.ID, FormatPos(first))
+			b.errorf(u.Pos, "list each user once", "user %s is listed twice in trustor %s (first at %s)", u.ID, t.ID, first.String())
 			continue
 		}
 		wanted[ukey] = u.Pos

@@ -55,14 +55,16 @@ func isTrust(c Change) bool { return c.Kind == KindTrustee || c.Kind == KindTrus
 // It runs in time linear in the number of changes. The changes must already
 // be in apply order (see sortChanges), so every dependency comes first.
 func Link(cs []Change) {
+	obj := make([]string, len(cs))   // object key of each change
+	trust := make([]string, len(cs)) // trust key of each change
 	byObject := make(map[string][]int, len(cs))
 	for i, c := range cs {
-		k := objectKey(c)
-		byObject[k] = append(byObject[k], i)
+		obj[i], trust[i] = objectKey(c), trustKey(c)
+		byObject[obj[i]] = append(byObject[obj[i]], i)
 	}
 	for _, idx := range byObject {
 		for _, i := range idx {
-			cs[i].Key = objectKey(cs[i])
+			cs[i].Key = obj[i]
 			if len(idx) > 1 {
 				half := halfWiden
 				if cs[i].Effect == Narrow {
@@ -74,18 +76,24 @@ func Link(cs []Change) {
 	}
 
 	created := make(map[string]string)    // trust key → key of its creation
-	members := make(map[string][]int)     // trust key → member changes
-	addedUsers := make(map[string]string) // trustee user object → key of its addition
+	deleted := make(map[string]bool)      // trust keys of the trusts the plan deletes
+	members := make(map[string][]int)     // deleted trust's key → its member changes
+	addedUsers := make(map[string]string) // trustee user roles object → key of the user's addition
 	for i, c := range cs {
-		tk := trustKey(c)
 		switch {
 		case isTrust(c) && c.Action == Create:
-			created[tk] = c.Key
-		case !isTrust(c):
-			members[tk] = append(members[tk], i)
+			created[trust[i]] = c.Key
+		case isTrust(c) && c.Action == Delete:
+			deleted[trust[i]] = true
+		}
+	}
+	for i, c := range cs {
+		if deleted[trust[i]] && !isTrust(c) {
+			members[trust[i]] = append(members[trust[i]], i)
 		}
 		if c.Kind == KindTrusteeUser && c.Action == Create {
-			addedUsers[objectKey(Change{Kind: KindTrusteeUserRoles, TrusteeID: c.TrusteeID, UserID: c.UserID})] = c.Key
+			// The roles object of the same user: same ids, the roles kind.
+			addedUsers[string(KindTrusteeUserRoles)+strings.TrimPrefix(obj[i], string(KindTrusteeUser))] = c.Key
 		}
 	}
 	for i := range cs {
@@ -96,22 +104,20 @@ func Link(cs []Change) {
 				c.Requires = appendUnique(c.Requires, key)
 			}
 		}
-		idx := byObject[objectKey(*c)]
-		for _, j := range idx {
+		for _, j := range byObject[obj[i]] {
 			if j >= i {
 				break
 			}
 			need(cs[j].Key)
 		}
-		tk := trustKey(*c)
 		if !isTrust(*c) {
-			need(created[tk])
+			need(created[trust[i]])
 		}
 		if c.Kind == KindTrusteeUserRoles {
-			need(addedUsers[objectKey(*c)])
+			need(addedUsers[obj[i]])
 		}
 		if isTrust(*c) && c.Action == Delete {
-			for _, j := range members[tk] {
+			for _, j := range members[trust[i]] {
 				c.DependsOn = appendUnique(c.DependsOn, cs[j].Key)
 			}
 		}

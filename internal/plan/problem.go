@@ -18,10 +18,6 @@ type Problem = diag.Diagnostic
 // are shown together, each once.
 type Warning = diag.Diagnostic
 
-// FormatPos formats a position as "FILE:LINE:COL", "FILE" or "" depending
-// on what is known.
-func FormatPos(pos diag.Pos) string { return pos.String() }
-
 // Problems returns the problems held in err (as returned by [Compute]) in
 // order, as error diagnostics. Errors in err that are not problems become
 // diagnostics with no position.
