@@ -22,18 +22,21 @@ func objectKey(c Change) string {
 		return string(c.Kind) + "/" + lower(c.TrusteeID)
 	case KindTrusteeUser, KindTrusteeUserRoles:
 		return string(c.Kind) + "/" + lower(c.TrusteeID) + "/" + lower(c.UserID)
+	case KindTrusteeGroup, KindTrusteeGroupRoles:
+		return string(c.Kind) + "/" + lower(c.TrusteeID) + "/" + lower(c.GroupID)
 	case KindTrustor:
 		return string(c.Kind) + "/" + lower(c.TrustorID)
 	case KindTrustorUser:
 		return string(c.Kind) + "/" + lower(c.TrustorID) + "/" + lower(c.UserID)
+	case KindTrustorGroup:
+		return string(c.Kind) + "/" + lower(c.TrustorID) + "/" + lower(c.GroupID)
 	}
-	return string(c.Kind) + "/" + lower(c.TrusteeID) + "/" + lower(c.TrustorID) + "/" + lower(c.UserID)
+	return string(c.Kind) + "/" + lower(c.TrusteeID) + "/" + lower(c.TrustorID) + "/" + lower(c.UserID) + "/" + lower(c.GroupID)
 }
 
 // trustKey names the trust a change belongs to.
 func trustKey(c Change) string {
-	switch c.Kind {
-	case KindTrustor, KindTrustorUser:
+	if c.Kind.IsTrustor() {
 		return "trustor/" + strings.ToLower(c.TrustorID)
 	}
 	return "trustee/" + strings.ToLower(c.TrusteeID)
@@ -48,7 +51,7 @@ func isTrust(c Change) bool { return c.Kind == KindTrustee || c.Kind == KindTrus
 //   - two steps on one object run in order, and the second (the widening
 //     half of a split change) requires the first;
 //   - every change to a trust the plan creates requires that creation;
-//   - a trustee user's role change requires the user's addition;
+//   - a trustee user's (or group's) role change requires its addition;
 //   - a trust's deletion depends on (without requiring) every change to its
 //     members: it narrows access whatever became of them.
 //
@@ -78,7 +81,7 @@ func Link(cs []Change) {
 	created := make(map[string]string)    // trust key → key of its creation
 	deleted := make(map[string]bool)      // trust keys of the trusts the plan deletes
 	members := make(map[string][]int)     // deleted trust's key → its member changes
-	addedUsers := make(map[string]string) // trustee user roles object → key of the user's addition
+	addedUsers := make(map[string]string) // roles object of a trustee member → key of the member's addition
 	for i, c := range cs {
 		switch {
 		case isTrust(c) && c.Action == Create:
@@ -91,9 +94,9 @@ func Link(cs []Change) {
 		if deleted[trust[i]] && !isTrust(c) {
 			members[trust[i]] = append(members[trust[i]], i)
 		}
-		if c.Kind == KindTrusteeUser && c.Action == Create {
-			// The roles object of the same user: same ids, the roles kind.
-			addedUsers[string(KindTrusteeUserRoles)+strings.TrimPrefix(obj[i], string(KindTrusteeUser))] = c.Key
+		if roles, ok := rolesKind[c.Kind]; ok && c.Action == Create {
+			// The roles object of the same member: same ids, the roles kind.
+			addedUsers[string(roles)+strings.TrimPrefix(obj[i], string(c.Kind))] = c.Key
 		}
 	}
 	for i := range cs {
@@ -113,7 +116,7 @@ func Link(cs []Change) {
 		if !isTrust(*c) {
 			need(created[trust[i]])
 		}
-		if c.Kind == KindTrusteeUserRoles {
+		if c.Kind == KindTrusteeUserRoles || c.Kind == KindTrusteeGroupRoles {
 			need(addedUsers[obj[i]])
 		}
 		if isTrust(*c) && c.Action == Delete {
@@ -123,6 +126,10 @@ func Link(cs []Change) {
 		}
 	}
 }
+
+// rolesKind maps the kind of a trustee member (a user or a group) to the
+// kind of its role set.
+var rolesKind = map[Kind]Kind{KindTrusteeUser: KindTrusteeUserRoles, KindTrusteeGroup: KindTrusteeGroupRoles}
 
 func appendUnique(keys []string, key string) []string {
 	for _, k := range keys {

@@ -46,6 +46,46 @@ func TestLink(t *testing.T) {
 	}
 }
 
+// TestLinkGroups: group kinds have their own keys (by group id), a group's
+// role change requires the group's addition, the widening half of a split
+// role change requires its narrowing half, and a deleted trust depends on
+// its groups' changes.
+func TestLinkGroups(t *testing.T) {
+	const g1, g2 = "G1", "g2"
+	cs := []Change{
+		{Kind: KindTrusteeGroup, Action: Delete, TrusteeID: "old", GroupID: g1, Effect: Narrow},
+		{Kind: KindTrusteeGroupRoles, Action: Update, TrusteeID: "t", GroupID: g2, Effect: Narrow},
+		{Kind: KindTrustorGroup, Action: Delete, TrustorID: "x", GroupID: g1, Effect: Narrow},
+		{Kind: KindTrustee, Action: Delete, TrusteeID: "old", Effect: Narrow},
+		{Kind: KindTrustor, Action: Delete, TrustorID: "x", Effect: Narrow},
+		{Kind: KindTrusteeGroup, Action: Create, TrusteeID: "t", GroupID: g1, Effect: Widen},
+		{Kind: KindTrusteeGroupRoles, Action: Update, TrusteeID: "t", GroupID: g1, Effect: Widen},
+		{Kind: KindTrusteeGroupRoles, Action: Update, TrusteeID: "t", GroupID: g2, Effect: Widen},
+	}
+	Link(cs)
+	type edge struct{ Key, Deps, Reqs string }
+	var got []edge
+	for _, c := range cs {
+		got = append(got, edge{c.Key, strings.Join(c.DependsOn, ","), strings.Join(c.Requires, ",")})
+	}
+	want := []edge{
+		{"trustee_group/old/g1", "", ""},
+		{"trustee_group_roles/t/g2#narrow", "", ""},
+		{"trustor_group/x/g1", "", ""},
+		{"trustee/old", "trustee_group/old/g1", ""},
+		{"trustor/x", "trustor_group/x/g1", ""},
+		{"trustee_group/t/g1", "", ""},
+		{"trustee_group_roles/t/g1", "trustee_group/t/g1", "trustee_group/t/g1"},
+		{"trustee_group_roles/t/g2#widen", "trustee_group_roles/t/g2#narrow", "trustee_group_roles/t/g2#narrow"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("link (-want +got):\n%s", d)
+	}
+	if err := CheckGraph(cs); err != nil {
+		t.Fatalf("CheckGraph of a linked plan: %v", err)
+	}
+}
+
 func TestCheckGraph(t *testing.T) {
 	narrow := func(key string, deps ...string) Change {
 		return Change{Key: key, Effect: Narrow, DependsOn: deps}

@@ -9,8 +9,8 @@ import "strings"
 //     trust that is not protected, plus its users when the file manages
 //     them or the plan takes the whole trust's access away;
 //   - Removals counts how many of them lose access: a deleted or disabled
-//     trust with all its users, a user removed from a trust, and a trustee
-//     user left with no roles.
+//     trust with all its users, a user or group removed from a trust, and a
+//     trustee user or group left with no roles.
 //
 // Taking access away counts like a deletion, so a file that empties every
 // user's roles or disables every trust trips the guard as removing them
@@ -40,9 +40,9 @@ func (b *builder) countGuard() {
 		switch {
 		case isTrust(c) && c.Action == Delete, c.Kind == KindTrustee && disables(c):
 			at(c).gone = true
-		case !isTrust(c) && c.Kind != KindTrusteeUserRoles && c.Action == Delete:
+		case !isTrust(c) && c.Kind != KindTrusteeUserRoles && c.Kind != KindTrusteeGroupRoles && c.Action == Delete:
 			at(c).removals++
-		case c.Kind == KindTrusteeUserRoles:
+		case c.Kind == KindTrusteeUserRoles || c.Kind == KindTrusteeGroupRoles:
 			k := objectKey(c)
 			roleSteps[k] = append(roleSteps[k], i)
 		}

@@ -64,6 +64,14 @@ const (
 	KindTrustor Kind = "trustor"
 	// KindTrustorUser is one of this org's users in a trustor's trust.
 	KindTrustorUser Kind = "trustor_user"
+	// KindTrusteeGroup is a trustee-org group's membership in a trust:
+	// every member of the group holds the group's roles of this org.
+	KindTrusteeGroup Kind = "trustee_group"
+	// KindTrusteeGroupRoles is the set of this org's roles a trustee group
+	// holds.
+	KindTrusteeGroupRoles Kind = "trustee_group_roles"
+	// KindTrustorGroup is one of this org's groups in a trustor's trust.
+	KindTrustorGroup Kind = "trustor_group"
 )
 
 // Effect says how a change moves access.
@@ -106,6 +114,16 @@ type User struct {
 	Roles []Role // sorted by name, then id
 }
 
+// Group is a group of users, with its name and how many users it has (so a
+// reviewer sees how many people a group grant reaches) and, in a trustee
+// trust, the roles its members hold through it.
+type Group struct {
+	ID          string
+	Name        string
+	MemberCount int
+	Roles       []Role // sorted by name, then id
+}
+
 // Value is the state of one object before or after a change. Only the fields
 // that belong to the change's Kind are set:
 //
@@ -113,8 +131,14 @@ type User struct {
 //     delete (the users who gain or lose access); PairingID on create.
 //   - trustee_user: Name, Roles (the roles it is created with or loses).
 //   - trustee_user_roles: Name (the user's), Roles, the complete role set.
-//   - trustor: Name, Users (our users in the trust).
+//   - trustor: Name, Users (our users in the trust), Groups (ours).
 //   - trustor_user: Name.
+//   - trustee_group: Name (the group's), MemberCount, Roles (the roles
+//     it is added with or loses).
+//   - trustee_group_roles: Name, MemberCount, Roles, the complete set.
+//   - trustor_group: Name, MemberCount.
+//
+// A trustee value carries Groups beside Users where it carries Users.
 type Value struct {
 	Name      string
 	Enabled   *bool
@@ -122,6 +146,9 @@ type Value struct {
 	PairingID string
 	Roles     []Role
 	Users     []User
+	Groups    []Group // sorted by name, then id
+	// MemberCount is how many users a group has, on group kinds.
+	MemberCount int
 }
 
 // Change is one API-level step of a plan.
@@ -132,12 +159,13 @@ type Change struct {
 	// `trustee[Bluebird Outsourcing b000…].user[Bo Blue c001…]`; names in
 	// it are live names where the object exists, else the configuration's.
 	Address string
-	// TrusteeID, TrustorID and UserID are full ids; those that do not apply
-	// to the Kind are empty. For trustee kinds TrustorID is this org; for
-	// trustor kinds TrusteeID is this org.
+	// TrusteeID, TrustorID, UserID and GroupID are full ids; those that do
+	// not apply to the Kind are empty. For trustee kinds TrustorID is this
+	// org; for trustor kinds TrusteeID is this org.
 	TrusteeID string
 	TrustorID string
 	UserID    string
+	GroupID   string
 	// OrgName is the name of the other organization of the trust (the
 	// trustee for trustee kinds, the trustor for trustor kinds): the live
 	// name when the trust exists (a file cannot relabel it), else the
@@ -257,7 +285,16 @@ func (p *Plan) Summary() Summary {
 func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
 
 // kinds lists every Kind this version knows.
-var kinds = []Kind{KindTrustee, KindTrusteeUser, KindTrusteeUserRoles, KindTrustor, KindTrustorUser}
+var kinds = []Kind{
+	KindTrustee, KindTrusteeUser, KindTrusteeUserRoles, KindTrusteeGroup, KindTrusteeGroupRoles,
+	KindTrustor, KindTrustorUser, KindTrustorGroup,
+}
+
+// IsTrustor reports whether k is about a trust another org grants this
+// one (a trustor kind) rather than one this org grants.
+func (k Kind) IsTrustor() bool {
+	return k == KindTrustor || k == KindTrustorUser || k == KindTrustorGroup
+}
 
 // Known reports whether k is a kind this version of trustsync knows.
 func (k Kind) Known() bool {

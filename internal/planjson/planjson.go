@@ -63,6 +63,7 @@ type Change struct {
 	TrusteeID string   `json:"trustee_id,omitempty"`
 	TrustorID string   `json:"trustor_id,omitempty"`
 	UserID    string   `json:"user_id,omitempty"`
+	GroupID   string   `json:"group_id,omitempty"`
 	OrgName   string   `json:"org_name,omitempty"` // the trustee for trustee kinds, the trustor for trustor kinds
 	Before    *Value   `json:"before"`             // null for create
 	After     *Value   `json:"after"`              // null for delete
@@ -95,6 +96,10 @@ type Value struct {
 	PairingID string `json:"pairing_id,omitempty"`
 	Roles     []Role `json:"roles,omitzero"`
 	Users     []User `json:"users,omitzero"`
+	// Groups is left out where the plan does not manage groups.
+	Groups []Group `json:"groups,omitzero"`
+	// MemberCount is how many users a group has, on group kinds.
+	MemberCount *int `json:"member_count,omitempty"`
 }
 
 // Expiry is a trust's expiry. Its zero value means "does not apply" and is
@@ -146,6 +151,14 @@ type User struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Roles []Role `json:"roles,omitzero"`
+}
+
+// Group is a group; Roles is present only for trustee groups.
+type Group struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	MemberCount int    `json:"member_count"`
+	Roles       []Role `json:"roles,omitzero"`
 }
 
 // Protected is a live trust the plan leaves alone on purpose.
@@ -259,6 +272,7 @@ func NewChange(c plan.Change) Change {
 		TrusteeID: c.TrusteeID,
 		TrustorID: c.TrustorID,
 		UserID:    c.UserID,
+		GroupID:   c.GroupID,
 		OrgName:   c.OrgName,
 		Before:    newValue(c.Kind, c.Action, c.Before),
 		After:     newValue(c.Kind, c.Action, c.After),
@@ -298,13 +312,36 @@ func newValue(k plan.Kind, a plan.Action, v *plan.Value) *Value {
 		if a == plan.Delete || v.Users != nil {
 			out.Users = newUsers(v.Users, true)
 		}
+		out.Groups = newGroups(v.Groups, true)
 	case plan.KindTrusteeUser, plan.KindTrusteeUserRoles:
 		out.Roles = newRoles(v.Roles)
+	case plan.KindTrusteeGroup, plan.KindTrusteeGroupRoles:
+		out.Roles = newRoles(v.Roles)
+		out.MemberCount = &v.MemberCount
 	case plan.KindTrustor:
 		out.Enabled = copyBool(v.Enabled)
 		out.Users = newUsers(v.Users, false)
+		out.Groups = newGroups(v.Groups, false)
+	case plan.KindTrustorGroup:
+		out.MemberCount = &v.MemberCount
 	case plan.KindTrustorUser:
 		// The name is all there is.
+	}
+	return out
+}
+
+// newGroups converts a value's groups; nil (groups not managed) stays nil.
+func newGroups(gs []plan.Group, withRoles bool) []Group {
+	if gs == nil {
+		return nil
+	}
+	out := make([]Group, 0, len(gs))
+	for _, g := range gs {
+		dg := Group{ID: g.ID, Name: g.Name, MemberCount: g.MemberCount}
+		if withRoles {
+			dg.Roles = newRoles(g.Roles)
+		}
+		out = append(out, dg)
 	}
 	return out
 }

@@ -255,3 +255,65 @@ func richPlan() *plan.Plan {
 func emptyPlan() *plan.Plan {
 	return &plan.Plan{Organization: plan.Org{ID: homeID, Name: "Northwind Insurance"}, Managed: 7}
 }
+
+// groupPlan covers the group kinds: a trust created with a group, a group
+// added to a live trust, a group's roles narrowed then widened, a group
+// removed, and our group joining a trustor's trust.
+func groupPlan() *plan.Plan {
+	bb := "trustee[Bluebird Outsourcing b000…]"
+	const (
+		agentsID = "b3000000-0000-4000-8000-000000000001"
+		leadsID  = "b3000000-0000-4000-8000-000000000002"
+		oldID    = "b3000000-0000-4000-8000-000000000003"
+		opsTeam  = "a3000000-0000-4000-8000-000000000001"
+		elmID    = "e0000000-0000-4000-8000-000000000015"
+	)
+	p := &plan.Plan{
+		Organization: plan.Org{ID: homeID, Name: "Northwind Insurance"},
+		Changes: []plan.Change{
+			{
+				Action: plan.Delete, Kind: plan.KindTrusteeGroup, Address: bb + ".group[Old Crew b300…]",
+				TrusteeID: bluebirdID, TrustorID: homeID, GroupID: oldID, OrgName: "Bluebird Outsourcing",
+				Before: &plan.Value{Name: "Old Crew", MemberCount: 12, Roles: roles(claimsAgent)},
+				Effect: plan.Narrow, Reason: "not in configuration",
+			},
+			{
+				Action: plan.Update, Kind: plan.KindTrusteeGroupRoles, Address: bb + ".group[Team Leads b300…].roles",
+				TrusteeID: bluebirdID, TrustorID: homeID, GroupID: leadsID, OrgName: "Bluebird Outsourcing",
+				Before: &plan.Value{Name: "Team Leads", MemberCount: 4, Roles: roles(claimsSupervisor, reportingViewer)},
+				After:  &plan.Value{Name: "Team Leads", MemberCount: 4, Roles: roles(claimsSupervisor)},
+				Effect: plan.Narrow, Reason: "roles not in configuration",
+			},
+			{
+				Action: plan.Update, Kind: plan.KindTrusteeGroupRoles, Address: bb + ".group[Team Leads b300…].roles",
+				TrusteeID: bluebirdID, TrustorID: homeID, GroupID: leadsID, OrgName: "Bluebird Outsourcing",
+				Before: &plan.Value{Name: "Team Leads", MemberCount: 4, Roles: roles(claimsSupervisor)},
+				After:  &plan.Value{Name: "Team Leads", MemberCount: 4, Roles: roles(claimsSupervisor, qualityEvaluator)},
+				Effect: plan.Widen, Reason: "roles in configuration, not live",
+			},
+			{
+				Action: plan.Create, Kind: plan.KindTrusteeGroup, Address: bb + ".group[Claims Agents b300…]",
+				TrusteeID: bluebirdID, TrustorID: homeID, GroupID: agentsID, OrgName: "Bluebird Outsourcing",
+				After:  &plan.Value{Name: "Claims Agents", MemberCount: 300, Roles: roles(claimsAgent)},
+				Effect: plan.Widen, Reason: "in configuration, not live",
+			},
+			{
+				Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Elm Partners e000…]",
+				TrusteeID: elmID, TrustorID: homeID, OrgName: "Elm Partners",
+				After: &plan.Value{Name: "Elm Partners", Enabled: ptr(true), Expires: date("2027-06-30T00:00:00Z"),
+					PairingID: "11111111-2222-4333-8444-555555555555", Users: []plan.User{},
+					Groups: []plan.Group{{ID: "e3000000-0000-4000-8000-000000000001", Name: "Elm Support", MemberCount: 25, Roles: roles(reportingViewer)}}},
+				Effect: plan.Widen, Reason: "in configuration, not live",
+			},
+			{
+				Action: plan.Create, Kind: plan.KindTrustorGroup, Address: "trustor[Copperfield Consulting c000…].group[Ops Team a300…]",
+				TrusteeID: homeID, TrustorID: copperID, GroupID: opsTeam, OrgName: "Copperfield Consulting",
+				After:  &plan.Value{Name: "Ops Team", MemberCount: 1},
+				Effect: plan.Widen, Reason: "in configuration, not live",
+			},
+		},
+		Managed: 9, Removals: 1,
+	}
+	plan.Link(p.Changes)
+	return p
+}

@@ -370,7 +370,10 @@ func gains(c plan.Change, org string) string {
 	v := value(c)
 	user := oneLine(v.Name)
 	if user == "" {
-		user = c.UserID
+		user = cmp.Or(c.UserID, c.GroupID)
+	}
+	if isGroup(c.Kind) {
+		user = "group " + user + " (" + members(v.MemberCount) + ")"
 	}
 	switch {
 	case c.Kind == plan.KindTrustee && c.Action == plan.Create:
@@ -383,12 +386,15 @@ func gains(c plan.Change, org string) string {
 		} else {
 			s += ", never expires"
 		}
-		if len(v.Users) == 0 {
+		if len(v.Users) == 0 && len(v.Groups) == 0 {
 			return s + "; no users yet"
 		}
 		var us []string
 		for _, u := range v.Users {
 			us = append(us, orID(u.Name, u.ID)+userGains(u.Roles))
+		}
+		for _, g := range v.Groups {
+			us = append(us, "group "+orID(g.Name, g.ID)+" ("+members(g.MemberCount)+")"+userGains(g.Roles))
 		}
 		return s + ": " + strings.Join(us, "; ")
 	case c.Kind == plan.KindTrustee && c.Action == plan.Update && c.Before != nil && c.After != nil:
@@ -407,12 +413,12 @@ func gains(c plan.Change, org string) string {
 			return c.Reason
 		}
 		return strings.Join(parts, "; ")
-	case c.Kind == plan.KindTrusteeUser && c.Action == plan.Create:
+	case (c.Kind == plan.KindTrusteeUser || c.Kind == plan.KindTrusteeGroup) && c.Action == plan.Create:
 		if len(v.Roles) == 0 {
 			return user + " joins the trust with no roles"
 		}
 		return user + userGains(v.Roles)
-	case c.Kind == plan.KindTrusteeUserRoles:
+	case c.Kind == plan.KindTrusteeUserRoles || c.Kind == plan.KindTrusteeGroupRoles:
 		var before []plan.Role
 		if c.Before != nil {
 			before = c.Before.Roles
@@ -428,6 +434,8 @@ func gains(c plan.Change, org string) string {
 		}
 	case c.Kind == plan.KindTrustorUser && c.Action == plan.Create:
 		return "our user " + user + " gains access to " + org
+	case c.Kind == plan.KindTrustorGroup && c.Action == plan.Create:
+		return "our " + user + " gains access to " + org
 	case c.Kind == plan.KindTrustor && c.Action == plan.Create:
 		if len(v.Users) == 0 {
 			return "we join the trust " + org + " grants us"

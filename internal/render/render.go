@@ -20,6 +20,7 @@ package render
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -68,6 +69,12 @@ func verb(k plan.Kind, a plan.Action) string {
 		return pick(a, "join trust", "update trust", "leave trust")
 	case plan.KindTrustorUser:
 		return pick(a, "add our user to trust", "update our user in trust", "remove our user from trust")
+	case plan.KindTrusteeGroup:
+		return pick(a, "add group to trust", "update group in trust", "remove group from trust")
+	case plan.KindTrusteeGroupRoles:
+		return pick(a, "grant group roles", "set group roles", "clear group roles")
+	case plan.KindTrustorGroup:
+		return pick(a, "add our group to trust", "update our group in trust", "remove our group from trust")
 	}
 	return a.String() + " " + string(k)
 }
@@ -133,7 +140,37 @@ func orgID(k plan.Kind, trusteeID, trustorID string) string {
 	return trusteeID
 }
 
-func isTrustor(k plan.Kind) bool { return k == plan.KindTrustor || k == plan.KindTrustorUser }
+func isTrustor(k plan.Kind) bool { return k.IsTrustor() }
+
+// isGroup reports whether a change is about a group member of a trust.
+func isGroup(k plan.Kind) bool {
+	return k == plan.KindTrusteeGroup || k == plan.KindTrusteeGroupRoles || k == plan.KindTrustorGroup
+}
+
+// members shows how many users a group has.
+func members(n int) string {
+	if n == 1 {
+		return "1 member"
+	}
+	return strconv.Itoa(n) + " members"
+}
+
+// groupsAsUsers lets groups be listed like users, each named with its
+// member count so a reviewer sees how many people a group grant reaches.
+func groupsAsUsers(gs []plan.Group) []plan.User {
+	if gs == nil {
+		return nil
+	}
+	out := make([]plan.User, 0, len(gs))
+	for _, g := range gs {
+		name := members(g.MemberCount)
+		if n := oneLine(g.Name); n != "" {
+			name = n + ", " + name
+		}
+		out = append(out, plan.User{ID: g.ID, Name: name, Roles: g.Roles})
+	}
+	return out
+}
 
 // rootAddress is the trust part of an address: everything up to the end of
 // its first segment, e.g. `trustee[Bluebird Outsourcing b000…]`.
@@ -273,6 +310,8 @@ func details(c plan.Change) []field {
 			label = "trustor"
 		}
 		out = append(out, field{label: label, value: identity(c, orgID(c.Kind, c.TrusteeID, c.TrustorID), c.OrgName)})
+	case plan.KindTrusteeGroup, plan.KindTrusteeGroupRoles, plan.KindTrustorGroup:
+		out = append(out, field{label: "group", value: identity(c, c.GroupID, "") + ", " + members(v.MemberCount)})
 	default:
 		out = append(out, field{label: "user", value: identity(c, c.UserID, "")})
 	}
@@ -298,13 +337,18 @@ func details(c plan.Change) []field {
 		after = &plan.Value{}
 	}
 	switch c.Kind {
-	case plan.KindTrusteeUser, plan.KindTrusteeUserRoles:
+	case plan.KindTrusteeUser, plan.KindTrusteeUserRoles, plan.KindTrusteeGroup, plan.KindTrusteeGroupRoles:
 		out = append(out, field{label: "roles", items: orNone(diffRoles(before.Roles, after.Roles), "(no roles)")})
 	case plan.KindTrustee, plan.KindTrustor:
 		if c.Kind == plan.KindTrustee && c.Action == plan.Create && after.Users == nil {
 			out = append(out, field{label: "users", items: []item{{mark: " ", text: "not managed: the pairing's users join, without roles"}}})
 		} else if c.Action != plan.Update || before.Users != nil || after.Users != nil {
 			out = append(out, field{label: "users", items: orNone(diffUsers(before.Users, after.Users, c.Kind == plan.KindTrustee), "(no users)")})
+		}
+		// Groups are listed only where the plan manages them.
+		if before.Groups != nil || after.Groups != nil {
+			out = append(out, field{label: "groups", items: orNone(
+				diffUsers(groupsAsUsers(before.Groups), groupsAsUsers(after.Groups), c.Kind == plan.KindTrustee), "(no groups)")})
 		}
 	}
 	return out

@@ -72,7 +72,7 @@ var renderers = []renderer{
 }
 
 func TestGolden(t *testing.T) {
-	plans := map[string]func() *plan.Plan{"rich": richPlan, "empty": emptyPlan}
+	plans := map[string]func() *plan.Plan{"rich": richPlan, "empty": emptyPlan, "groups": groupPlan}
 	for pname, mk := range plans {
 		for _, r := range renderers {
 			t.Run(pname+"_"+r.name, func(t *testing.T) {
@@ -223,7 +223,7 @@ func TestInvalidPlans(t *testing.T) {
 	}{
 		{"no-op action", func(p *plan.Plan) { p.Changes[0].Action = plan.NoOp }, "invalid action"},
 		{"unknown action", func(p *plan.Plan) { p.Changes[0].Action = 9 }, "invalid action"},
-		{"unknown kind", func(p *plan.Plan) { p.Changes[0].Kind = "trustee_group" }, `unknown kind "trustee_group"`},
+		{"unknown kind", func(p *plan.Plan) { p.Changes[0].Kind = "trustee_division" }, `unknown kind "trustee_division"`},
 		{"unknown effect", func(p *plan.Plan) { p.Changes[0].Effect = 7 }, "unknown effect"},
 		{"create without after", func(p *plan.Plan) { p.Changes[len(p.Changes)-1].After = nil }, "create without an after value"},
 		{"delete without before", func(p *plan.Plan) { p.Changes[0].Before = nil }, "delete without a before value"},
