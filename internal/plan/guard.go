@@ -22,8 +22,9 @@ func (b *builder) countGuard() {
 		protected[trustKey(Change{Kind: pr.Kind, TrusteeID: pr.TrusteeID, TrustorID: pr.TrustorID})] = true
 	}
 	type trust struct {
-		gone     bool // deleted, or disabled: every user loses access
-		removals int  // members that lose access otherwise
+		deleted, disabled bool // every user loses access
+		removed           int  // members removed otherwise
+		withoutRoles      int  // members left with no roles otherwise
 	}
 	trusts := make(map[string]*trust)
 	at := func(c Change) *trust {
@@ -38,10 +39,12 @@ func (b *builder) countGuard() {
 	roleSteps := make(map[string][]int) // roles object → its changes, in order
 	for i, c := range p.Changes {
 		switch {
-		case isTrust(c) && c.Action == Delete, c.Kind == KindTrustee && disables(c):
-			at(c).gone = true
+		case isTrust(c) && c.Action == Delete:
+			at(c).deleted = true
+		case c.Kind == KindTrustee && disables(c):
+			at(c).disabled = true
 		case !isTrust(c) && c.Kind != KindTrusteeUserRoles && c.Kind != KindTrusteeGroupRoles && c.Action == Delete:
-			at(c).removals++
+			at(c).removed++
 		case c.Kind == KindTrusteeUserRoles || c.Kind == KindTrusteeGroupRoles:
 			k := objectKey(c)
 			roleSteps[k] = append(roleSteps[k], i)
@@ -50,7 +53,7 @@ func (b *builder) countGuard() {
 	for _, steps := range roleSteps {
 		first, last := p.Changes[steps[0]], p.Changes[steps[len(steps)-1]]
 		if first.Before != nil && len(first.Before.Roles) > 0 && (last.After == nil || len(last.After.Roles) == 0) {
-			at(first).removals++
+			at(first).withoutRoles++
 		}
 	}
 
@@ -71,15 +74,20 @@ func (b *builder) countGuard() {
 		if t == nil {
 			t = &trust{}
 		}
+		gone := t.deleted || t.disabled
 		p.Managed++
-		if manageUsers || t.gone {
+		if manageUsers || gone {
 			p.Managed += users
 		}
-		if t.gone {
-			p.Removals += 1 + users
-			return
+		switch {
+		case t.deleted:
+			p.Lost.Deleted += 1 + users
+		case t.disabled:
+			p.Lost.Disabled += 1 + users
+		default:
+			p.Lost.Deleted += t.removed
+			p.Lost.WithoutRoles += t.withoutRoles
 		}
-		p.Removals += t.removals
 	}
 	for _, lt := range b.st.Trustees {
 		if !b.cfg.ManageTrustees {
@@ -93,6 +101,7 @@ func (b *builder) countGuard() {
 		}
 		count("trustor/"+strings.ToLower(lt.OrgID), len(lt.Users), usersManaged(trustorUsers, lt.OrgID))
 	}
+	p.Removals = p.Lost.Deleted + p.Lost.Disabled + p.Lost.WithoutRoles
 }
 
 // disables reports whether a trustee update turns an enabled trust off.

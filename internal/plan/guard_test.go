@@ -15,30 +15,36 @@ func TestGuardCountsAccessTakenAway(t *testing.T) {
 		name              string
 		mutate            func(*config.Config)
 		managed, removals int
+		lost              Lost
 	}{
-		{"nothing taken away", func(*config.Config) {}, 7, 0},
+		{"nothing taken away", func(*config.Config) {}, 7, 0, Lost{}},
 		{"every trustee user's roles emptied", func(cfg *config.Config) {
 			for i := range cfg.Trustees[0].Users {
 				cfg.Trustees[0].Users[i].Roles = nil
 			}
-		}, 7, 3},
+		}, 7, 3, Lost{WithoutRoles: 3}},
 		{"every trust disabled", func(cfg *config.Config) {
 			cfg.Trustees[0].Enabled = false
-		}, 7, 4},
+		}, 7, 4, Lost{Disabled: 4}},
 		{"disabled and emptied: each user counted once", func(cfg *config.Config) {
 			cfg.Trustees[0].Enabled = false
 			cfg.Trustees[0].Users[0].Roles = nil
 			cfg.Trustees[0].Users = cfg.Trustees[0].Users[:2]
-		}, 7, 4},
+		}, 7, 4, Lost{Disabled: 4}},
 		{"a disabled trust whose users the file does not manage counts them", func(cfg *config.Config) {
 			cfg.Trustees[0].Enabled = false
 			cfg.Trustees[0].ManageUsers = false
 			cfg.Trustees[0].Users = nil
-		}, 7, 4},
+		}, 7, 4, Lost{Disabled: 4}},
 		{"roles replaced, not emptied: no removal", func(cfg *config.Config) {
 			u := &cfg.Trustees[0].Users[0]
 			u.Roles = []config.RoleRef{{Ref: "Reporting Viewer"}}
-		}, 7, 0},
+		}, 7, 0, Lost{}},
+		{"a user removed, another emptied, a trustor user removed", func(cfg *config.Config) {
+			cfg.Trustees[0].Users[0].Roles = nil
+			cfg.Trustees[0].Users = cfg.Trustees[0].Users[:2]
+			cfg.Trustors[0].Users = cfg.Trustors[0].Users[:1]
+		}, 7, 3, Lost{Deleted: 2, WithoutRoles: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := demoConfig()
@@ -47,6 +53,9 @@ func TestGuardCountsAccessTakenAway(t *testing.T) {
 			p, err := Compute(cfg, demoState())
 			if err != nil {
 				t.Fatal(err)
+			}
+			if p.Lost != tc.lost {
+				t.Errorf("lost = %+v, want %+v", p.Lost, tc.lost)
 			}
 			if p.Managed != tc.managed || p.Removals != tc.removals {
 				t.Errorf("managed/removals = %d/%d, want %d/%d (changes %q)", p.Managed, p.Removals, tc.managed, tc.removals, summarize(p.Changes))

@@ -251,11 +251,23 @@ type Plan struct {
 	Warnings  []Warning
 	// Managed counts the live objects the configuration manages (trustees,
 	// trustee users, trustors, trustor users; protected and Customer Care
-	// trusts excluded). Removals counts how many of them the plan deletes,
-	// a deleted trust counting with its users. Apply's removal guard uses
-	// both.
+	// trusts excluded). Removals counts how many of them lose access: the
+	// sum of Lost's parts. Apply's removal guard uses both.
 	Managed  int
 	Removals int
+	// Lost says how Removals comes about.
+	Lost Lost
+}
+
+// Lost breaks a plan's removals down by how access is taken away.
+type Lost struct {
+	// Deleted counts objects deleted: a deleted trust with its users, and
+	// users (or groups) removed from a trust.
+	Deleted int
+	// Disabled counts a disabled trust with its users.
+	Disabled int
+	// WithoutRoles counts trustee users (or groups) left with no roles.
+	WithoutRoles int
 }
 
 // Summary counts a plan's changes by action.

@@ -64,6 +64,7 @@ func testPlan() *plan.Plan {
 		Warnings: []plan.Warning{{Severity: diag.Warning, Message: "trust expires soon <soon>", Pos: diag.Pos{File: "trusts.yaml", Line: 3, Col: 5}}},
 		Managed:  9,
 		Removals: 1,
+		Lost:     plan.Lost{Deleted: 1},
 	}
 	plan.Link(p.Changes)
 	p.Changes[0].Attribution = &plan.Attribution{By: "Ada", ByKind: "user", ByID: "u1", At: exp.AddDate(-1, 0, 0), Action: "Update"}

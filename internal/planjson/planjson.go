@@ -192,6 +192,12 @@ type Summary struct {
 type RemovalGuard struct {
 	Managed  int `json:"managed"`
 	Removals int `json:"removals"`
+	// Deleted, Disabled and WithoutRoles say how removals comes about
+	// (they add up to it): objects deleted, a disabled trust with its
+	// users, trustee users or groups left with no roles.
+	Deleted      int `json:"deleted"`
+	Disabled     int `json:"disabled"`
+	WithoutRoles int `json:"without_roles"`
 }
 
 // Failure is the document written instead of a plan when planning fails,
@@ -239,7 +245,10 @@ func FromPlan(p *plan.Plan) (*Document, error) {
 		Pending:       make([]Pending, 0, len(p.Pending)),
 		Warnings:      make([]diag.Wire, 0, len(p.Warnings)),
 		Summary:       Summary{Add: s.Add, Change: s.Change, Remove: s.Remove},
-		RemovalGuard:  RemovalGuard{Managed: p.Managed, Removals: p.Removals},
+		RemovalGuard: RemovalGuard{
+			Managed: p.Managed, Removals: p.Removals,
+			Deleted: p.Lost.Deleted, Disabled: p.Lost.Disabled, WithoutRoles: p.Lost.WithoutRoles,
+		},
 	}
 	for _, c := range p.Changes {
 		d.Changes = append(d.Changes, NewChange(c))

@@ -242,6 +242,7 @@ func richPlan() *plan.Plan {
 		},
 		Managed:  12,
 		Removals: 5,
+		Lost:     plan.Lost{Deleted: 4, Disabled: 1},
 	}
 	plan.Link(p.Changes)
 	p.Changes[0].Attribution = &plan.Attribution{
@@ -312,7 +313,7 @@ func groupPlan() *plan.Plan {
 				Effect: plan.Widen, Reason: "in configuration, not live",
 			},
 		},
-		Managed: 9, Removals: 1,
+		Managed: 9, Removals: 1, Lost: plan.Lost{Deleted: 1},
 	}
 	plan.Link(p.Changes)
 	return p
