@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -654,11 +656,14 @@ func label(name, id string) string {
 
 // shortID returns the first four characters of id followed by an ellipsis.
 func shortID(id string) string {
-	r := []rune(id)
-	if len(r) <= 4 {
-		return id
+	n := 0
+	for i := range id {
+		if n == 4 {
+			return id[:i] + "…"
+		}
+		n++
 	}
-	return string(r[:4]) + "…"
+	return id
 }
 
 func displayOrg(name, id string) string {
@@ -712,21 +717,11 @@ func cloneValue(v *Value) *Value {
 }
 
 func sortRoles(rs []Role) {
-	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].Name != rs[j].Name {
-			return rs[i].Name < rs[j].Name
-		}
-		return rs[i].ID < rs[j].ID
-	})
+	slices.SortFunc(rs, func(a, b Role) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
 }
 
 func sortUsers(us []User) {
-	sort.Slice(us, func(i, j int) bool {
-		if us[i].Name != us[j].Name {
-			return us[i].Name < us[j].Name
-		}
-		return us[i].ID < us[j].ID
-	})
+	slices.SortFunc(us, func(a, b User) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
 }
 
 func sortWarnings(ws []Warning) {
