@@ -268,6 +268,8 @@ func (c *checker) expiry(t Trustee, tp path) {
 	if !e.After(now) {
 		c.l.warnAt(c.at(ep), formatExpiry(*e)+" is in the past",
 			"the trust is expired or expires as soon as it is applied; move the date forward, or remove the trustee")
+		last := &c.l.diags[len(c.l.diags)-1]
+		last.Code, last.TrusteeID = WarnExpired, t.ID
 		return
 	}
 	if pol.MaxTrustDays > 0 {

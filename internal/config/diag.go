@@ -20,6 +20,10 @@ const (
 	Warning = shared.Warning
 )
 
+// WarnExpired is the code of the warning about a trustee whose expires is
+// in the past; its TrusteeID names the trustee.
+const WarnExpired = "expired"
+
 // Diagnostic is one problem found in a desired-state file. It is
 // the diag package's Diagnostic, the one located-message type every layer shares.
 type Diagnostic = shared.Diagnostic

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 )
 
 // TestGuardCountsAccessTakenAway: under maxRemovalPercent 0, a file that
@@ -89,5 +90,22 @@ func TestAddFileWarnings(t *testing.T) {
 	p.AddFileWarnings(config.Diagnostics{w})
 	if len(p.Warnings) != 1 || p.Warnings[0].Message != w.Message {
 		t.Errorf("warnings = %+v, want the file's warning once", p.Warnings)
+	}
+}
+
+// TestAddFileWarningsFoldsExpired: the file's warning that an expiry is
+// past is left out when the plan warns about that trustee's expiry itself.
+func TestAddFileWarningsFoldsExpired(t *testing.T) {
+	days := -3
+	p := &Plan{Warnings: []Warning{{Severity: diag.Warning, Code: WarnExpiresSoon, TrusteeID: "B0", DaysLeft: &days, Message: "expired"}}}
+	past := config.Diagnostic{Severity: config.Warning, Code: config.WarnExpired, TrusteeID: "b0", Message: "2001-01-01 is in the past"}
+	other := config.Diagnostic{Severity: config.Warning, Code: config.WarnExpired, TrusteeID: "c0", Message: "2002-01-01 is in the past"}
+	p.AddFileWarnings(config.Diagnostics{past, other})
+	var got []string
+	for _, w := range p.Warnings {
+		got = append(got, w.Message)
+	}
+	if len(got) != 2 || got[0] != "expired" || got[1] != other.Message {
+		t.Errorf("warnings = %q, want the plan's and the other trustee's", got)
 	}
 }

@@ -2,7 +2,9 @@ package plan
 
 import (
 	"errors"
+	"strings"
 
+	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/diag"
 )
 
@@ -47,16 +49,26 @@ func Problems(err error) diag.List {
 
 // AddFileWarnings adds the warnings among ds (config.Load's diagnostics)
 // to the plan's warnings, so that a reviewer reads every warning about the
-// files in the plan itself. A warning the plan already holds is not added
-// again, and errors in ds are ignored: a plan is never computed from a
-// configuration with errors.
+// files in the plan itself, each once: a warning the plan already holds is
+// not added again, nor is the file's warning that a trustee's expiry is
+// past (config.WarnExpired) when the plan warns about that trustee's expiry
+// itself (WarnExpiresSoon, counted from when live state was read). Errors
+// in ds are ignored: a plan is never computed from a configuration with
+// errors.
 func (p *Plan) AddFileWarnings(ds diag.List) {
 	seen := make(map[string]bool, len(p.Warnings))
+	expiring := make(map[string]bool)
 	for _, w := range p.Warnings {
 		seen[w.String()] = true
+		if w.Code == WarnExpiresSoon && w.TrusteeID != "" {
+			expiring[strings.ToLower(w.TrusteeID)] = true
+		}
 	}
 	for _, d := range ds {
 		if d.Severity != diag.Warning || seen[d.String()] {
+			continue
+		}
+		if d.Code == config.WarnExpired && expiring[strings.ToLower(d.TrusteeID)] {
 			continue
 		}
 		seen[d.String()] = true
