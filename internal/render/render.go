@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/trustsync/trustsync/internal/expiry"
@@ -351,7 +352,26 @@ func details(c plan.Change) []field {
 				diffUsers(groupsAsUsers(before.Groups), groupsAsUsers(after.Groups), c.Kind == plan.KindTrustee), "(no groups)")})
 		}
 	}
+	if a := c.Attribution; a != nil {
+		out = append(out, field{label: "last change", value: attribution(a)})
+	}
 	return out
+}
+
+// attribution says who last changed a change's live object and when:
+// "Update by Ada Admin (user) at 2026-11-20T09:30:00Z".
+func attribution(a *plan.Attribution) string {
+	s := oneLine(cmp.Or(a.Action, "change"))
+	if by := oneLine(cmp.Or(a.By, a.ByID)); by != "" {
+		s += " by " + by
+		if a.ByKind != "" {
+			s += " (" + oneLine(a.ByKind) + ")"
+		}
+	}
+	if !a.At.IsZero() {
+		s += " at " + a.At.UTC().Format(time.RFC3339)
+	}
+	return s
 }
 
 func orNone(items []item, none string) []item {
