@@ -7,6 +7,7 @@ import (
 
 	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/diag"
+	"github.com/trustsync/trustsync/internal/expiry"
 	"github.com/trustsync/trustsync/internal/live"
 )
 
@@ -62,7 +63,7 @@ func (b *builder) expiryWarnings() {
 			return
 		}
 		w.Code, w.DaysLeft = WarnExpiresSoon, &d
-		on := exp.UTC().Format(time.RFC3339)
+		on := expiry.Format(*exp)
 		switch {
 		case exp.Before(now) && d == 0:
 			w.Message = fmt.Sprintf("%s expired at %s (today)", who, on)

@@ -64,7 +64,7 @@ func TestExpiryWarnings(t *testing.T) {
 				{Code: WarnExpiresSoon, TrusteeID: careID, DaysLeft: days(1)},
 				{Code: WarnExpiresSoon, TrustorID: copperID, DaysLeft: days(21)},
 			},
-			watch: "trustee Genesys Customer Care (" + careID + ") expires at 2027-06-11T00:00:00Z (in 1 day, within 30 days)",
+			watch: "trustee Genesys Customer Care (" + careID + ") expires at 2027-06-11 (in 1 day, within 30 days)",
 		},
 		{
 			name: "a trust the plan deletes is not warned about",
