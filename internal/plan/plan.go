@@ -115,12 +115,13 @@ type User struct {
 }
 
 // Group is a group of users, with its name and how many users it has (so a
-// reviewer sees how many people a group grant reaches) and, in a trustee
-// trust, the roles its members hold through it.
+// reviewer sees how many people a group grant reaches; nil when the service
+// does not say) and, in a trustee trust, the roles its members hold through
+// it.
 type Group struct {
 	ID          string
 	Name        string
-	MemberCount int
+	MemberCount *int
 	Roles       []Role // sorted by name, then id
 }
 
@@ -147,8 +148,9 @@ type Value struct {
 	Roles     []Role
 	Users     []User
 	Groups    []Group // sorted by name, then id
-	// MemberCount is how many users a group has, on group kinds.
-	MemberCount int
+	// MemberCount is how many users a group has, on group kinds; nil
+	// when the service does not say.
+	MemberCount *int
 }
 
 // Change is one API-level step of a plan.

@@ -98,7 +98,8 @@ type Value struct {
 	Users     []User `json:"users,omitzero"`
 	// Groups is left out where the plan does not manage groups.
 	Groups []Group `json:"groups,omitzero"`
-	// MemberCount is how many users a group has, on group kinds.
+	// MemberCount is how many users a group has, on group kinds; left out
+	// when unknown.
 	MemberCount *int `json:"member_count,omitempty"`
 }
 
@@ -157,7 +158,7 @@ type User struct {
 type Group struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
-	MemberCount int    `json:"member_count"`
+	MemberCount *int   `json:"member_count,omitempty"` // left out when unknown
 	Roles       []Role `json:"roles,omitzero"`
 }
 
@@ -326,13 +327,13 @@ func newValue(k plan.Kind, a plan.Action, v *plan.Value) *Value {
 		out.Roles = newRoles(v.Roles)
 	case plan.KindTrusteeGroup, plan.KindTrusteeGroupRoles:
 		out.Roles = newRoles(v.Roles)
-		out.MemberCount = &v.MemberCount
+		out.MemberCount = copyInt(v.MemberCount)
 	case plan.KindTrustor:
 		out.Enabled = copyBool(v.Enabled)
 		out.Users = newUsers(v.Users, false)
 		out.Groups = newGroups(v.Groups, false)
 	case plan.KindTrustorGroup:
-		out.MemberCount = &v.MemberCount
+		out.MemberCount = copyInt(v.MemberCount)
 	case plan.KindTrustorUser:
 		// The name is all there is.
 	}
@@ -346,7 +347,7 @@ func newGroups(gs []plan.Group, withRoles bool) []Group {
 	}
 	out := make([]Group, 0, len(gs))
 	for _, g := range gs {
-		dg := Group{ID: g.ID, Name: g.Name, MemberCount: g.MemberCount}
+		dg := Group{ID: g.ID, Name: g.Name, MemberCount: copyInt(g.MemberCount)}
 		if withRoles {
 			dg.Roles = newRoles(g.Roles)
 		}
@@ -373,6 +374,14 @@ func newUsers(us []plan.User, withRoles bool) []User {
 		out = append(out, du)
 	}
 	return out
+}
+
+func copyInt(n *int) *int {
+	if n == nil {
+		return nil
+	}
+	v := *n
+	return &v
 }
 
 func copyBool(b *bool) *bool {

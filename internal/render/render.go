@@ -149,11 +149,14 @@ func isGroup(k plan.Kind) bool {
 }
 
 // members shows how many users a group has.
-func members(n int) string {
-	if n == 1 {
+func members(n *int) string {
+	switch {
+	case n == nil:
+		return "member count unknown"
+	case *n == 1:
 		return "1 member"
 	}
-	return strconv.Itoa(n) + " members"
+	return strconv.Itoa(*n) + " members"
 }
 
 // groupsAsUsers lets groups be listed like users, each named with its
