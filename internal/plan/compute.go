@@ -50,6 +50,12 @@ func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 	if cfg.ManageTrustees && !st.TrusteesRead {
 		return nil, errors.New("compute plan: the configuration manages trustees but live trustees were not read")
 	}
+	if ManagesTrusteeGroups(cfg) && !st.TrusteeGroupsRead {
+		return nil, errors.New("compute plan: the configuration manages trustee groups but live trustee groups were not read")
+	}
+	if ManagesTrustorGroups(cfg) && !st.TrustorGroupsRead {
+		return nil, errors.New("compute plan: the configuration manages trustor groups but live trustor groups were not read")
+	}
 	if cfg.ManageTrustors && !st.TrustorsRead {
 		return nil, errors.New("compute plan: the configuration manages trustors but live trustors were not read")
 	}
@@ -149,10 +155,10 @@ func (b *builder) resolveForbidden() {
 // desiredRoles resolves a user's role references into a sorted role list,
 // reporting unknown, ambiguous and forbidden roles. ok is false when any
 // reference failed.
-func (b *builder) desiredRoles(u config.TrusteeUser) (roles []Role, ok bool) {
+func (b *builder) desiredRoles(refs []config.RoleRef) (roles []Role, ok bool) {
 	ok = true
 	seen := make(map[string]bool)
-	for _, ref := range u.Roles {
+	for _, ref := range refs {
 		r, rerr := b.roles.resolve(ref.Ref)
 		if rerr != nil {
 			b.errorf(ref.Pos, rerr.hint, "%s", rerr.msg)
@@ -285,6 +291,7 @@ func (b *builder) trustees() {
 					Enabled: boolPtr(lt.Enabled),
 					Expires: timePtr(lt.Expires),
 					Users:   b.liveTrusteeUsers(lt.Users),
+					Groups:  b.liveTrusteeGroups(lt.Groups),
 				},
 				Effect: Narrow, Reason: ReasonNotInConfig,
 			})
@@ -296,6 +303,108 @@ func (b *builder) protect(kind Kind, addr, trusteeID, trustorID, name, reason st
 	b.plan.Protected = append(b.plan.Protected, Protected{
 		Kind: kind, Address: addr, TrusteeID: trusteeID, TrustorID: trustorID, Name: name, Reason: reason,
 	})
+}
+
+// liveTrusteeGroups turns a trust's live groups into display groups; nil
+// when groups were not read.
+func (b *builder) liveTrusteeGroups(gs []live.TrusteeGroup) []Group {
+	if !b.st.TrusteeGroupsRead {
+		return nil
+	}
+	out := make([]Group, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, Group{ID: g.ID, Name: g.Name, MemberCount: count(g.MemberCount), Roles: b.liveRoles(g.RoleIDs)})
+	}
+	sortGroups(out)
+	return out
+}
+
+// trusteeGroups plans the groups of an existing trust against the
+// configuration: a group to add (with its roles), a group's role set
+// (narrowed first, then widened, as for users) and a live group the file
+// does not list, which is removed.
+func (b *builder) trusteeGroups(t config.Trustee, lt *live.Trustee, name, addr string, want [][]Role) {
+	orgID := b.st.Org.ID
+	liveGroups := make(map[string]*live.TrusteeGroup, len(lt.Groups))
+	for i := range lt.Groups {
+		liveGroups[strings.ToLower(lt.Groups[i].ID)] = &lt.Groups[i]
+	}
+	wanted := make(map[string]config.Pos, len(t.Groups))
+	for i, g := range t.Groups {
+		key := strings.ToLower(g.ID)
+		if first, dup := wanted[key]; dup {
+			b.errorf(g.Pos, "list each group once", "group %s is listed twice in trustee %s (first at %s)", g.ID, t.ID, first.String())
+			continue
+		}
+		wanted[key] = g.Pos
+		lg := liveGroups[key]
+		if lg == nil {
+			b.add(Change{
+				Action: Create, Kind: KindTrusteeGroup, Address: addr + groupAddr(g.Name, g.ID),
+				TrusteeID: lt.OrgID, TrustorID: orgID, GroupID: g.ID, OrgName: name,
+				After:  &Value{Name: g.Name, Roles: want[i]},
+				Effect: Widen, Reason: ReasonNotLive,
+			})
+			continue
+		}
+		gname := displayName(lg.Name, g.Name)
+		if g.Name != "" && lg.Name != "" && g.Name != lg.Name {
+			b.warnf(g.Pos, "names in the file are informational; update it to match",
+				"group %s of trustee %s is named %q live, not %q", shortID(lg.ID), shortID(lt.OrgID), lg.Name, g.Name)
+		}
+		members := count(lg.MemberCount)
+		have := b.liveRoles(lg.RoleIDs)
+		kept, removed, added := diffRoles(have, want[i])
+		raddr := addr + groupAddr(gname, lg.ID) + ".roles"
+		mk := func(before, after []Role, eff Effect, reason string) Change {
+			return Change{
+				Action: Update, Kind: KindTrusteeGroupRoles, Address: raddr,
+				TrusteeID: lt.OrgID, TrustorID: orgID, GroupID: lg.ID, OrgName: name,
+				Before: &Value{Name: gname, MemberCount: members, Roles: before},
+				After:  &Value{Name: gname, MemberCount: members, Roles: after},
+				Effect: eff, Reason: reason,
+			}
+		}
+		if len(removed) > 0 {
+			b.add(mk(have, kept, Narrow, ReasonRolesRemoved))
+		}
+		if len(added) > 0 {
+			b.add(mk(kept, want[i], Widen, ReasonRolesAdded))
+		}
+	}
+	for i := range lt.Groups {
+		lg := &lt.Groups[i]
+		if _, ok := wanted[strings.ToLower(lg.ID)]; ok {
+			continue
+		}
+		b.add(Change{
+			Action: Delete, Kind: KindTrusteeGroup, Address: addr + groupAddr(lg.Name, lg.ID),
+			TrusteeID: lt.OrgID, TrustorID: orgID, GroupID: lg.ID, OrgName: name,
+			Before: &Value{Name: lg.Name, MemberCount: count(lg.MemberCount), Roles: b.liveRoles(lg.RoleIDs)},
+			Effect: Narrow, Reason: ReasonNotInConfig,
+		})
+	}
+}
+
+// count converts a member count the service may leave out.
+func count(n *int64) *int {
+	if n == nil {
+		return nil
+	}
+	v := int(*n)
+	return &v
+}
+
+// ManagesTrusteeGroups reports whether any trustee entry of cfg has a
+// groups key, so that live state must include the trusts' groups.
+func ManagesTrusteeGroups(cfg *config.Config) bool {
+	return cfg.ManageTrustees && slices.ContainsFunc(cfg.Trustees, func(t config.Trustee) bool { return t.ManageGroups })
+}
+
+// ManagesTrustorGroups reports whether any trustor entry of cfg has a
+// groups key.
+func ManagesTrustorGroups(cfg *config.Config) bool {
+	return cfg.ManageTrustors && slices.ContainsFunc(cfg.Trustors, func(t config.Trustor) bool { return t.ManageGroups })
 }
 
 func (b *builder) liveTrusteeUsers(us []live.TrusteeUser) []User {
@@ -343,8 +452,15 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 	rolesOK := true
 	for i, u := range t.Users {
 		var ok bool
-		desiredRoles[i], ok = b.desiredRoles(u)
+		desiredRoles[i], ok = b.desiredRoles(u.Roles)
 		rolesOK = rolesOK && ok
+	}
+	groupRoles := make([][]Role, len(t.Groups))
+	groupsOK := true
+	for i, g := range t.Groups {
+		var ok bool
+		groupRoles[i], ok = b.desiredRoles(g.Roles)
+		groupsOK = groupsOK && ok
 	}
 
 	if lt == nil {
@@ -366,6 +482,13 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 			}
 			sortUsers(after.Users)
 		}
+		if t.ManageGroups {
+			after.Groups = make([]Group, 0, len(t.Groups))
+			for i, g := range t.Groups {
+				after.Groups = append(after.Groups, Group{ID: g.ID, Name: g.Name, Roles: groupRoles[i]})
+			}
+			sortGroups(after.Groups)
+		}
 		b.add(Change{
 			Action: Create, Kind: KindTrustee, Address: addr,
 			TrusteeID: t.ID, TrustorID: orgID, OrgName: name,
@@ -380,6 +503,9 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 			"trustee %s is named %q live, not %q", shortID(lt.OrgID), lt.OrgName, t.Name)
 	}
 	b.trusteeState(t, lt, name, addr)
+	if t.ManageGroups && groupsOK {
+		b.trusteeGroups(t, lt, name, addr, groupRoles)
+	}
 
 	if !t.ManageUsers || !rolesOK {
 		return
@@ -544,6 +670,9 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 		b.warnf(t.Pos, "names in the file are informational; update it to match",
 			"trustor %s is named %q live, not %q", shortID(lt.OrgID), lt.OrgName, t.Name)
 	}
+	if t.ManageGroups {
+		b.trustorGroups(t, lt, name, addr)
+	}
 	if !t.ManageUsers {
 		return
 	}
@@ -581,6 +710,45 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 			Action: Delete, Kind: KindTrustorUser, Address: addr + userAddr(lu.Name, lu.ID),
 			TrusteeID: orgID, TrustorID: lt.OrgID, UserID: lu.ID, OrgName: name,
 			Before: &Value{Name: lu.Name}, Effect: Narrow, Reason: ReasonNotInConfig,
+		})
+	}
+}
+
+// trustorGroups plans this org's groups in an existing trustor trust: a
+// group the file lists that is not in it is added, a live one the file does
+// not list is removed.
+func (b *builder) trustorGroups(t config.Trustor, lt *live.Trustor, name, addr string) {
+	orgID := b.st.Org.ID
+	liveGroups := make(map[string]*live.Group, len(lt.Groups))
+	for i := range lt.Groups {
+		liveGroups[strings.ToLower(lt.Groups[i].ID)] = &lt.Groups[i]
+	}
+	wanted := make(map[string]config.Pos, len(t.Groups))
+	for _, g := range t.Groups {
+		key := strings.ToLower(g.ID)
+		if first, dup := wanted[key]; dup {
+			b.errorf(g.Pos, "list each group once", "group %s is listed twice in trustor %s (first at %s)", g.ID, t.ID, first.String())
+			continue
+		}
+		wanted[key] = g.Pos
+		if liveGroups[key] != nil {
+			continue
+		}
+		b.add(Change{
+			Action: Create, Kind: KindTrustorGroup, Address: addr + groupAddr(g.Name, g.ID),
+			TrusteeID: orgID, TrustorID: lt.OrgID, GroupID: g.ID, OrgName: name,
+			After: &Value{Name: g.Name}, Effect: Widen, Reason: ReasonNotLive,
+		})
+	}
+	for i := range lt.Groups {
+		lg := &lt.Groups[i]
+		if _, ok := wanted[strings.ToLower(lg.ID)]; ok {
+			continue
+		}
+		b.add(Change{
+			Action: Delete, Kind: KindTrustorGroup, Address: addr + groupAddr(lg.Name, lg.ID),
+			TrusteeID: orgID, TrustorID: lt.OrgID, GroupID: lg.ID, OrgName: name,
+			Before: &Value{Name: lg.Name, MemberCount: count(lg.MemberCount)}, Effect: Narrow, Reason: ReasonNotInConfig,
 		})
 	}
 }
@@ -646,6 +814,7 @@ func trusteeAddr(name, id string) string { return "trustee[" + label(name, id) +
 func (k Kind) addr(name, id string) string { return string(k) + "[" + label(name, id) + "]" }
 func trustorAddr(name, id string) string   { return "trustor[" + label(name, id) + "]" }
 func userAddr(name, id string) string      { return ".user[" + label(name, id) + "]" }
+func groupAddr(name, id string) string     { return ".group[" + label(name, id) + "]" }
 
 func label(name, id string) string {
 	if name == "" {
@@ -718,6 +887,10 @@ func cloneValue(v *Value) *Value {
 
 func sortRoles(rs []Role) {
 	slices.SortFunc(rs, func(a, b Role) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
+}
+
+func sortGroups(gs []Group) {
+	slices.SortFunc(gs, func(a, b Group) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
 }
 
 func sortUsers(us []User) {

@@ -6,8 +6,8 @@ import "strings"
 // its own over the live state and the finished changes:
 //
 //   - Managed counts the live objects the configuration manages: every live
-//     trust that is not protected, plus its users when the file manages
-//     them or the plan takes the whole trust's access away;
+//     trust that is not protected, plus its users (and groups) when the
+//     file manages them or the plan takes the whole trust's access away;
 //   - Removals counts how many of them lose access: a deleted or disabled
 //     trust with all its users, a user or group removed from a trust, and a
 //     trustee user or group left with no roles.
@@ -57,16 +57,18 @@ func (b *builder) countGuard() {
 		}
 	}
 
-	usersManaged := func(entries map[string]bool, id string) bool { return entries[strings.ToLower(id)] }
-	trusteeUsers := make(map[string]bool, len(b.cfg.Trustees))
+	// manages says, per configured org, whether its users and its groups
+	// are managed.
+	type manages struct{ users, groups bool }
+	trustees := make(map[string]manages, len(b.cfg.Trustees))
 	for _, t := range b.cfg.Trustees {
-		trusteeUsers[strings.ToLower(t.ID)] = t.ManageUsers
+		trustees[strings.ToLower(t.ID)] = manages{t.ManageUsers, t.ManageGroups}
 	}
-	trustorUsers := make(map[string]bool, len(b.cfg.Trustors))
+	trustors := make(map[string]manages, len(b.cfg.Trustors))
 	for _, t := range b.cfg.Trustors {
-		trustorUsers[strings.ToLower(t.ID)] = t.ManageUsers
+		trustors[strings.ToLower(t.ID)] = manages{t.ManageUsers, t.ManageGroups}
 	}
-	count := func(key string, users int, manageUsers bool) {
+	count := func(key string, users, groups int, m manages) {
 		if protected[key] {
 			return
 		}
@@ -76,14 +78,17 @@ func (b *builder) countGuard() {
 		}
 		gone := t.deleted || t.disabled
 		p.Managed++
-		if manageUsers || gone {
+		if m.users || gone {
 			p.Managed += users
+		}
+		if m.groups || gone {
+			p.Managed += groups
 		}
 		switch {
 		case t.deleted:
-			p.Lost.Deleted += 1 + users
+			p.Lost.Deleted += 1 + users + groups
 		case t.disabled:
-			p.Lost.Disabled += 1 + users
+			p.Lost.Disabled += 1 + users + groups
 		default:
 			p.Lost.Deleted += t.removed
 			p.Lost.WithoutRoles += t.withoutRoles
@@ -93,13 +98,13 @@ func (b *builder) countGuard() {
 		if !b.cfg.ManageTrustees {
 			break
 		}
-		count("trustee/"+strings.ToLower(lt.OrgID), len(lt.Users), usersManaged(trusteeUsers, lt.OrgID))
+		count("trustee/"+strings.ToLower(lt.OrgID), len(lt.Users), len(lt.Groups), trustees[strings.ToLower(lt.OrgID)])
 	}
 	for _, lt := range b.st.Trustors {
 		if !b.cfg.ManageTrustors {
 			break
 		}
-		count("trustor/"+strings.ToLower(lt.OrgID), len(lt.Users), usersManaged(trustorUsers, lt.OrgID))
+		count("trustor/"+strings.ToLower(lt.OrgID), len(lt.Users), len(lt.Groups), trustors[strings.ToLower(lt.OrgID)])
 	}
 	p.Removals = p.Lost.Deleted + p.Lost.Disabled + p.Lost.WithoutRoles
 }

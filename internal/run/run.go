@@ -200,7 +200,8 @@ func Load(ctx context.Context, t Target, now time.Time, rep Reporter) (*config.C
 
 // scope returns what live state the configuration needs read.
 func scope(cfg *config.Config) live.Scope {
-	s := live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors}
+	s := live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors,
+		TrusteeGroups: plan.ManagesTrusteeGroups(cfg), TrustorGroups: plan.ManagesTrustorGroups(cfg)}
 	if cfg.Organization != nil {
 		s.PinOrgID = cfg.Organization.ID
 	}
