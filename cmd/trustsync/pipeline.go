@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/trustsync/trustsync/internal/apply"
 	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/live"
 	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/run"
@@ -32,20 +35,65 @@ func target(e *env, files []string, conn *connFlags) run.Target {
 }
 
 // planTarget is the routine plan and apply share: run.Plan with the
-// terminal's reporter. Every problem has been reported when it returns an
-// error (which then only carries an exit code); on success the caller
-// must close the result.
+// terminal's reporter. The files' warnings are part of the plan, so on
+// success they are not printed to stderr. Every problem has been reported
+// when it returns an error, a *planFailure carrying the exit code, the
+// organization when known and every diagnostic (plan writes them as a
+// document); on success the caller must close the result.
 func planTarget(e *env, t run.Target, rep *reporter) (*run.Planned, error) {
+	rep.warningsInPlan = true
 	p, err := run.Plan(e.ctx, t, rep)
 	if err == nil {
 		return p, nil
 	}
 	rep.endRead()
+	var ce *run.ConfigError
+	if errors.As(err, &ce) {
+		exit, _ := configExit(e, err).(*exitError)
+		return nil, &planFailure{diags: slices.Clone(ce.Diags), exit: exit}
+	}
+	warnings := rep.loaded.Warnings()
+	if werr := warnings.WriteText(e.stderr); werr != nil {
+		return nil, &exitError{code: 1, err: fmt.Errorf("write diagnostics: %w", werr)}
+	}
 	var pe *run.PlanError
 	if errors.As(err, &pe) {
-		return nil, reportProblems(e.stderr, pe.Err)
+		probs := plan.Problems(pe.Err)
+		exit, _ := reportProblems(e.stderr, pe.Err).(*exitError)
+		return nil, &planFailure{org: pe.Org, diags: append(warnings, probs...), exit: exit}
 	}
-	return nil, configExit(e, err)
+	exit := &exitError{code: 1, err: err}
+	return nil, &planFailure{diags: append(warnings, errorDiagnostic(err)), exit: exit}
+}
+
+// planFailure is why a plan could not be computed: the organization when
+// it was learnt (zero otherwise) and every diagnostic, the problems and the
+// files' warnings. It has already been printed to stderr; plan also writes
+// it as a Markdown or JSON document. It unwraps to the exit error that ends
+// the command.
+type planFailure struct {
+	org   plan.Org
+	diags diag.List
+	exit  *exitError
+}
+
+func (f *planFailure) Error() string { return f.exit.Error() }
+func (f *planFailure) Unwrap() error { return f.exit }
+
+// errorDiagnostic turns an error's text into a diagnostic: its "hint: "
+// lines become hints, the other lines the message.
+func errorDiagnostic(err error) diag.Diagnostic {
+	d := diag.Diagnostic{Severity: diag.Error}
+	var msg []string
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		if h, ok := strings.CutPrefix(line, "hint: "); ok {
+			d.Hints = append(d.Hints, h)
+			continue
+		}
+		msg = append(msg, line)
+	}
+	d.Message = strings.Join(msg, "\n")
+	return d
 }
 
 // configExit reports a *run.ConfigError (its diagnostics are already
@@ -78,6 +126,10 @@ func loadConfig(e *env, files []string) (*config.Config, config.Diagnostics, err
 type reporter struct {
 	e        *env
 	terminal bool // stderr is a terminal
+	// warningsInPlan is set when the files' warnings go into a plan: then
+	// Loaded prints diagnostics only when there are errors.
+	warningsInPlan bool
+	loaded         config.Diagnostics
 
 	mu   sync.Mutex
 	line *progressLine
@@ -92,6 +144,10 @@ var _ run.Reporter = (*reporter)(nil)
 
 // Loaded prints the configuration's diagnostics.
 func (r *reporter) Loaded(diags config.Diagnostics) {
+	r.loaded = diags
+	if r.warningsInPlan && !diags.HasErrors() {
+		return
+	}
 	if err := diags.WriteText(r.e.stderr); err != nil {
 		fmt.Fprintf(r.e.stderr, "trustsync: write diagnostics: %v\n", err)
 	}

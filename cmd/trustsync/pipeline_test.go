@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/live"
 	"github.com/trustsync/trustsync/internal/plan"
 )
@@ -53,5 +54,13 @@ func TestReportProblems(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output %q lacks %q", out, want)
 		}
+	}
+}
+
+func TestErrorDiagnostic(t *testing.T) {
+	d := errorDiagnostic(errors.New("connect: no credentials\nhint: set GENESYSCLOUD_OAUTHCLIENT_ID\nhint: or use --sandbox"))
+	if d.Severity != diag.Error || d.Message != "connect: no credentials" ||
+		len(d.Hints) != 2 || d.Hints[0] != "set GENESYSCLOUD_OAUTHCLIENT_ID" || d.Hints[1] != "or use --sandbox" {
+		t.Errorf("errorDiagnostic = %+v", d)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/trustsync/trustsync/internal/render"
@@ -19,8 +20,10 @@ type planCmd struct {
 }
 
 // Run computes the plan and renders it to stdout. Everything else
-// (diagnostics, timings, progress) goes to stderr, so stdout is identical
-// across runs against unchanged live state.
+// (timings, progress, and diagnostics when the plan fails) goes to stderr,
+// so stdout is identical across runs against unchanged live state. When
+// the plan fails, the Markdown and JSON formats still write a document
+// saying why, so that a pull-request check shows it.
 func (c *planCmd) Run(e *env) (err error) {
 	t := target(e, c.Files, &c.connFlags)
 	if err := run.CheckOutputs(t, nil, run.Output{Flag: "--out", Path: c.Out}); err != nil {
@@ -28,7 +31,7 @@ func (c *planCmd) Run(e *env) (err error) {
 	}
 	planned, err := planTarget(e, t, newReporter(e))
 	if err != nil {
-		return err
+		return c.writeFailure(e, err)
 	}
 	defer func() {
 		if cerr := planned.Close(); cerr != nil && err == nil {
@@ -65,4 +68,29 @@ func (c *planCmd) Run(e *env) (err error) {
 		return &exitError{code: 2}
 	}
 	return nil
+}
+
+// writeFailure writes the Markdown or JSON document of a failed plan to
+// stdout (the text format writes nothing: the diagnostics are on stderr)
+// and returns err, the error that ends the command.
+func (c *planCmd) writeFailure(e *env, err error) error {
+	var f *planFailure
+	if !errors.As(err, &f) || c.Format == "text" {
+		return err
+	}
+	var out bytes.Buffer
+	var rerr error
+	switch c.Format {
+	case "json":
+		rerr = render.JSONFailure(&out, f.org, f.diags)
+	case "markdown":
+		rerr = render.MarkdownFailure(&out, f.org, f.diags)
+	}
+	if rerr == nil {
+		_, rerr = e.stdout.Write(out.Bytes())
+	}
+	if rerr != nil {
+		fmt.Fprintf(e.stderr, "trustsync: write the failed plan's document: %v\n", rerr)
+	}
+	return err
 }

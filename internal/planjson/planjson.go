@@ -1,7 +1,7 @@
 // Package planjson is trustsync's JSON contract: the versioned plan
 // document (docs/plan-format.md), the document written when planning fails,
-// and the wire form of one change that the plan document and the apply
-// record share.
+// and the wire form of one change, for the plan document and any other
+// document that lists changes (an apply record embeds it).
 //
 // [FromPlan] builds a [Document] from plan data and [Document.Marshal]
 // writes it; [Parse] reads one back, refusing a version it does not know
@@ -51,8 +51,8 @@ type Organization struct {
 // IsZero reports whether the organization is unknown (for omitzero).
 func (o Organization) IsZero() bool { return o.ID == "" && o.Name == "" }
 
-// Change is one change, in the wire form every document that lists
-// changes uses (the plan document and the apply record).
+// Change is one change, in the wire form of the plan document; other
+// documents that list changes (an apply record) embed it.
 type Change struct {
 	// Key identifies the change within its plan; DependsOn and Requires
 	// are keys of changes earlier in the plan (see plan.Change).

@@ -104,6 +104,8 @@ func (e *ConfigError) Error() string {
 // Err holds the located problems ([plan.Problems] lists them).
 type PlanError struct {
 	Err error
+	// Org is the organization the credentials belong to.
+	Org plan.Org
 }
 
 func (e *PlanError) Error() string { return "cannot plan: " + e.Err.Error() }
@@ -179,6 +181,8 @@ func Plan(ctx context.Context, t Target, rep Reporter) (*Planned, error) {
 	if err != nil {
 		return nil, errors.Join(err, p.Close())
 	}
+	// The files' warnings are part of the plan a reviewer reads.
+	pl.AddFileWarnings(diags)
 	p.Live, p.Plan, p.Fingerprint = st, pl, st.Fingerprint()
 	stats := conn.Client.Stats()
 	rep.Read(ReadStats{Org: st.Org, Duration: p.ReadTime, Requests: stats.Requests, Retries: stats.Retries})
@@ -216,13 +220,13 @@ func readAndCompute(ctx context.Context, api live.API, cfg *config.Config, rep R
 	if err != nil {
 		var pe *live.PinError
 		if errors.As(err, &pe) && cfg.Organization != nil {
-			return nil, nil, &PlanError{Err: plan.PinMismatch(cfg.Organization, pe.Got)}
+			return nil, nil, &PlanError{Err: plan.PinMismatch(cfg.Organization, pe.Got), Org: plan.Org{ID: pe.Got.ID, Name: pe.Got.Name}}
 		}
 		return nil, nil, fmt.Errorf("read live state: %w", err)
 	}
 	p, err := plan.Compute(cfg, st)
 	if err != nil {
-		return nil, nil, &PlanError{Err: err}
+		return nil, nil, &PlanError{Err: err, Org: plan.Org{ID: st.Org.ID, Name: st.Org.Name}}
 	}
 	return st, p, nil
 }
