@@ -7,6 +7,7 @@ import (
 
 	"github.com/trustsync/trustsync/internal/atomicfile"
 	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/planjson"
 )
 
 // RecordVersion is the version of the apply record format (docs/apply.md).
@@ -66,17 +67,11 @@ type RecordSummary struct {
 
 // RecordChange is one change and how it ended.
 //
-// Its description of the change (address through user_id) mirrors the
-// JSON plan's; the members after it are apply's.
+// Its description of the change is the JSON plan's wire form of it
+// (planjson.Change: key, action, kind, address, ids, before and after,
+// effect, reason, dependencies); the members after it are apply's.
 type RecordChange struct {
-	Address   string `json:"address"`
-	Action    string `json:"action"`
-	Kind      string `json:"kind"`
-	Effect    string `json:"effect"`
-	Reason    string `json:"reason"`
-	TrusteeID string `json:"trustee_id,omitempty"`
-	TrustorID string `json:"trustor_id,omitempty"`
-	UserID    string `json:"user_id,omitempty"`
+	planjson.Change
 	// Status is ok, failed, skipped or unknown ([Status]), or pending.
 	Status     string `json:"status"`
 	DurationMS int64  `json:"duration_ms"`
@@ -152,14 +147,7 @@ func NewRecord(p *plan.Plan, ended []ChangeResult, meta RecordMeta) *Record {
 	}
 	for i, c := range p.Changes {
 		rc := RecordChange{
-			Address:        c.Address,
-			Action:         c.Action.String(),
-			Kind:           string(c.Kind),
-			Effect:         c.Effect.String(),
-			Reason:         c.Reason,
-			TrusteeID:      c.TrusteeID,
-			TrustorID:      c.TrustorID,
-			UserID:         c.UserID,
+			Change:         planjson.NewChange(c),
 			Status:         StatusPending,
 			CorrelationIDs: []string{},
 			Notes:          []string{},

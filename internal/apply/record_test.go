@@ -29,6 +29,7 @@ func TestRecord(t *testing.T) {
 			{Action: plan.Create, Kind: plan.KindTrustorUser, Address: "trustor[C].user[Priya]", TrusteeID: northwind, TrustorID: copperfield, UserID: priyaPatel, Effect: plan.Widen, Reason: "in configuration, not live"},
 		},
 	}
+	plan.Link(p.Changes)
 	ended := []apply.ChangeResult{
 		{Index: 0, Change: p.Changes[0], Status: apply.StatusFailed, Err: errors.New("remove user: 403 Forbidden [correlation id c-1]"),
 			Duration: 1500 * time.Millisecond, Attempts: 1, CorrelationIDs: []string{"c-1"}},
@@ -68,12 +69,14 @@ func TestRecord(t *testing.T) {
 		"summary":           map[string]any{"ok": 0.0, "failed": 1.0, "skipped": 1.0, "unknown": 0.0, "pending": 0.0},
 		"changes": []any{
 			map[string]any{
+				"key": "trustee_user/" + bluebird + "/" + benBaker, "depends_on": []any{}, "requires": []any{}, "before": nil, "after": nil,
 				"address": "trustee[B].user[Ben]", "action": "delete", "kind": "trustee_user", "effect": "narrow",
 				"reason": "not in configuration", "trustee_id": bluebird, "trustor_id": northwind, "user_id": benBaker,
 				"status": "failed", "duration_ms": 1500.0, "attempts": 1.0, "correlation_ids": []any{"c-1"}, "notes": []any{},
 				"error": "remove user: 403 Forbidden [correlation id c-1]",
 			},
 			map[string]any{
+				"key": "trustor_user/" + copperfield + "/" + priyaPatel, "depends_on": []any{}, "requires": []any{}, "before": nil, "after": nil,
 				"address": "trustor[C].user[Priya]", "action": "create", "kind": "trustor_user", "effect": "widen",
 				"reason": "in configuration, not live", "trustee_id": northwind, "trustor_id": copperfield, "user_id": priyaPatel,
 				"status": "skipped", "duration_ms": 0.0, "attempts": 0.0, "correlation_ids": []any{}, "notes": []any{},
