@@ -1,0 +1,138 @@
+package proof
+
+// The harness's only contact points with the packages it proves: one helper
+// per package, each as small as the package's exported API allows.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustsync/trustsync/internal/apply"
+	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/config"
+	"github.com/trustsync/trustsync/internal/live"
+	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/sandbox"
+)
+
+// service is a sandbox served over HTTP with a state file, so that it can
+// be restarted with other options and carry on where it was.
+type service struct {
+	t     testing.TB
+	fx    *sandbox.Fixture
+	state string
+	srv   *sandbox.Server
+	ts    *httptest.Server
+}
+
+// startService starts (or, with an existing state file, resumes) the
+// sandbox of fx with opts. It is the harness's one use of internal/sandbox
+// besides the Fixture and AuditLogMessage types.
+func startService(t testing.TB, fx *sandbox.Fixture, state string, opts sandbox.Options) *service {
+	t.Helper()
+	opts.StatePath = state
+	srv, err := sandbox.New(fx, opts)
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	s := &service{t: t, fx: fx, state: state, srv: srv, ts: httptest.NewServer(srv)}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// stop shuts the sandbox down, writing its state file; it is idempotent.
+func (s *service) stop() {
+	if s.ts == nil {
+		return
+	}
+	s.ts.Close()
+	if err := s.srv.Close(); err != nil {
+		s.t.Errorf("close sandbox: %v", err)
+	}
+	s.ts, s.srv = nil, nil
+}
+
+// restart carries the state over to a sandbox with opts.
+func (s *service) restart(opts sandbox.Options) *service {
+	s.t.Helper()
+	s.stop()
+	return startService(s.t, s.fx, s.state, opts)
+}
+
+// audit returns the whole audit log in commit order.
+func (s *service) audit() []sandbox.AuditLogMessage { return s.srv.AuditLog() }
+
+// writes counts the mutations the sandbox committed.
+func (s *service) writes() int64 { return s.srv.Stats().Writes }
+
+// newClient is the harness's one use of client.New: a client of the org
+// owning creds, through hc (nil: a default transport).
+func newClient(t testing.TB, url string, creds sandbox.ClientCredentials, hc *http.Client) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{
+		APIURL:       url,
+		LoginURL:     url,
+		ClientID:     creds.ID,
+		ClientSecret: creds.Secret,
+		HTTPClient:   hc,
+		MaxAttempts:  6,
+		Deadline:     time.Minute,
+		Concurrency:  4,
+	})
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	return c
+}
+
+// createPairing creates a pairing as the trustee org api belongs to.
+func createPairing(ctx context.Context, api *client.Client, userIDs []string) (string, error) {
+	tr, err := api.CreatePairing(ctx, client.TrustRequestCreate{UserIDs: userIDs})
+	if err != nil {
+		return "", fmt.Errorf("create pairing: %w", err)
+	}
+	return tr.ID, nil
+}
+
+// loadDesired is the harness's one use of internal/config.
+func loadDesired(t testing.TB, path string) *config.Config {
+	t.Helper()
+	cfg, diags := config.Load([]string{path}, time.Now())
+	if diags.HasErrors() || cfg == nil {
+		var b strings.Builder
+		_ = diags.WriteText(&b)
+		t.Fatalf("load %s:\n%s", path, b.String())
+	}
+	return cfg
+}
+
+// computePlan reads live state through api and plans cfg: the harness's
+// one use of internal/live and internal/plan.
+func computePlan(ctx context.Context, api *client.Client, cfg *config.Config) (*plan.Plan, error) {
+	st, err := live.Read(ctx, api, live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors})
+	if err != nil {
+		return nil, fmt.Errorf("read live state: %w", err)
+	}
+	p, err := plan.Compute(cfg, st)
+	if err != nil {
+		return nil, fmt.Errorf("compute plan: %w", err)
+	}
+	return p, nil
+}
+
+// runApply is the harness's one use of internal/apply: it applies p with
+// removals allowed and the Customer Care trusts protected, calling progress
+// as each change ends.
+func runApply(ctx context.Context, api *client.Client, p *plan.Plan, protected []string, concurrency int, progress func(apply.ChangeResult)) (*apply.Result, error) {
+	return apply.Run(ctx, api, p, apply.Options{
+		AllowRemovals:     true,
+		ProtectedTrustees: protected,
+		Concurrency:       concurrency,
+		Progress:          progress,
+	})
+}
