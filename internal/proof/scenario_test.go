@@ -289,4 +289,3 @@ func (t *tally) report(tb testing.TB, what string) {
 	tb.Logf("%s: runs needed per seed (seed:runs, 0 = did not converge): %s", what, strings.Join(parts, " "))
 	tb.Logf("%s: worst case %d runs (seed %d), of at most %d", what, worst, worstSeed, maxRuns)
 }
-
