@@ -118,7 +118,6 @@ type runReport struct {
 	planned   bool // the plan could be computed
 	changes   int
 	succeeded bool
-	killed    bool
 }
 
 // run plans and applies once, through transport (nil: the default one),
