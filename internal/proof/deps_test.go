@@ -17,51 +17,32 @@ import (
 	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/live"
 	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/planfile"
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
-// service is a sandbox served over HTTP with a state file, so that it can
-// be restarted with other options and carry on where it was.
+// service is a sandbox served over HTTP.
 type service struct {
-	t     testing.TB
-	fx    *sandbox.Fixture
-	state string
-	srv   *sandbox.Server
-	ts    *httptest.Server
+	srv *sandbox.Server
+	ts  *httptest.Server
 }
 
-// startService starts (or, with an existing state file, resumes) the
-// sandbox of fx with opts. It is the harness's one use of internal/sandbox
-// besides the Fixture and AuditLogMessage types.
-func startService(t testing.TB, fx *sandbox.Fixture, state string, opts sandbox.Options) *service {
+// startService starts the sandbox of fx with opts: the harness's one use
+// of internal/sandbox besides its Fixture and AuditLogMessage types.
+func startService(t testing.TB, fx *sandbox.Fixture, opts sandbox.Options) *service {
 	t.Helper()
-	opts.StatePath = state
 	srv, err := sandbox.New(fx, opts)
 	if err != nil {
 		t.Fatalf("start sandbox: %v", err)
 	}
-	s := &service{t: t, fx: fx, state: state, srv: srv, ts: httptest.NewServer(srv)}
-	t.Cleanup(s.stop)
+	s := &service{srv: srv, ts: httptest.NewServer(srv)}
+	t.Cleanup(func() {
+		s.ts.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("close sandbox: %v", err)
+		}
+	})
 	return s
-}
-
-// stop shuts the sandbox down, writing its state file; it is idempotent.
-func (s *service) stop() {
-	if s.ts == nil {
-		return
-	}
-	s.ts.Close()
-	if err := s.srv.Close(); err != nil {
-		s.t.Errorf("close sandbox: %v", err)
-	}
-	s.ts, s.srv = nil, nil
-}
-
-// restart carries the state over to a sandbox with opts.
-func (s *service) restart(opts sandbox.Options) *service {
-	s.t.Helper()
-	s.stop()
-	return startService(s.t, s.fx, s.state, opts)
 }
 
 // audit returns the whole audit log in commit order.
@@ -135,4 +116,18 @@ func runApply(ctx context.Context, api *client.Client, p *plan.Plan, protected [
 		Concurrency:       concurrency,
 		Progress:          progress,
 	})
+}
+
+// readPlanFile is the harness's one use of internal/planfile: it reads a
+// saved plan and returns it with its metadata, or why it was refused.
+func readPlanFile(path string) (*plan.Plan, planfile.Meta, error) {
+	f, err := planfile.Read(path)
+	if err != nil {
+		return nil, planfile.Meta{}, err
+	}
+	p, err := f.Plan()
+	if err != nil {
+		return nil, planfile.Meta{}, fmt.Errorf("plan file %s: %w", path, err)
+	}
+	return p, f.Meta, nil
 }

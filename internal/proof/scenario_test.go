@@ -3,6 +3,7 @@ package proof
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -82,17 +83,16 @@ type scenario struct {
 	concurrency int
 }
 
-// newScenario generates the world of seed, creates the pairings its new
-// trusts need (without faults), writes and loads the desired state, and
-// restarts the sandbox with opts.
+// newScenario generates the world of seed, serves it with opts, creates
+// the pairings its new trusts need, and writes and loads the desired state.
 func newScenario(t *testing.T, seed int64, opts sandbox.Options) *scenario {
 	t.Helper()
 	w := newWorld(seed)
 	dir := t.TempDir()
-	svc := startService(t, w.fx, filepath.Join(dir, "sandbox.json"), sandbox.Options{})
+	svc := startService(t, w.fx, opts)
 	pairings := map[trustKey]string{}
 	for _, k := range w.creates {
-		api := newClient(t, svc.ts.URL, w.creds(k.Trustee), nil)
+		api := newClient(t, svc.ts.URL, w.creds(k.Trustee), &http.Client{Transport: patient{}})
 		users := slices.Sorted(maps.Keys(w.want[k].Users))
 		id, err := createPairing(context.Background(), api, users)
 		if err != nil {
@@ -104,13 +104,44 @@ func newScenario(t *testing.T, seed int64, opts sandbox.Options) *scenario {
 	if n := len(svc.audit()); n != 0 {
 		t.Fatalf("seed %d: the fixture starts with %d audit entries, want none", seed, n)
 	}
-	s := &scenario{t: t, w: w, file: filepath.Join(dir, "trusts.yaml")}
+	s := &scenario{t: t, w: w, svc: svc, file: filepath.Join(dir, "trusts.yaml")}
 	if err := os.WriteFile(s.file, []byte(w.desiredYAML(pairings)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s.cfg = loadDesired(t, s.file)
-	s.svc = svc.restart(opts)
 	return s
+}
+
+// patient is a transport that retries an answer lost to a sandbox fault
+// (502, 503, 504) up to 40 times, for the harness's own requests that
+// must get through: creating pairings (a repeated one is merely unused)
+// and reading the end state. With a fault rate of 0.3 the chance that all
+// 40 attempts fail is below 1e-20.
+type patient struct{}
+
+func (patient) RoundTrip(r *http.Request) (*http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		req := r
+		if r.GetBody != nil {
+			body, err := r.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req = r.Clone(r.Context())
+			req.Body = body
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil || attempt == 40 {
+			return resp, err
+		}
+		switch resp.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			continue
+		}
+		return resp, nil
+	}
 }
 
 // runReport is what one run did.
@@ -212,15 +243,14 @@ func (s *scenario) converge(prefix string) int {
 	return 0
 }
 
-// verify restarts the sandbox without faults and checks the end state: a
-// fresh plan has no changes, replaying the whole audit log over the old
+// verify checks the end state, reading it through a transport that
+// outlasts the sandbox's faults: a fresh plan has no changes, replaying the whole audit log over the old
 // state gives the desired state, and no state along the way held access
 // that neither the old nor the desired state grants.
 func (s *scenario) verify() {
 	t := s.t
 	t.Helper()
-	s.svc = s.svc.restart(sandbox.Options{})
-	api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), nil)
+	api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: patient{}})
 	defer api.CloseIdleConnections()
 	p, err := computePlan(context.Background(), api, s.cfg)
 	switch {
