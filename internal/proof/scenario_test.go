@@ -87,7 +87,13 @@ type scenario struct {
 // the pairings its new trusts need, and writes and loads the desired state.
 func newScenario(t *testing.T, seed int64, opts sandbox.Options) *scenario {
 	t.Helper()
-	w := newWorld(seed)
+	return newScenarioOf(t, newWorld(seed), opts)
+}
+
+// newScenarioOf is newScenario for a world the caller has adjusted.
+func newScenarioOf(t *testing.T, w *world, opts sandbox.Options) *scenario {
+	t.Helper()
+	seed := w.seed
 	dir := t.TempDir()
 	svc := startService(t, w.fx, opts)
 	pairings := map[trustKey]string{}
