@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/trustsync/trustsync/internal/plan"
@@ -74,14 +75,15 @@ func (k *killer) RoundTrip(r *http.Request) (*http.Response, error) {
 // end state must be the desired one (see scenario.verify).
 func TestCrash(t *testing.T) {
 	var runs tally
+	var kills, committedKills atomic.Int64
 	eachSeed(t, seeds(t, 20, 300), func(t *testing.T, seed int64) {
 		s := newScenario(t, seed, faulty(seed))
 		// One change at a time, so that the n-th write is the same one
 		// whenever the faults allow.
 		s.concurrency = 1
 		rng := rand.New(rand.NewPCG(uint64(seed), 0x6b696c6c))
-		kills := 1 + rng.IntN(2)
-		for i := range kills {
+		n := 1 + rng.IntN(2)
+		for i := range n {
 			k := &killer{base: http.DefaultTransport, after: rng.IntN(2) == 0}
 			draw := rng.Uint64()
 			rep := s.run(fmt.Sprintf("seed %d killed run %d", seed, i+1), k, func(p *plan.Plan, cancel context.CancelFunc) {
@@ -89,12 +91,23 @@ func TestCrash(t *testing.T) {
 				defer k.mu.Unlock()
 				k.at, k.cancel = 1+int(draw%uint64(len(p.Changes))), cancel
 			})
-			if rep.planned && rep.changes > 0 && !k.dead {
+			switch {
+			case k.dead && k.after:
+				committedKills.Add(1)
+				fallthrough
+			case k.dead:
+				kills.Add(1)
+			case rep.planned && rep.changes > 0:
 				t.Logf("seed %d killed run %d: apply ended before write %d", seed, i+1, k.at)
 			}
 		}
 		runs.add(seed, s.converge("after the kills "))
 		s.verify()
+		runs.count(s)
 	})
 	runs.report(t, "crash")
+	t.Logf("crash: %d runs killed, %d of them just after a write reached the service", kills.Load(), committedKills.Load())
+	if kills.Load() == 0 {
+		t.Error("crash: no run was killed; the test proved nothing")
+	}
 }

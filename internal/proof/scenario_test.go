@@ -287,10 +287,13 @@ func (s *scenario) verify() {
 	}
 }
 
-// tally collects how many runs each seed needed.
+// tally collects how many runs each seed needed, and what the sandboxes
+// answered.
 type tally struct {
-	mu   sync.Mutex
-	runs map[int64]int
+	mu       sync.Mutex
+	runs     map[int64]int
+	requests int64
+	byStatus map[string]int64
 }
 
 func (t *tally) add(seed int64, runs int) {
@@ -300,6 +303,20 @@ func (t *tally) add(seed int64, runs int) {
 		t.runs = map[int64]int{}
 	}
 	t.runs[seed] = runs
+}
+
+// count adds what the sandbox of s answered.
+func (t *tally) count(s *scenario) {
+	st := s.svc.srv.Stats()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byStatus == nil {
+		t.byStatus = map[string]int64{}
+	}
+	t.requests += st.Requests
+	for k, n := range st.ByStatus {
+		t.byStatus[k] += n
+	}
 }
 
 // report logs the runs per seed and the worst case.
@@ -323,4 +340,10 @@ func (t *tally) report(tb testing.TB, what string) {
 	}
 	tb.Logf("%s: runs needed per seed (seed:runs, 0 = did not converge): %s", what, strings.Join(parts, " "))
 	tb.Logf("%s: worst case %d runs (seed %d), of at most %d", what, worst, worstSeed, maxRuns)
+	faults := t.byStatus["502"] + t.byStatus["503"] + t.byStatus["504"]
+	tb.Logf("%s: the sandboxes answered %d API requests: %d faults (502, 503, 504), %d rate-limited (429)",
+		what, t.requests, faults, t.byStatus["429"])
+	if faults == 0 {
+		tb.Errorf("%s: no request met a fault; the soak proved nothing", what)
+	}
 }

@@ -14,6 +14,7 @@ func TestSoak(t *testing.T) {
 		s := newScenario(t, seed, faulty(seed))
 		runs.add(seed, s.converge(""))
 		s.verify()
+		runs.count(s)
 	})
 	runs.report(t, "soak")
 }
