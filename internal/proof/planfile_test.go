@@ -36,7 +36,7 @@ func (m mutation) apply(data []byte) []byte {
 }
 
 // maxMutations bounds the mutations of one file, to keep the test fast.
-const maxMutations = 1500
+const maxMutations = 1000
 
 // mutations returns flips, drops and insertions spread over every part of
 // a file of n bytes: each kind visits every stride-th position, starting
@@ -75,7 +75,7 @@ func mutations(n int) []mutation {
 // without a single write, while the untouched file applies.
 func TestPlanFileTampering(t *testing.T) {
 	bin := buildCLI(t)
-	s := newScenario(t, 3, sandbox.Options{})
+	s := newScenario(t, 32, sandbox.Options{}) // a plan of three changes
 	dir := filepath.Dir(s.file)
 	env := []string{
 		"TRUSTSYNC_API_URL=" + s.svc.ts.URL,
