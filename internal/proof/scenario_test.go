@@ -27,7 +27,7 @@ const maxRuns = 5
 // inFlight is how many seeds run at once. Their time goes mostly to
 // waiting (latency, backoff, rate-limit pauses), so more run than there are
 // CPUs; -parallel does not bound them.
-const inFlight = 10
+const inFlight = 20
 
 // eachSeed runs fn as a subtest "seed=N" for every seed, inFlight at a
 // time, and returns when all have finished. Subtests started this way are
@@ -66,13 +66,13 @@ func seeds(t *testing.T, short, long int) []int64 {
 // faulty are the sandbox options of the soak: 30 % of requests fail with a
 // 502, 503 or 504, half the faulted writes committing before the answer is
 // lost, every request is delayed, and each token may make 3000 requests a
-// minute (a bucket of 50), so that each run meets the rate limit.
+// minute (a bucket of 50), which the bursts of reads and writes exceed.
 func faulty(seed int64) sandbox.Options {
-	return sandbox.Options{FaultRate: 0.3, FaultSeed: seed, Latency: time.Millisecond, RateLimit: 3000}
+	return sandbox.Options{FaultRate: 0.3, FaultSeed: seed, Latency: time.Millisecond, RateLimit: 1200}
 }
 
-// scenario is one seeded world served by a sandbox, with the desired
-// state loaded, and what its runs did.
+// scenario is one seeded world served by a sandbox, with its desired
+// state written and loaded.
 type scenario struct {
 	t    *testing.T
 	w    *world
