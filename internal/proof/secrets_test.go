@@ -175,10 +175,10 @@ func (c leakCheck) dir(dir string, skip ...string) {
 
 // TestSecrets runs every command of the CLI that talks to an org, with
 // --debug, against the sandbox and against servers that echo credentials
-// back, and checks that neither the client secret (raw, URL-encoded, or in
-// the Basic header's base64) nor any bearer token the process was given or
-// sent appears on stdout, on stderr, or in any file it wrote (saved plans,
-// records, the in-process sandbox's state). validate, export and version
+// back, and checks that neither the client secret (raw, URL-encoded,
+// JSON-quoted, or in the Basic header's base64) nor any bearer token the
+// process was given or sent appears on stdout, on stderr, or in any file it
+// wrote (saved plans, records, exports, reports). validate and version
 // talk to no org and are run too. The sandbox command is left out: showing
 // its fixture's credentials is its job.
 func TestSecrets(t *testing.T) {
@@ -195,19 +195,9 @@ func TestSecrets(t *testing.T) {
 		id := w.creds(w.home).ID
 		env := []string{"TRUSTSYNC_API_URL=" + ts.URL, "GENESYSCLOUD_OAUTHCLIENT_ID=" + id, "GENESYSCLOUD_OAUTHCLIENT_SECRET=" + homeSecret}
 		var outs []string
-		for _, args := range [][]string{
-			{"validate", "-f", "trusts.yaml"},
-			{"validate", "-f", "trusts.yaml", "--format", "json"},
-			{"plan", "-f", "trusts.yaml", "--debug"},
-			{"plan", "-f", "trusts.yaml", "--debug", "--format", "markdown"},
-			{"plan", "-f", "trusts.yaml", "--debug", "--format", "json", "--out", "plan.json"},
-			{"apply", "plan.json", "--debug", "--auto-approve", "--allow-removals", "--record", "record-saved.json"},
-			{"apply", "-f", "trusts.yaml", "--debug", "--auto-approve", "--record", "record-again.json"},
-			{"export"},
-			{"version"},
-		} {
+		run := func(args ...string) cliResult {
 			r := runCLI(t, bin, dir, env, args...)
-			if args[0] == "plan" || args[0] == "apply" {
+			if args[0] != "validate" && args[0] != "version" {
 				if r.code != 0 {
 					t.Errorf("trustsync %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 				}
@@ -216,7 +206,30 @@ func TestSecrets(t *testing.T) {
 				}
 			}
 			outs = append(outs, "trustsync "+strings.Join(args, " "), r.stdout, r.stderr)
+			return r
 		}
+		run("validate", "-f", "trusts.yaml")
+		run("validate", "-f", "trusts.yaml", "--format", "json")
+		run("plan", "-f", "trusts.yaml", "--debug")
+		run("plan", "-f", "trusts.yaml", "--debug", "--format", "markdown")
+		run("plan", "-f", "trusts.yaml", "--debug", "--format", "json", "--out", "plan.json")
+		run("apply", "plan.json", "--debug", "--auto-approve", "--allow-removals", "--record", "record-saved.json")
+		run("apply", "-f", "trusts.yaml", "--debug", "--auto-approve", "--record", "record-again.json")
+		run("export", "--debug")
+		run("export", "--debug", "-o", "export.yaml")
+		run("audit", "--debug")
+		run("audit", "--debug", "--format", "json")
+		user := w.users[w.home][0]
+		created := run("pairing", "create", "--user", user, "--debug")
+		run("pairing", "create", "--user", user, "--debug", "--format", "json")
+		if id, _, _ := strings.Cut(created.stdout, "\n"); id != "" {
+			run("pairing", "show", id, "--debug")
+			run("pairing", "show", id, "--debug", "--format", "json")
+		}
+		run("report", "--debug")
+		run("report", "--debug", "--format", "json", "-f", "trusts.yaml")
+		run("report", "--debug", "--format", "csv", "-o", "report.csv")
+		run("version")
 		if len(tokens.list()) == 0 {
 			t.Fatal("the sandbox saw no bearer token")
 		}
@@ -242,6 +255,10 @@ func TestSecrets(t *testing.T) {
 		for _, args := range [][]string{
 			{"plan", "--sandbox", "--debug", "--out", "plan.json"},
 			{"apply", "plan.json", "--sandbox", "--debug", "--auto-approve", "--record", "record.json"},
+			{"export", "--sandbox", "--debug", "-o", "export.yaml"},
+			{"audit", "--sandbox", "--debug", "--format", "json"},
+			{"pairing", "create", "--sandbox", "--debug", "--user", sandbox.DemoFixture().Orgs[0].Users[0].ID},
+			{"report", "--sandbox", "--debug", "--format", "json", "-o", "report.json"},
 		} {
 			r := runCLI(t, bin, dir, nil, args...)
 			if r.code != 0 {
@@ -284,11 +301,17 @@ func TestSecrets(t *testing.T) {
 			}
 			check := leakCheck{t: t}
 			for _, args := range [][]string{
-				{"plan", "-f", "trusts.yaml", "--debug", "--max-attempts", "1"},
-				{"plan", "-f", "trusts.yaml", "--debug", "--max-attempts", "1", "--format", "json", "--out", "plan.json"},
-				{"plan", "-f", "trusts.yaml", "--debug", "--max-attempts", "1", "--format", "markdown"},
-				{"apply", "-f", "trusts.yaml", "--debug", "--max-attempts", "1", "--auto-approve", "--record", "record.json"},
+				{"plan", "-f", "trusts.yaml"},
+				{"plan", "-f", "trusts.yaml", "--format", "json", "--out", "plan.json"},
+				{"plan", "-f", "trusts.yaml", "--format", "markdown"},
+				{"apply", "-f", "trusts.yaml", "--auto-approve", "--record", "record.json"},
+				{"export", "-o", "export.yaml"},
+				{"audit", "--format", "json"},
+				{"pairing", "create", "--user", w.users[w.home][0]},
+				{"pairing", "show", "00000000-0000-4000-8000-00000000beef"},
+				{"report", "--format", "json", "-o", "report.json"},
 			} {
+				args = append(args, "--debug", "--max-attempts", "1")
 				r := runCLI(t, bin, dir, env, args...)
 				what := "trustsync " + strings.Join(args, " ")
 				if r.code != 1 {
