@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ import (
 type service struct {
 	srv *sandbox.Server
 	ts  *httptest.Server
+	// busy counts the requests being handled.
+	busy sync.WaitGroup
 }
 
 // startService starts the sandbox of fx with opts: the harness's one use
@@ -35,7 +38,12 @@ func startService(t testing.TB, fx *sandbox.Fixture, opts sandbox.Options) *serv
 	if err != nil {
 		t.Fatalf("start sandbox: %v", err)
 	}
-	s := &service{srv: srv, ts: httptest.NewServer(srv)}
+	s := &service{srv: srv}
+	s.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.busy.Add(1)
+		defer s.busy.Done()
+		srv.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		s.ts.Close()
 		if err := srv.Close(); err != nil {
@@ -44,6 +52,12 @@ func startService(t testing.TB, fx *sandbox.Fixture, opts sandbox.Options) *serv
 	})
 	return s
 }
+
+// settle returns once every request the sandbox has received is answered,
+// so that a write a killed run left in flight has committed (or not)
+// before the next run starts, as it would have long before a process is
+// started again.
+func (s *service) settle() { s.busy.Wait() }
 
 // audit returns the whole audit log in commit order.
 func (s *service) audit() []sandbox.AuditLogMessage { return s.srv.AuditLog() }

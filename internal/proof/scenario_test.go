@@ -212,6 +212,9 @@ func (s *scenario) run(label string, transport http.RoundTripper, arm func(p *pl
 	}
 	rep.succeeded = res.Succeeded()
 
+	// A killed run may have left writes in flight: let them land, so that
+	// they count in this run.
+	s.svc.settle()
 	log := s.svc.audit()
 	steps, err := replayAll(s.w.old, log, 0)
 	if err != nil {
