@@ -74,9 +74,9 @@ func faulty(seed int64) sandbox.Options {
 // scenario is one seeded world served by a sandbox, with its desired
 // state written and loaded.
 type scenario struct {
-	t    *testing.T
-	w    *world
-	svc  *service
+	t   *testing.T
+	w   *world
+	svc *service
 	// base is the length of the audit log once the pairings were made:
 	// the entries from base on are the runs'.
 	base int
