@@ -31,10 +31,9 @@ type cliResult struct {
 	code           int
 }
 
-// runCLI runs the binary in dir with env added to a clean environment (no
-// credentials or endpoints of the caller's).
-func runCLI(t *testing.T, bin, dir string, env []string, args ...string) cliResult {
-	t.Helper()
+// cliCommand is the command that runs the binary in dir with env added to
+// a clean environment (no credentials or endpoints of the caller's).
+func cliCommand(bin, dir string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
@@ -44,9 +43,16 @@ func runCLI(t *testing.T, bin, dir string, env []string, args ...string) cliResu
 	}
 	cmd.Env = append(cmd.Env, "NO_COLOR=1")
 	cmd.Env = append(cmd.Env, env...)
+	cmd.Stdin = strings.NewReader("")
+	return cmd
+}
+
+// runCLI runs the binary in dir (see cliCommand) and returns what it left.
+func runCLI(t *testing.T, bin, dir string, env []string, args ...string) cliResult {
+	t.Helper()
+	cmd := cliCommand(bin, dir, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Stdin = strings.NewReader("")
 	err := cmd.Run()
 	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
 	var ee *exec.ExitError

@@ -16,7 +16,8 @@
 //   - TestCrash abandons applies at seeded points, as a killed process
 //     would, and checks that the next apply converges and that replaying
 //     the audit log never shows more access than the old or the new state
-//     grants.
+//     grants. TestCrashKill9 does the same to the built binary with
+//     SIGKILL, at a seeded write.
 //   - TestPlanFile flips, drops and inserts bytes of a saved plan and checks
 //     that a changed plan is refused, and that the CLI's apply makes no
 //     write for it.
