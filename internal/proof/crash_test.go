@@ -77,6 +77,7 @@ func (k *killer) RoundTrip(r *http.Request) (*http.Response, error) {
 // a later expiry that neither the old nor the desired state holds, and the
 // end state must be the desired one (see scenario.verify).
 func TestCrash(t *testing.T) {
+	t.Parallel()
 	var runs tally
 	var kills, writeKills, committedKills atomic.Int64
 	eachSeed(t, seeds(t, 20, 300), func(t *testing.T, seed int64) {

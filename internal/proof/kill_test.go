@@ -61,6 +61,7 @@ func (k *killSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestCrash covers many more points; this one proves the same of the
 // process as shipped.
 func TestCrashKill9(t *testing.T) {
+	t.Parallel()
 	bin := buildCLI(t)
 	var runs tally
 	var kills atomic.Int64

@@ -74,6 +74,7 @@ func mutations(n int) []mutation {
 // the refused files, `trustsync apply PLANFILE --auto-approve` must fail
 // without a single write, while the untouched file applies.
 func TestPlanFileTampering(t *testing.T) {
+	t.Parallel()
 	bin := buildCLI(t)
 	s := newScenario(t, 32, sandbox.Options{}) // a plan of three changes
 	dir := filepath.Dir(s.file)

@@ -182,6 +182,7 @@ func (c leakCheck) dir(dir string, skip ...string) {
 // talk to no org and are run too. The sandbox command is left out: showing
 // its fixture's credentials is its job.
 func TestSecrets(t *testing.T) {
+	t.Parallel()
 	bin := buildCLI(t)
 
 	t.Run("sandbox", func(t *testing.T) {

@@ -9,6 +9,7 @@ import "testing"
 // once a narrowing change has failed or while one is still running; at the
 // end live state must match the file (see scenario.verify).
 func TestSoak(t *testing.T) {
+	t.Parallel()
 	var runs tally
 	eachSeed(t, seeds(t, 20, 300), func(t *testing.T, seed int64) {
 		s := newScenario(t, seed, faulty(seed))
