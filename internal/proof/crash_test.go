@@ -70,9 +70,8 @@ func (k *killer) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestCrash kills applies at seeded points (one or two killed runs per
 // seed, each at a seeded request of apply's writes and read-backs, before
-// or after it reached the service),
-// through the same faulty sandbox as TestSoak, then applies until it
-// succeeds. Besides the soak's checks for every run, replaying the audit
+// or after it reached the service), through the same faulty sandbox as
+// TestSoak, then applies until it succeeds. Besides the soak's checks for every run, replaying the audit
 // log over the starting state must never show a grant, an enabled trust or
 // a later expiry that neither the old nor the desired state holds, and the
 // end state must be the desired one (see scenario.verify).
@@ -96,10 +95,13 @@ func TestCrash(t *testing.T) {
 				// Most changes take one write and at most one read-back.
 				k.at, k.cancel = 1+int(draw%uint64(2*len(p.Changes))), cancel
 			})
+			k.mu.Lock()
+			dead, write := k.dead, k.write
+			k.mu.Unlock()
 			switch {
-			case k.dead:
+			case dead:
 				kills.Add(1)
-				if k.write {
+				if write {
 					writeKills.Add(1)
 					if k.after {
 						committedKills.Add(1)
