@@ -97,7 +97,7 @@ func createPairing(ctx context.Context, api *client.Client, userIDs []string) (s
 // loadDesired is the harness's one use of internal/config.
 func loadDesired(t testing.TB, path string) *config.Config {
 	t.Helper()
-	cfg, diags := config.Load([]string{path}, time.Now())
+	cfg, diags := config.Load(context.Background(), []string{path}, time.Now())
 	if diags.HasErrors() || cfg == nil {
 		var b strings.Builder
 		_ = diags.WriteText(&b)
