@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
@@ -130,5 +131,23 @@ func TestReplay(t *testing.T) {
 	}
 	if _, err := replayAll(access{}, log[1:2], 0); err == nil {
 		t.Error("an entry about a trust that does not exist was replayed")
+	}
+}
+
+func TestGroupEntries(t *testing.T) {
+	const group = "d0000002-0000-4000-8000-000000000001"
+	m := sandbox.AuditLogMessage{Action: "CREATE", EntityType: "ORG_TRUSTEE_GROUP",
+		Context:         map[string]string{"trustorOrgId": orgA, "trusteeOrgId": orgB, "groupId": group},
+		PropertyChanges: []sandbox.PropertyChange{{Property: "roleIds", NewValues: []string{roleX}}}}
+	a := one(true, june)
+	if err := a.replay(m); err != nil {
+		t.Fatal(err)
+	}
+	if got := a[trustKey{orgA, orgB}].Users[groupKey(group)]; !slices.Equal(got, []string{roleX}) {
+		t.Errorf("the group holds %q, want [%s]", got, roleX)
+	}
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: plan.KindTrustee, TrusteeID: orgB, TrustorID: orgA}}}
+	if covered(p, m) {
+		t.Error("a group entry counts as covered by a change to its trust")
 	}
 }

@@ -22,6 +22,7 @@ type trustState struct {
 	// Expires is when the trust ends; zero means never.
 	Expires time.Time
 	// Users maps each member to its role ids (sorted; empty: no roles).
+	// A group's key is groupKey of its id.
 	Users map[string][]string
 }
 
@@ -59,6 +60,12 @@ func (a access) String() string {
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
 }
+
+// groupKey is the key of a trustee-org group among a trust's members.
+func groupKey(id string) string { return "group:" + id }
+
+// groupID returns the group id of a member key, ok false for a user.
+func groupID(key string) (id string, ok bool) { return strings.CutPrefix(key, "group:") }
 
 // grant is one unit of access: a member of a trust (Role "") or one of its
 // roles.
@@ -145,7 +152,7 @@ func newWorld(seed int64) *world {
 		}
 		return day.AddDate(0, 0, 30+rng.IntN(300))
 	}
-	addOrg := func(name string, nRoles, nUsers int, care bool) string {
+	addOrg := func(name string, nRoles, nUsers int, care bool, groups bool) string {
 		i := len(w.fx.Orgs)
 		o := sandbox.FixtureOrg{
 			ID:      uuid('a', i+1, 0),
@@ -161,18 +168,21 @@ func newWorld(seed int64) *world {
 			o.Users = append(o.Users, sandbox.FixtureUser{ID: id, Name: fmt.Sprintf("User %d.%d", i, u), Email: fmt.Sprintf("u%d.%d@proof.example", i, u)})
 			w.users[o.ID] = append(w.users[o.ID], id)
 		}
+		if groups {
+			o.Groups = []sandbox.FixtureGroup{{ID: uuid('d', i+1, 1), Name: fmt.Sprintf("Group %d", i), Members: w.users[o.ID][:1]}}
+		}
 		w.fx.Orgs = append(w.fx.Orgs, o)
 		return o.ID
 	}
-	w.home = addOrg("Home", 6, 5, false)
+	w.home = addOrg("Home", 6, 5, false, false)
 	w.homeRoles = rolesOf(w.fx.Orgs[0])
 	for range 3 + rng.IntN(3) {
-		w.trustees = append(w.trustees, addOrg("Trustee", 1, 3+rng.IntN(4), false))
+		w.trustees = append(w.trustees, addOrg("Trustee", 1, 3+rng.IntN(4), false, true))
 	}
 	for range 1 + rng.IntN(2) {
-		w.trustors = append(w.trustors, addOrg("Trustor", 3, 2, false))
+		w.trustors = append(w.trustors, addOrg("Trustor", 3, 2, false, false))
 	}
-	w.care = addOrg("Customer Care", 1, 2, true)
+	w.care = addOrg("Customer Care", 1, 2, true, false)
 
 	subset := func(of []string, p float64) []string {
 		var out []string
@@ -194,10 +204,16 @@ func newWorld(seed int64) *world {
 		return m
 	}
 
-	// The old state: the fixture's trusts.
+	// The old state: the fixture's trusts. Half the trustee trusts hold
+	// the trustee's group too, which the desired state does not manage
+	// (no groups key), so no plan may touch it.
 	for _, t := range w.trustees {
 		if rng.Float64() < 0.7 {
-			put(w.old, trustKey{w.home, t}, rng.Float64() < 0.8, expiry(), roleMap(subset(w.users[t], 0.6), w.homeRoles))
+			members := roleMap(subset(w.users[t], 0.6), w.homeRoles)
+			if rng.IntN(2) == 0 {
+				members[groupKey(w.fx.Orgs[orgIndex(w.fx, t)].Groups[0].ID)] = sortedRoles(subset(w.homeRoles, 0.35))
+			}
+			put(w.old, trustKey{w.home, t}, rng.Float64() < 0.8, expiry(), members)
 		}
 	}
 	for _, s := range w.trustors {
@@ -273,6 +289,10 @@ func newWorld(seed int64) *world {
 			ft.DateExpired = t.Expires.Format(time.RFC3339)
 		}
 		for _, u := range slices.Sorted(maps.Keys(t.Users)) {
+			if g, ok := groupID(u); ok {
+				ft.Groups = append(ft.Groups, sandbox.FixtureTrustGroup{ID: g, Roles: slices.Clone(t.Users[u])})
+				continue
+			}
 			ft.Users = append(ft.Users, sandbox.FixtureTrustUser{ID: u, Roles: slices.Clone(t.Users[u])})
 		}
 		w.fx.Trusts = append(w.fx.Trusts, ft)
@@ -325,12 +345,19 @@ func (w *world) desiredYAML(pairings map[trustKey]string) string {
 		if !ts.Expires.IsZero() {
 			fmt.Fprintf(&b, "    expires: %s\n", ts.Expires.Format("2006-01-02"))
 		}
-		if len(ts.Users) == 0 {
+		var users []string
+		for u := range ts.Users {
+			if _, group := groupID(u); !group {
+				users = append(users, u)
+			}
+		}
+		slices.Sort(users)
+		if len(users) == 0 {
 			b.WriteString("    users: []")
 			continue
 		}
 		b.WriteString("    users:")
-		for _, u := range slices.Sorted(maps.Keys(ts.Users)) {
+		for _, u := range users {
 			fmt.Fprintf(&b, "\n      - id: %s\n        roles: [%s]", u, strings.Join(ts.Users[u], ", "))
 		}
 	}
