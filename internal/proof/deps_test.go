@@ -66,9 +66,13 @@ func (s *service) audit() []sandbox.AuditLogMessage { return s.srv.AuditLog() }
 func (s *service) writes() int64 { return s.srv.Stats().Writes }
 
 // newClient is the harness's one use of client.New: a client of the org
-// owning creds, through hc (nil: a default transport).
-func newClient(t testing.TB, url string, creds sandbox.ClientCredentials, hc *http.Client) *client.Client {
+// owning creds, through hc (nil: a default transport), with at most
+// concurrency requests in flight (0: 4).
+func newClient(t testing.TB, url string, creds sandbox.ClientCredentials, hc *http.Client, concurrency int) *client.Client {
 	t.Helper()
+	if concurrency == 0 {
+		concurrency = 4
+	}
 	c, err := client.New(client.Config{
 		APIURL:       url,
 		LoginURL:     url,
@@ -77,7 +81,7 @@ func newClient(t testing.TB, url string, creds sandbox.ClientCredentials, hc *ht
 		HTTPClient:   hc,
 		MaxAttempts:  6,
 		Deadline:     time.Minute,
-		Concurrency:  4,
+		Concurrency:  concurrency,
 	})
 	if err != nil {
 		t.Fatalf("client: %v", err)
@@ -123,11 +127,10 @@ func computePlan(ctx context.Context, api *client.Client, cfg *config.Config) (*
 // runApply is the harness's one use of internal/apply: it applies p with
 // removals allowed and the Customer Care trusts protected, calling progress
 // as each change ends.
-func runApply(ctx context.Context, api *client.Client, p *plan.Plan, protected []string, concurrency int, progress func(apply.ChangeResult)) (*apply.Result, error) {
+func runApply(ctx context.Context, api *client.Client, p *plan.Plan, protected []string, progress func(apply.ChangeResult)) (*apply.Result, error) {
 	return apply.Run(ctx, api, p, apply.Options{
 		AllowRemovals:     true,
 		ProtectedTrustees: protected,
-		Concurrency:       concurrency,
 		Progress:          progress,
 	})
 }

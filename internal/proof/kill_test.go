@@ -68,7 +68,7 @@ func TestCrashKill9(t *testing.T) {
 	eachSeed(t, seeds(t, 4, 40), func(t *testing.T, seed int64) {
 		s := newScenario(t, seed, faulty(seed))
 		rng := rand.New(rand.NewPCG(uint64(seed), 0x6b396b39))
-		api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: patient{}})
+		api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: patient{}}, 0)
 		p, err := computePlan(context.Background(), api, s.cfg)
 		api.CloseIdleConnections()
 		if err != nil {

@@ -82,7 +82,8 @@ type scenario struct {
 	base int
 	cfg  *config.Config
 	file string
-	// concurrency is apply's; 0 is its default.
+	// concurrency bounds the requests in flight of each run's client
+	// (and so how many changes run at once); 0 is the harness's default.
 	concurrency int
 }
 
@@ -101,7 +102,7 @@ func newScenarioOf(t *testing.T, w *world, opts sandbox.Options) *scenario {
 	svc := startService(t, w.fx, opts)
 	pairings := map[trustKey]string{}
 	for _, k := range w.creates {
-		api := newClient(t, svc.ts.URL, w.creds(k.Trustee), &http.Client{Transport: patient{}})
+		api := newClient(t, svc.ts.URL, w.creds(k.Trustee), &http.Client{Transport: patient{}}, 0)
 		users := slices.Sorted(maps.Keys(w.want[k].Users))
 		id, err := createPairing(context.Background(), api, users)
 		if err != nil {
@@ -172,7 +173,7 @@ func (s *scenario) run(label string, transport http.RoundTripper, arm func(p *pl
 	t := s.t
 	t.Helper()
 	from := len(s.svc.audit())
-	api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: transport})
+	api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: transport}, s.concurrency)
 	defer api.CloseIdleConnections()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -211,7 +212,7 @@ func (s *scenario) run(label string, transport http.RoundTripper, arm func(p *pl
 			narrowFailed = append(narrowFailed, r.Change.Address)
 		}
 	}
-	res, err := runApply(ctx, api, p, []string{s.w.care}, s.concurrency, progress)
+	res, err := runApply(ctx, api, p, []string{s.w.care}, progress)
 	if err != nil {
 		t.Errorf("%s: apply refused the plan: %v", label, err)
 		return rep
@@ -264,7 +265,7 @@ func (s *scenario) converge(prefix string) int {
 func (s *scenario) verify() {
 	t := s.t
 	t.Helper()
-	api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: patient{}})
+	api := newClient(t, s.svc.ts.URL, s.w.creds(s.w.home), &http.Client{Transport: patient{}}, 0)
 	defer api.CloseIdleConnections()
 	p, err := computePlan(context.Background(), api, s.cfg)
 	switch {
