@@ -3,15 +3,19 @@ package proof
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+
+	"github.com/trustsync/trustsync/internal/plan"
 )
 
 // killSwitch sits in front of a sandbox and sends SIGKILL to the trustsync
@@ -55,8 +59,9 @@ func (k *killSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestCrashKill9 runs the real binary's apply against the faulty sandbox
 // and kills it with SIGKILL at a seeded write, before or after the write
 // committed. The killed run's audit entries must be about objects the plan
-// names, with no narrowing entry after a widening one; the next apply must
-// converge; and replaying the audit log must never show more access than
+// names, with no narrowing entry after a widening one; the record it left
+// must be valid, say it is incomplete, name every change of the plan and
+// call ok only changes the audit log shows; the next apply must converge; and replaying the audit log must never show more access than
 // the old or the new state grants (see scenario.verify). The in-process
 // TestCrash covers many more points; this one proves the same of the
 // process as shipped.
@@ -126,6 +131,9 @@ func TestCrashKill9(t *testing.T) {
 				widened = st.index
 			}
 		}
+		if killed {
+			checkPartialRecord(t, seed, filepath.Join(filepath.Dir(s.file), "record.json"), p, steps[from-s.base:])
+		}
 		runs.add(seed, s.converge("after kill -9 "))
 		s.verify()
 		runs.count(s)
@@ -134,5 +142,55 @@ func TestCrashKill9(t *testing.T) {
 	t.Logf("kill -9: %d processes killed", kills.Load())
 	if kills.Load() == 0 {
 		t.Error("kill -9: no process was killed; the test proved nothing")
+	}
+}
+
+// checkPartialRecord checks the record a killed apply left at path: valid
+// JSON, marked incomplete, naming every change of p in order, and calling ok
+// only changes that one of the run's audit entries shows. (Changes that
+// ended after the record's last rewrite are pending in it, so a change the
+// run printed as ok may be pending; it may never be ok without the write.)
+func checkPartialRecord(t *testing.T, seed int64, path string, p *plan.Plan, run []step) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("seed %d: the killed apply left no record: %v", seed, err)
+		return
+	}
+	var rec struct {
+		RecordVersion string `json:"record_version"`
+		Complete      *bool  `json:"complete"`
+		Changes       []struct {
+			Address string `json:"address"`
+			Status  string `json:"status"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Errorf("seed %d: the record the killed apply left is not valid JSON: %v\n%s", seed, err, data)
+		return
+	}
+	if rec.RecordVersion == "" || rec.Complete == nil || *rec.Complete {
+		t.Errorf("seed %d: the killed apply's record has record_version %q and complete %v, want a version and false", seed, rec.RecordVersion, rec.Complete)
+	}
+	// Addresses need not be unique (the two halves of a role change share
+	// one), so the record's changes are matched to the plan's by position:
+	// it lists them in plan order.
+	if len(rec.Changes) != len(p.Changes) {
+		t.Errorf("seed %d: the record names %d changes, the plan has %d", seed, len(rec.Changes), len(p.Changes))
+		return
+	}
+	counts := map[string]int{}
+	defer func() { t.Logf("seed %d: the killed apply's record: %v", seed, counts) }()
+	for i, rc := range rec.Changes {
+		counts[rc.Status]++
+		c := p.Changes[i]
+		if rc.Address != c.Address {
+			t.Errorf("seed %d: the record's change %d is %s, the plan's %s", seed, i, rc.Address, c.Address)
+			continue
+		}
+		one := &plan.Plan{Changes: []plan.Change{c}}
+		if rc.Status == "ok" && !slices.ContainsFunc(run, func(st step) bool { return covered(one, st.entry) }) {
+			t.Errorf("seed %d: the record calls change %d (%s) ok, but no audit entry of the run shows it", seed, i, rc.Address)
+		}
 	}
 }
