@@ -17,7 +17,7 @@
 //     would, and checks that the next apply converges and that replaying
 //     the audit log never shows more access than the old or the new state
 //     grants. TestCrashKill9 does the same to the built binary with
-//     SIGKILL, at a seeded write.
+//     SIGKILL, at a seeded write, and checks the record it left behind.
 //   - TestPlanFile flips, drops and inserts bytes of a saved plan and checks
 //     that a changed plan is refused, and that the CLI's apply makes no
 //     write for it.
