@@ -19,6 +19,7 @@ import (
 	"github.com/trustsync/trustsync/internal/live"
 	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/planfile"
+	"github.com/trustsync/trustsync/internal/planjson"
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
@@ -136,15 +137,12 @@ func runApply(ctx context.Context, api *client.Client, p *plan.Plan, protected [
 }
 
 // readPlanFile is the harness's one use of internal/planfile: it reads a
-// saved plan and returns it with its metadata, or why it was refused.
-func readPlanFile(path string) (*plan.Plan, planfile.Meta, error) {
+// saved plan and returns its plan document with its metadata, or why it
+// was refused.
+func readPlanFile(path string) (*planjson.Document, planfile.Meta, error) {
 	f, err := planfile.Read(path)
 	if err != nil {
 		return nil, planfile.Meta{}, err
 	}
-	p, err := f.Plan()
-	if err != nil {
-		return nil, planfile.Meta{}, fmt.Errorf("plan file %s: %w", path, err)
-	}
-	return p, f.Meta, nil
+	return f.Document, f.Meta, nil
 }
