@@ -6,145 +6,110 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/trustsync/trustsync/internal/atomicfile"
+	"github.com/trustsync/trustsync/internal/config"
 )
 
-// Encode writes the export as a desired-state file: a header naming the
-// org, then version, organization, protect, trustees and trustors in that
-// order, each trust, user and role in the order FromLive gave them.
+// Encode writes the export as a desired-state file with [config.Encode]
+// (the file model's own writer), adding comments: a header naming the org,
+// one per section and trust, one naming the roles referred to by id, and a
+// footer listing the Customer Care trusts as a commented-out protect entry.
 func (ex *Export) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := config.Encode(&buf, ex.Config, ex.options()); err != nil {
+		return nil, fmt.Errorf("encode the export: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// options are the comments Encode adds, keyed by the JSON pointer of the
+// value each is about.
+func (ex *Export) options() config.EncodeOptions {
 	cfg := ex.Config
-	root := mapping()
 	org := cfg.Organization
 	orgLabel := org.ID
 	if org.Name != "" {
 		orgLabel = fmt.Sprintf("%s (%s)", org.Name, org.ID)
 	}
-	root.HeadComment = strings.Join([]string{
-		"Desired state exported by trustsync from the live trusts of " + oneLine(orgLabel) + ".",
-		"Review it and commit it: 'trustsync plan' against this org shows no changes.",
-		"Names are informational; ids decide. A section left out is not managed.",
-	}, "\n")
-
-	add(root, "version", intNode(cfg.Version))
-	on := mapping()
-	add(on, "id", str(org.ID))
-	if org.Name != "" {
-		add(on, "name", str(org.Name))
+	opts := config.EncodeOptions{
+		Header: strings.Join([]string{
+			"Desired state exported by trustsync from the live trusts of " + oneLine(orgLabel) + ".",
+			"Review it and commit it: 'trustsync plan' against this org shows no changes.",
+			"Names are informational; ids decide. A section left out is not managed.",
+		}, "\n"),
+		Footer:   ex.careFooter(),
+		Comments: map[string]config.Comment{},
 	}
-	if org.Region != "" {
-		add(on, "region", str(org.Region))
-	}
-	add(root, "organization", on)
-
-	if len(cfg.Protect.Trustees) > 0 {
-		prot := mapping()
-		seq := sequence()
-		for _, c := range ex.Care {
-			n := str(c.OrgID)
-			n.LineComment = oneLine(nameOr(c.OrgName, "Genesys Customer Care org")) + ": Customer Care trust, protected"
-			seq.Content = append(seq.Content, n)
-		}
-		add(prot, "trustees", seq)
-		k := add(root, "protect", prot)
-		k.HeadComment = "Customer Care trusts are protected rather than managed: list one under trustees to manage it."
-	}
-
 	if cfg.ManageTrustees {
-		seq := sequence()
-		for _, t := range cfg.Trustees {
-			m := mapping()
-			add(m, "id", str(t.ID))
-			m.HeadComment = "trust granted to " + oneLine(nameOr(t.Name, t.ID)) + ": " + countUsers(len(t.Users))
-			if t.Name != "" {
-				add(m, "name", str(t.Name))
+		opts.Comments["/trustees"] = config.Comment{Head: "Orgs this org grants access to, with their users and the roles (of this org) each holds."}
+		for i, t := range cfg.Trustees {
+			opts.Comments[config.Pointer("trustees", i)] = config.Comment{
+				Head: "trust granted to " + oneLine(nameOr(t.Name, t.ID)) + ": " + countUsers(len(t.Users)),
 			}
-			add(m, "enabled", boolNode(t.Enabled))
-			if t.Expires != nil {
-				add(m, "expires", expiry(*t.Expires))
-			}
-			users := sequence()
-			for _, u := range t.Users {
-				um := mapping()
-				add(um, "id", str(u.ID))
-				if u.Name != "" {
-					add(um, "name", str(u.Name))
+			for j, u := range t.Users {
+				if c := ex.rolesComment(u.Roles); c != "" {
+					opts.Comments[config.Pointer("trustees", i, "users", j, "roles")] = config.Comment{Head: c}
 				}
-				roles := sequence()
-				roles.Style = yaml.FlowStyle
-				for _, r := range u.Roles {
-					rn := str(r.Ref)
-					if name, byID := ex.RoleNames[strings.ToLower(r.Ref)]; byID {
-						roles.Style = 0 // a flow sequence cannot carry a comment per item
-						rn.LineComment = roleComment(name)
-					}
-					roles.Content = append(roles.Content, rn)
-				}
-				add(um, "roles", roles)
-				users.Content = append(users.Content, um)
 			}
-			add(m, "users", users)
-			seq.Content = append(seq.Content, m)
 		}
-		if len(seq.Content) == 0 {
-			seq.Style = yaml.FlowStyle
-		}
-		k := add(root, "trustees", seq)
-		k.HeadComment = "Orgs this org grants access to, with their users and the roles (of this org) each holds."
 	}
-
 	if cfg.ManageTrustors {
-		seq := sequence()
-		for _, t := range cfg.Trustors {
-			m := mapping()
-			m.HeadComment = "trust " + oneLine(nameOr(t.Name, t.ID)) + " grants this org: " + countUsers(len(t.Users))
-			add(m, "id", str(t.ID))
-			if t.Name != "" {
-				add(m, "name", str(t.Name))
+		opts.Comments["/trustors"] = config.Comment{Head: "Orgs that grant this org access, with this org's users in each trust."}
+		for i, t := range cfg.Trustors {
+			opts.Comments[config.Pointer("trustors", i)] = config.Comment{
+				Head: "trust " + oneLine(nameOr(t.Name, t.ID)) + " grants this org: " + countUsers(len(t.Users)),
 			}
-			users := sequence()
-			for _, u := range t.Users {
-				um := mapping()
-				um.Style = yaml.FlowStyle
-				add(um, "id", str(u.ID))
-				if u.Name != "" {
-					add(um, "name", str(u.Name))
-				}
-				users.Content = append(users.Content, um)
-			}
-			if len(users.Content) == 0 {
-				users.Style = yaml.FlowStyle
-			}
-			add(m, "users", users)
-			seq.Content = append(seq.Content, m)
 		}
-		if len(seq.Content) == 0 {
-			seq.Style = yaml.FlowStyle
-		}
-		k := add(root, "trustors", seq)
-		k.HeadComment = "Orgs that grant this org access, with this org's users in each trust."
 	}
-
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
-		return nil, fmt.Errorf("encode the desired-state file: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode the desired-state file: %w", err)
-	}
-	return buf.Bytes(), nil
+	return opts
 }
 
-// WriteFile writes data to path. Without force it refuses a path that
-// exists (checked and created in one step); with force it replaces the
-// file atomically.
+// careFooter lists the Customer Care trusts as a protect entry in a
+// comment: plan protects them without it (unless a trustee entry lists
+// one), so the file need not, but a reviewer sees they exist.
+func (ex *Export) careFooter() string {
+	if len(ex.Care) == 0 {
+		return ""
+	}
+	lines := []string{
+		"Genesys Customer Care trusts are protected without being listed: plan shows them",
+		"and never changes them. List one under trustees to manage it instead.",
+		"protect:",
+		"  trustees:",
+	}
+	for _, c := range ex.Care {
+		lines = append(lines, "    - "+c.OrgID+" # "+oneLine(nameOr(c.OrgName, "Genesys Customer Care org")))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rolesComment names the roles of refs that are written by id; "" when
+// every role is written by name.
+func (ex *Export) rolesComment(refs []config.RoleRef) string {
+	var named []string
+	for _, r := range refs {
+		name, byID := ex.RoleNames[strings.ToLower(r.Ref)]
+		if !byID {
+			continue
+		}
+		if name == "" {
+			name = "a role with no name"
+		}
+		named = append(named, r.Ref+" is "+oneLine(name))
+	}
+	if len(named) == 0 {
+		return ""
+	}
+	return "by id, where the role name is ambiguous: " + strings.Join(named, "; ")
+}
+
+// WriteFile writes data to path atomically. Without force it refuses a
+// path that exists: the name is claimed with an exclusive create before
+// the content replaces the empty file, so an existing file is never
+// overwritten and a reader never sees partial content.
 func WriteFile(path string, data []byte, force bool) error {
 	if !force {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -154,79 +119,20 @@ func WriteFile(path string, data []byte, force bool) error {
 		if err != nil {
 			return fmt.Errorf("create %s: %w", path, err)
 		}
-		if _, err := f.Write(data); err != nil {
-			_ = f.Close()
-			return fmt.Errorf("write %s: %w", path, err)
-		}
 		if err := f.Close(); err != nil {
+			_ = os.Remove(path)
+			return fmt.Errorf("create %s: %w", path, err)
+		}
+		if err := atomicfile.WriteFile(path, 0o644, data); err != nil {
+			_ = os.Remove(path) // the empty file claimed above
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, 0o644, data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return nil
-}
-
-func mapping() *yaml.Node  { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
-func sequence() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"} }
-
-// str is a string scalar; the encoder quotes it when it would read back as
-// anything else (a number, a bool, a date).
-func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
-
-func intNode(n int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(n)}
-}
-
-func boolNode(b bool) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
-}
-
-// expiry writes a time at 00:00 UTC as a date, anything else as an RFC
-// 3339 date-time; the loader reads both back to the same instant.
-func expiry(t time.Time) *yaml.Node {
-	t = t.UTC()
-	v := t.Format(time.RFC3339Nano)
-	if t.Equal(t.Truncate(24 * time.Hour)) {
-		v = t.Format(time.DateOnly)
-	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!timestamp", Value: v}
-}
-
-// add appends key: val to m and returns the key node (for comments).
-func add(m *yaml.Node, key string, val *yaml.Node) *yaml.Node {
-	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
-	m.Content = append(m.Content, k, val)
-	return k
-}
-
-func roleComment(name string) string {
-	if name == "" {
-		return "a role with no name"
-	}
-	return oneLine(name) + " (by id: the name is ambiguous)"
 }
 
 func countUsers(n int) string {

@@ -3,8 +3,9 @@
 // shows no changes.
 //
 // [FromLive] builds the configuration ([config.Config], the file model
-// the loader produces) and [Encode] writes it as YAML with comments that
-// name orgs, users and roles. The output depends on live state only: no
+// the loader produces) and [Export.Encode] writes it with the model's own
+// writer, [config.Encode], adding comments that name the org, trusts and
+// roles. The output depends on live state only: no
 // timestamp, a fixed key order and trusts sorted by org name, then id,
 // so exporting unchanged live state twice gives identical bytes.
 package export
@@ -28,21 +29,20 @@ type Sections struct {
 // need.
 type Export struct {
 	Config *config.Config
-	// Care are the Customer Care trustee trusts, listed under
-	// protect.trustees rather than managed.
+	// Care are the Customer Care trustee trusts. Plan protects them unless
+	// a trustee entry lists one, so they are left out of the
+	// configuration and named in a comment instead.
 	Care []live.Trustee
 	// RoleNames names every role id the configuration refers to by id
 	// (because its name is not unique, or it has none).
 	RoleNames map[string]string
-	// roleByID are the live roles by lowercase id.
-	roleByID map[string]live.Role
 }
 
 // FromLive builds the configuration that matches st in the sections asked
 // for (st must have read them). region is organization.region, "" when
 // unknown. Roles are referred to by name where the name is unique among
-// the org's roles, by id otherwise. Customer Care trustees go under
-// protect.trustees.
+// the org's roles, by id otherwise. Customer Care trustees go to Care,
+// not into the configuration.
 func FromLive(st *live.State, region string, sec Sections) *Export {
 	cfg := &config.Config{
 		Version:      1,
@@ -50,12 +50,14 @@ func FromLive(st *live.State, region string, sec Sections) *Export {
 		Policy: config.Policy{
 			MaxUsersPerTrust:  config.DefaultMaxUsersPerTrust,
 			MaxRemovalPercent: config.DefaultMaxRemovalPercent,
+			WarnExpiryDays:    config.DefaultWarnExpiryDays,
 		},
 	}
-	ex := &Export{Config: cfg, RoleNames: map[string]string{}, roleByID: map[string]live.Role{}}
+	ex := &Export{Config: cfg, RoleNames: map[string]string{}}
+	roleByID := map[string]live.Role{}
 	nameCount := map[string]int{}
 	for _, r := range st.Roles {
-		ex.roleByID[strings.ToLower(r.ID)] = r
+		roleByID[strings.ToLower(r.ID)] = r
 		nameCount[r.Name]++
 	}
 	care := map[string]bool{}
@@ -71,7 +73,6 @@ func FromLive(st *live.State, region string, sec Sections) *Export {
 		for _, lt := range trustees {
 			if care[strings.ToLower(lt.OrgID)] {
 				ex.Care = append(ex.Care, lt)
-				cfg.Protect.Trustees = append(cfg.Protect.Trustees, config.OrgRef{ID: lt.OrgID})
 				continue
 			}
 			t := config.Trustee{ID: lt.OrgID, Name: lt.OrgName, Enabled: lt.Enabled, ManageUsers: true, Users: []config.TrusteeUser{}}
@@ -85,7 +86,7 @@ func FromLive(st *live.State, region string, sec Sections) *Export {
 				u := config.TrusteeUser{ID: lu.ID, Name: lu.Name, Roles: []config.RoleRef{}}
 				roles := make([]live.Role, 0, len(lu.RoleIDs))
 				for _, id := range lu.RoleIDs {
-					r, ok := ex.roleByID[strings.ToLower(id)]
+					r, ok := roleByID[strings.ToLower(id)]
 					if !ok {
 						r = live.Role{ID: id}
 					}

@@ -66,7 +66,7 @@ func awkward() *live.State {
 
 // roundTrip encodes st's export, loads the file back and plans it against
 // st: the plan must have no changes.
-func roundTrip(t *testing.T, st *live.State, sec export.Sections) []byte {
+func roundTrip(t *testing.T, st *live.State, sec export.Sections) ([]byte, *plan.Plan) {
 	t.Helper()
 	data, err := export.FromLive(st, "eu-west-1", sec).Encode()
 	if err != nil {
@@ -89,21 +89,28 @@ func roundTrip(t *testing.T, st *live.State, sec export.Sections) []byte {
 	if p.HasChanges() {
 		t.Errorf("the export plans %d changes, e.g. %s %s\n%s", len(p.Changes), p.Changes[0].Action, p.Changes[0].Address, data)
 	}
-	return data
+	return data, p
 }
 
 func TestRoundTrip(t *testing.T) {
-	data := roundTrip(t, awkward(), export.Sections{Trustees: true, Trustors: true})
+	data, p := roundTrip(t, awkward(), export.Sections{Trustees: true, Trustors: true})
+	// the Customer Care trust is only in a comment, and plan protects it
+	if len(p.Protected) != 1 || p.Protected[0].TrusteeID != orgD || p.Protected[0].Reason != plan.ReasonCustomerCare {
+		t.Errorf("protected: %+v", p.Protected)
+	}
+	if strings.Contains(string(data), "\nprotect:") {
+		t.Errorf("the export has a protect section:\n%s", data)
+	}
 	for _, want := range []string{
 		"region: eu-west-1",
 		"expires: 2027-01-02T15:04:05Z",
 		"expires: 2027-06-30\n",
-		"- " + role1 + " # Agent (by id: the name is ambiguous)",
-		"- " + role3 + " # " + role4 + " (by id: the name is ambiguous)",
+		"# by id, where the role name is ambiguous: " + role1 + " is Agent; " + role2 + " is Agent; " + role3 + " is " + role4 + "\n",
+		"roles: [" + role1 + ", " + role2 + ", " + role3 + ", \"yes\"]",
 		"enabled: false",
 		"users: []",
 		"roles: []",
-		"- " + orgD + " # Genesys Customer Care: Customer Care trust, protected",
+		"\n# protect:\n#   trustees:\n#     - " + orgD + " # Genesys Customer Care\n",
 	} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("export lacks %q:\n%s", want, data)
@@ -122,13 +129,13 @@ func TestRoundTrip(t *testing.T) {
 func TestRoundTripSections(t *testing.T) {
 	for _, sec := range []export.Sections{{Trustees: true}, {Trustors: true}} {
 		st := awkward()
-		data := roundTrip(t, st, sec)
+		data, _ := roundTrip(t, st, sec)
 		if strings.Contains(string(data), "trustors:") != sec.Trustors || strings.Contains(string(data), "trustees:") != sec.Trustees {
 			t.Errorf("sections %+v:\n%s", sec, data)
 		}
 	}
 	empty := &live.State{Org: live.Org{ID: homeID}, TrusteesRead: true, TrustorsRead: true}
-	data := roundTrip(t, empty, export.Sections{Trustees: true, Trustors: true})
+	data, _ := roundTrip(t, empty, export.Sections{Trustees: true, Trustors: true})
 	if !strings.Contains(string(data), "trustees: []") || !strings.Contains(string(data), "trustors: []") {
 		t.Errorf("an org without trusts:\n%s", data)
 	}
