@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/trustsync/trustsync/internal/atomicfile"
 )
 
 // stateVersion is the format version of the state file. Version 2 added
@@ -518,43 +520,16 @@ func (st *store) checkRefs() error {
 	return nil
 }
 
-// writeState writes data to path atomically: a temporary file in the same
-// directory, synced, then renamed over path. A crash leaves either the old
-// file or the new one, never a torn one.
+// writeState writes the state file with [atomicfile.WriteFile] (creating
+// its directory first): a crash leaves either the old file or the new one,
+// never a torn one. The state holds the sandbox's (fake) tokens, so only
+// its owner may read it.
 func writeState(path string, chunks ...[]byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write sandbox state: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write sandbox state: %w", err)
-	}
-	tmp := f.Name()
-	for _, c := range chunks {
-		if _, err = f.Write(c); err != nil {
-			break
-		}
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		return errors.Join(fmt.Errorf("write sandbox state %s: %w", path, err), removeIfExists(tmp))
-	}
-	return nil
-}
-
-// removeIfExists removes path, ignoring a missing file.
-func removeIfExists(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove temporary state file: %w", err)
+	if err := atomicfile.WriteFile(path, 0o600, chunks...); err != nil {
+		return fmt.Errorf("write sandbox state %s: %w", path, err)
 	}
 	return nil
 }
