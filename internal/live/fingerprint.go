@@ -40,6 +40,7 @@ func (s *State) clone() *State {
 		t.Users = slices.Clone(t.Users)
 		for j := range t.Users {
 			t.Users[j].RoleIDs = slices.Clone(t.Users[j].RoleIDs)
+			t.Users[j].Added = t.Users[j].Added.clone()
 		}
 		t.Groups = slices.Clone(t.Groups)
 		for j := range t.Groups {
@@ -49,11 +50,10 @@ func (s *State) clone() *State {
 	c.Trustors = slices.Clone(s.Trustors)
 	for i := range c.Trustors {
 		t := &c.Trustors[i]
-		if t.Expires != nil {
-			e := *t.Expires
-			t.Expires = &e
-		}
 		t.Users = slices.Clone(t.Users)
+		for j := range t.Users {
+			t.Users[j].Added = t.Users[j].Added.clone()
+		}
 		t.Groups = slices.Clone(t.Groups)
 	}
 	c.Pairings = slices.Clone(s.Pairings)
@@ -94,6 +94,7 @@ func (s *State) normalize() {
 		for j := range t.Users {
 			t.Users[j].RoleIDs = nonNil(t.Users[j].RoleIDs)
 			slices.Sort(t.Users[j].RoleIDs)
+			t.Users[j].Added.normalize()
 		}
 		// Groups stay absent (not empty) when not read, so a state read
 		// without groups keeps the fingerprint it always had.
@@ -107,12 +108,11 @@ func (s *State) normalize() {
 	slices.SortFunc(s.Trustors, func(a, b Trustor) int { return strings.Compare(a.OrgID, b.OrgID) })
 	for i := range s.Trustors {
 		t := &s.Trustors[i]
-		if t.Expires != nil {
-			u := t.Expires.UTC()
-			t.Expires = &u
-		}
 		t.Users = nonNil(t.Users)
 		slices.SortFunc(t.Users, byUserID)
+		for j := range t.Users {
+			t.Users[j].Added.normalize()
+		}
 		slices.SortFunc(t.Groups, byGroupID)
 	}
 	slices.SortFunc(s.Pairings, func(a, b Pairing) int { return strings.Compare(a.ID, b.ID) })
@@ -126,6 +126,31 @@ func (s *State) normalize() {
 		slices.SortFunc(p.Groups, byGroupID)
 	}
 	slices.SortFunc(s.OwnUsers, byUserID)
+}
+
+// clone returns a deep copy of a (nil for nil).
+func (a *Added) clone() *Added {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	if a.At != nil {
+		at := *a.At
+		c.At = &at
+	}
+	if a.By != nil {
+		by := *a.By
+		c.By = &by
+	}
+	return &c
+}
+
+// normalize turns a's time into UTC.
+func (a *Added) normalize() {
+	if a != nil && a.At != nil {
+		u := a.At.UTC()
+		a.At = &u
+	}
 }
 
 func byUserID(a, b User) int   { return strings.Compare(a.ID, b.ID) }

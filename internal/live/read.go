@@ -225,6 +225,26 @@ func (r *reader) trustees(ctx context.Context) error {
 	return nil
 }
 
+// addedOf is when and by whom a user was added to a trust, from the
+// listing's trustUserDetails; nil when they say neither.
+func addedOf(d *client.TrustUserDetails) *Added {
+	if d == nil {
+		return nil
+	}
+	var a Added
+	if d.DateCreated != nil && !d.DateCreated.IsZero() {
+		at := d.DateCreated.UTC()
+		a.At = &at
+	}
+	if b := d.CreatedBy; b != nil && (b.ID != "" || b.Name != "") {
+		a.By = &User{ID: printable.String(b.ID), Name: printable.String(b.Name)}
+	}
+	if a.At == nil && a.By == nil {
+		return nil
+	}
+	return &a
+}
+
 func deref(b *bool) bool { return b != nil && *b }
 
 func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
@@ -235,7 +255,7 @@ func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
 	lt.Users = make([]TrusteeUser, len(users))
 	for i, u := range users {
 		lu := &lt.Users[i]
-		*lu = TrusteeUser{ID: u.ID, Name: printable.String(u.Name)}
+		*lu = TrusteeUser{ID: u.ID, Name: printable.String(u.Name), Added: addedOf(u.TrustUserDetails)}
 		r.spawn(func(ctx context.Context) error {
 			auth, err := r.api.GetTrusteeUserRoles(ctx, lt.OrgID, lu.ID)
 			if err != nil {
@@ -288,7 +308,7 @@ func (r *reader) trustors(ctx context.Context) error {
 			}
 			lt.Users = make([]User, 0, len(users))
 			for _, u := range users {
-				lt.Users = append(lt.Users, User{ID: u.ID, Name: printable.String(u.Name)})
+				lt.Users = append(lt.Users, User{ID: u.ID, Name: printable.String(u.Name), Added: addedOf(u.TrustUserDetails)})
 			}
 			return nil
 		})

@@ -85,7 +85,15 @@ func date(s string) *time.Time {
 // sets State.ReadAt.
 func readClock() time.Time { return time.Date(2026, 11, 24, 9, 0, 0, 0, time.FixedZone("CET", 3600)) }
 
-// demoState is what Northwind sees of the demo fixture, read at readClock.
+// added is what the users of the demo fixture's trusts were added with
+// (the trust's creation, which is when a sandbox on readClock was built).
+func added() *live.Added {
+	at := readClock().UTC()
+	return &live.Added{At: &at}
+}
+
+// demoState is what Northwind sees of the demo fixture, read at readClock
+// from a sandbox on readClock.
 func demoState() *live.State {
 	return &live.State{
 		Org:    live.Org{ID: homeID, Name: "Northwind Insurance"},
@@ -104,29 +112,29 @@ func demoState() *live.State {
 			{OrgID: blueID, OrgName: "Bluebird Outsourcing", Enabled: true, Expires: date("2027-06-30T00:00:00Z"),
 				Users: []live.TrusteeUser{
 					{ID: "b2000000-0000-4000-8000-000000000001", Name: "Bo Blue",
-						RoleIDs: []string{"a1000000-0000-4000-8000-000000000001", "a1000000-0000-4000-8000-000000000004"}},
+						RoleIDs: []string{"a1000000-0000-4000-8000-000000000001", "a1000000-0000-4000-8000-000000000004"}, Added: added()},
 					{ID: "b2000000-0000-4000-8000-000000000002", Name: "Bella Byrne",
-						RoleIDs: []string{"a1000000-0000-4000-8000-000000000002"}},
+						RoleIDs: []string{"a1000000-0000-4000-8000-000000000002"}, Added: added()},
 					{ID: "b2000000-0000-4000-8000-000000000003", Name: "Ben Baker",
-						RoleIDs: []string{"a1000000-0000-4000-8000-000000000003"}},
+						RoleIDs: []string{"a1000000-0000-4000-8000-000000000003"}, Added: added()},
 				}},
 			{OrgID: careID, OrgName: "Genesys Customer Care", Enabled: true,
 				Users: []live.TrusteeUser{{ID: "d2000000-0000-4000-8000-000000000001", Name: "Grace Gale",
-					RoleIDs: []string{"a1000000-0000-4000-8000-000000000006"}}}},
+					RoleIDs: []string{"a1000000-0000-4000-8000-000000000006"}, Added: added()}}},
 		},
 		TrustorsRead: true,
 		Trustors: []live.Trustor{
 			{OrgID: copperID, OrgName: "Copperfield Consulting", Enabled: true,
 				Users: []live.User{
-					{ID: "a2000000-0000-4000-8000-000000000001", Name: "Nadia North"},
-					{ID: "a2000000-0000-4000-8000-000000000002", Name: "Oscar Ortega"},
+					{ID: "a2000000-0000-4000-8000-000000000001", Name: "Nadia North", Added: added()},
+					{ID: "a2000000-0000-4000-8000-000000000002", Name: "Oscar Ortega", Added: added()},
 				}},
 		},
 	}
 }
 
 func TestReadDemo(t *testing.T) {
-	_, c := startSandbox(t, sandbox.Options{})
+	_, c := startSandbox(t, sandbox.Options{Now: readClock})
 	var (
 		mu    sync.Mutex
 		steps []live.Progress
@@ -272,7 +280,7 @@ func TestReadScope(t *testing.T) {
 		{"trustors only", live.Scope{Trustors: true}, []string{"me", "roles", "trustor users", "trustors"}},
 		{"trustees only", live.Scope{Trustees: true}, []string{"care", "me", "roles", "trustee user roles", "trustee users", "trustees"}},
 	}
-	_, c := startSandbox(t, sandbox.Options{})
+	_, c := startSandbox(t, sandbox.Options{Now: readClock})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{API: c}
@@ -416,5 +424,41 @@ func TestReadEscapesNames(t *testing.T) {
 		if strings.ContainsAny(n, "\n\r\x1b\u202e") {
 			t.Errorf("name %q reached the live state unescaped", n)
 		}
+	}
+}
+
+// TestReadAdded: when and by whom each user was added (trustUserDetails)
+// comes with the listing of the trust's users, in both directions.
+func TestReadAdded(t *testing.T) {
+	fx := sandbox.DemoFixture()
+	for i := range fx.Trusts {
+		tr := &fx.Trusts[i]
+		switch {
+		case tr.Trustee == blueID:
+			tr.Users[0].DateCreated = "2026-03-01T09:30:00+01:00"
+			tr.Users[0].CreatedBy = "a2000000-0000-4000-8000-000000000001" // Nadia North
+		case tr.Trustor == copperID:
+			tr.Users[1].CreatedBy = "copperfield-demo-client"
+		}
+	}
+	_, c := startSandboxWith(t, fx, sandbox.Options{Now: readClock})
+	st, err := live.Read(context.Background(), c, live.Scope{Trustees: true, Trustors: true, Now: readClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := st.Trustees[0].Users[0]
+	want := &live.Added{At: date("2026-03-01T08:30:00Z"), By: &live.User{ID: "a2000000-0000-4000-8000-000000000001", Name: "Nadia North"}}
+	if diff := cmp.Diff(want, bo.Added); diff != "" {
+		t.Errorf("Bo Blue added (-want +got):\n%s", diff)
+	}
+	if bo.Added.At.Location() != time.UTC {
+		t.Errorf("added at %v, not in UTC", bo.Added.At)
+	}
+	oscar := st.Trustors[0].Users[1]
+	if oscar.Added == nil || oscar.Added.By == nil || oscar.Added.By.ID != "copperfield-demo-client" || oscar.Added.At == nil {
+		t.Errorf("Oscar Ortega added = %+v", oscar.Added)
+	}
+	if st.Fingerprint() == demoState().Fingerprint() {
+		t.Error("who added a user is not part of the fingerprint")
 	}
 }

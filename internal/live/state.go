@@ -91,6 +91,16 @@ type TrusteeUser struct {
 	ID      string   `json:"id"`
 	Name    string   `json:"name"`
 	RoleIDs []string `json:"roleIds"` // sorted
+	// Added is when and by whom the user was added to the trust, when the
+	// service says (trustUserDetails).
+	Added *Added `json:"added,omitempty"`
+}
+
+// Added says when and by whom a user was added to a trust, as the
+// listing's trustUserDetails give it. Either part may be unknown.
+type Added struct {
+	At *time.Time `json:"at,omitempty"` // UTC
+	By *User      `json:"by,omitempty"`
 }
 
 // TrusteeGroup is a trustee-org group in a trust with the roles (of Org)
@@ -108,11 +118,11 @@ type Trustor struct {
 	OrgID   string `json:"orgId"`
 	OrgName string `json:"orgName"`
 	Enabled bool   `json:"enabled"`
-	// Expires is the trust's expiry when known. The service's Trustor
-	// model has no expiry (only the trustor sees it, as the trustee's
-	// dateExpired), so Read leaves it nil.
-	Expires *time.Time `json:"expires,omitempty"`
-	// Users are Org's users in the trust, sorted by id.
+	// A trustor trust has no expiry here: the service's Trustor model has
+	// none (only the trustor org sees it, as its trustee's dateExpired).
+
+	// Users are Org's users in the trust, sorted by id; each has Added
+	// when the service says.
 	Users []User `json:"users"`
 	// Groups are Org's groups in the trust, sorted by id; read only when
 	// State.TrustorGroupsRead.
@@ -123,6 +133,9 @@ type Trustor struct {
 type User struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Added is set only for a user in a trustor trust (Trustor.Users):
+	// when and by whom it was added, when the service says.
+	Added *Added `json:"added,omitempty"`
 }
 
 // Group is a group with its display name and, when known, member count.

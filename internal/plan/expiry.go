@@ -21,37 +21,30 @@ const (
 	WarnNoExpiry = "no_expiry"
 )
 
-// DefaultWarnExpiryDays is the window, in days, within which plan warns
-// about a trust's expiry. It stands in for policy.warnExpiryDays until the
-// configuration carries that key.
-const DefaultWarnExpiryDays = 30
-
-// expiryWarnings warns about every trust that exists after the plan whose
-// expiry then (the file's expires for a managed trustee, the live one for
-// protected, Customer Care and trustor trusts) is at most
-// DefaultWarnExpiryDays calendar days after st.ReadAt (see [DaysLeft]), and, when policy.requireExpiry is
-// set, about every such trust with no expiry. Trusts the plan deletes or
-// that are still pending are left out. A zero st.ReadAt (no clock) skips
-// the expires_soon check: the result never depends on when Compute runs.
+// expiryWarnings warns about every trustee trust that exists after the
+// plan whose expiry then (the file's expires for a managed trustee, the
+// live one for protected and Customer Care trustees) is at most
+// policy.warnExpiryDays calendar days after st.ReadAt (see [DaysLeft]),
+// and, when policy.requireExpiry is set, about every such trust with no
+// expiry. Trusts the plan deletes are left out. Trustor trusts are never
+// warned about: the service does not show the trustee org a trustor
+// trust's expiry, so there is nothing to know. A zero st.ReadAt (no clock)
+// skips the expires_soon check: the result never depends on when Compute
+// runs.
 func (b *builder) expiryWarnings() {
 	now := b.st.ReadAt
-	days := DefaultWarnExpiryDays
+	days := b.cfg.Policy.WarnExpiryDays
 	require := b.cfg.Policy.RequireExpiry
-	check := func(kind Kind, trusteeID, trustorID, name string, exp *time.Time, managed bool, pos config.Pos) {
-		who := fmt.Sprintf("%s %s", kind, displayOrg(name, orgIDOf(kind, trusteeID, trustorID)))
-		w := Warning{Severity: diag.Warning, TrusteeID: trusteeID, TrustorID: trustorID, Pos: pos}
-		if kind == KindTrustee {
-			w.TrustorID = ""
-		} else {
-			w.TrusteeID = ""
-		}
+	check := func(trusteeID, name string, exp *time.Time, managed bool, pos config.Pos) {
+		who := "trustee " + displayOrg(name, trusteeID)
+		w := Warning{Severity: diag.Warning, TrusteeID: trusteeID, Pos: pos}
 		if exp == nil {
 			if !require {
 				return
 			}
 			w.Code = WarnNoExpiry
 			w.Message = who + " has no expiry, but policy.requireExpiry is set"
-			w.Hints = diag.Hints(noExpiryHint(kind, managed))
+			w.Hints = diag.Hints(noExpiryHint(managed))
 			b.plan.Warnings = append(b.plan.Warnings, w)
 			return
 		}
@@ -74,11 +67,10 @@ func (b *builder) expiryWarnings() {
 		default:
 			w.Message = fmt.Sprintf("%s expires at %s (in %s, within %d days)", who, on, dayCount(d), days)
 		}
-		w.Hints = diag.Hints(expiresSoonHint(kind, managed))
+		w.Hints = diag.Hints(expiresSoonHint(managed))
 		b.plan.Warnings = append(b.plan.Warnings, w)
 	}
 
-	orgID := b.st.Org.ID
 	if b.cfg.ManageTrustees && b.st.TrusteesRead {
 		protected := orgSet(b.cfg.Protect.Trustees)
 		configured := make(map[string]bool, len(b.cfg.Trustees))
@@ -96,27 +88,13 @@ func (b *builder) expiryWarnings() {
 			if lt := liveByID[key]; lt != nil {
 				name = displayName(lt.OrgName, t.Name)
 			}
-			check(KindTrustee, t.ID, orgID, name, t.Expires, true, t.Pos)
+			check(t.ID, name, t.Expires, true, t.Pos)
 		}
 		for i := range b.st.Trustees {
 			lt := &b.st.Trustees[i]
 			key := strings.ToLower(lt.OrgID)
 			if protected[key] || (b.care[key] && !configured[key]) {
-				check(KindTrustee, lt.OrgID, orgID, lt.OrgName, lt.Expires, false, config.Pos{})
-			}
-		}
-	}
-	if b.cfg.ManageTrustors && b.st.TrustorsRead {
-		protected := orgSet(b.cfg.Protect.Trustors)
-		configured := make(map[string]bool, len(b.cfg.Trustors))
-		for _, t := range b.cfg.Trustors {
-			configured[strings.ToLower(t.ID)] = true
-		}
-		for i := range b.st.Trustors {
-			lt := &b.st.Trustors[i]
-			key := strings.ToLower(lt.OrgID)
-			if protected[key] || configured[key] || b.care[key] {
-				check(KindTrustor, orgID, lt.OrgID, lt.OrgName, lt.Expires, false, config.Pos{})
+				check(lt.OrgID, lt.OrgName, lt.Expires, false, config.Pos{})
 			}
 		}
 	}
@@ -137,13 +115,6 @@ func DaysLeft(exp, now time.Time) int {
 	return int(day(exp) - day(now))
 }
 
-func orgIDOf(kind Kind, trusteeID, trustorID string) string {
-	if kind == KindTrustee {
-		return trusteeID
-	}
-	return trustorID
-}
-
 func dayCount(n int) string {
 	if n == 1 {
 		return "1 day"
@@ -151,24 +122,16 @@ func dayCount(n int) string {
 	return fmt.Sprintf("%d days", n)
 }
 
-func expiresSoonHint(kind Kind, managed bool) string {
-	switch {
-	case managed:
+func expiresSoonHint(managed bool) string {
+	if managed {
 		return "renew the trust: set a later expires in the file (or remove it from the file to end the trust)"
-	case kind == KindTrustor:
-		return "only the trustor org can renew the trust; ask its administrators"
-	default:
-		return "the trust is protected here: renew it where it is managed"
 	}
+	return "the trust is protected here: renew it where it is managed"
 }
 
-func noExpiryHint(kind Kind, managed bool) string {
-	switch {
-	case managed:
+func noExpiryHint(managed bool) string {
+	if managed {
 		return "set expires in the file"
-	case kind == KindTrustor:
-		return "only the trustor org can set an expiry; ask its administrators"
-	default:
-		return "the trust is protected here: set an expiry where it is managed"
 	}
+	return "the trust is protected here: set an expiry where it is managed"
 }

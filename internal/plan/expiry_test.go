@@ -40,6 +40,16 @@ func TestExpiryWarnings(t *testing.T) {
 			want: []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(-9), Line: 10}},
 		},
 		{
+			name: "policy.warnExpiryDays narrower than the days left",
+			edit: func(c *config.Config, _ *live.State) { c.Policy.WarnExpiryDays = 19 },
+		},
+		{
+			name:  "policy.warnExpiryDays exactly the days left",
+			edit:  func(c *config.Config, _ *live.State) { c.Policy.WarnExpiryDays = 20 },
+			want:  []coded{{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(20), Line: 10}},
+			watch: "trustee Bluebird Outsourcing (" + blueID + ") expires at 2027-06-30 (in 20 days, within 20 days)",
+		},
+		{
 			name: "no clock: no expires_soon",
 			edit: func(_ *config.Config, st *live.State) { st.ReadAt = time.Time{} },
 		},
@@ -49,20 +59,18 @@ func TestExpiryWarnings(t *testing.T) {
 			want: []coded{
 				{Code: WarnExpiresSoon, TrusteeID: blueID, DaysLeft: days(20), Line: 10},
 				{Code: WarnNoExpiry, TrusteeID: careID},
-				{Code: WarnNoExpiry, TrustorID: copperID},
+				// a trustor trust's expiry is not visible here: no warning
 			},
 		},
 		{
-			name: "protected trustee and trustor: the live expiry",
+			name: "protected trustee: the live expiry",
 			edit: func(c *config.Config, st *live.State) {
 				c.Trustees[0].Expires = date("2028-01-01")
 				c.Protect.Trustees = []config.OrgRef{{ID: careID}}
 				st.Trustees[1].Expires = date("2027-06-11")
-				st.Trustors[0].Expires = date("2027-07-01")
 			},
 			want: []coded{
 				{Code: WarnExpiresSoon, TrusteeID: careID, DaysLeft: days(1)},
-				{Code: WarnExpiresSoon, TrustorID: copperID, DaysLeft: days(21)},
 			},
 			watch: "trustee Genesys Customer Care (" + careID + ") expires at 2027-06-11 (in 1 day, within 30 days)",
 		},
@@ -71,13 +79,16 @@ func TestExpiryWarnings(t *testing.T) {
 			edit: func(c *config.Config, st *live.State) {
 				c.Trustees = nil
 				c.Trustors = nil
-				st.Trustors[0].Expires = date("2027-06-12")
+				st.Trustees[1].Expires = date("2027-06-12")
+				c.Protect.Trustees = nil
+				st.CareOrgIDs = nil
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, st := demoConfig(), demoState()
+			cfg.Policy.WarnExpiryDays = config.DefaultWarnExpiryDays
 			st.ReadAt = readAt
 			if tt.edit != nil {
 				tt.edit(cfg, st)

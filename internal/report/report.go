@@ -1,8 +1,9 @@
 // Package report builds the access review of an organization: every trust
 // in both directions with its users, their roles, when and by whom each
 // was added, the trust's expiry, and flags for what a reviewer must look
-// at. [Build] assembles a [Report] from live state, the users' trust
-// details, the audit log and, optionally, the configuration; Markdown,
+// at. [Build] assembles a [Report] from live state (which carries when and
+// by whom each user was added), the audit log and, optionally, the
+// configuration; Markdown,
 // JSON (a documented contract, docs/report.md) and CSV are written from
 // that data.
 package report
@@ -11,17 +12,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/trustsync/trustsync/internal/audit"
-	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/live"
 	"github.com/trustsync/trustsync/internal/plan"
-	"github.com/trustsync/trustsync/internal/printable"
 )
 
 // Version is the JSON report's report_version.
@@ -103,23 +101,13 @@ type User struct {
 	LastChange     *Change
 }
 
-// API is what Build reads besides live state: the trust users' details
-// and the audit log.
-type API interface {
-	ListTrusteeUsers(ctx context.Context, trusteeOrgID string) ([]client.TrustUser, error)
-	ListTrustorUsers(ctx context.Context, trustorOrgID string) ([]client.TrustUser, error)
-	audit.Querier
-}
-
 // Options tune Build.
 type Options struct {
 	// Now is when days left are counted from.
 	Now time.Time
-	// WarnDays is the expiry warning window; 0 means
-	// plan.DefaultWarnExpiryDays.
-	WarnDays int
 	// Config, when set, is compared with live state (not_in_config) and
-	// gives policy.forbiddenRoles.
+	// gives policy.forbiddenRoles and policy.warnExpiryDays (without it the
+	// window is config.DefaultWarnExpiryDays).
 	Config *config.Config
 	// NoAudit skips the audit log.
 	NoAudit bool
@@ -132,19 +120,16 @@ type userKey struct {
 	user string
 }
 
-// Build assembles the report of st (read with both sections). Reading the
-// users' trust details must succeed: they are what the review is about.
-// The audit log is information: when it cannot be read, the report says
-// so in AuditNote and has no last changes.
-func Build(ctx context.Context, api API, st *live.State, opts Options) (*Report, error) {
+// Build assembles the report of st (read with both sections); q reads
+// the audit log. The audit log is information: when it cannot be read,
+// the report says so in AuditNote and has no last changes.
+func Build(ctx context.Context, q audit.Querier, st *live.State, opts Options) (*Report, error) {
 	if !st.TrusteesRead || !st.TrustorsRead {
 		return nil, errors.New("build the access review: live state must be read in both directions")
 	}
-	r := &Report{Organization: plan.Org{ID: st.Org.ID, Name: st.Org.Name}, At: opts.Now.UTC(), WarnDays: opts.WarnDays}
-	if r.WarnDays <= 0 {
-		r.WarnDays = plan.DefaultWarnExpiryDays
-	}
+	r := &Report{Organization: plan.Org{ID: st.Org.ID, Name: st.Org.Name}, At: opts.Now.UTC(), WarnDays: config.DefaultWarnExpiryDays}
 	if opts.Config != nil {
+		r.WarnDays = opts.Config.Policy.WarnExpiryDays
 		r.ConfigFiles = append([]string{}, opts.Config.Files...)
 	}
 	roleByID := map[string]live.Role{}
@@ -157,36 +142,16 @@ func Build(ctx context.Context, api API, st *live.State, opts Options) (*Report,
 		care[strings.ToLower(id)] = true
 	}
 
-	details := map[userKey]*client.TrustUserDetails{}
-	for _, t := range st.Trustees {
-		us, err := api.ListTrusteeUsers(ctx, t.OrgID)
-		if err != nil {
-			return nil, fmt.Errorf("read the users of trustee %s: %w", t.OrgID, err)
-		}
-		for _, u := range us {
-			details[userKey{trustKey{Trustee, strings.ToLower(t.OrgID)}, strings.ToLower(u.ID)}] = u.TrustUserDetails
-		}
-	}
-	for _, t := range st.Trustors {
-		us, err := api.ListTrustorUsers(ctx, t.OrgID)
-		if err != nil {
-			return nil, fmt.Errorf("read the users of trustor %s: %w", t.OrgID, err)
-		}
-		for _, u := range us {
-			details[userKey{trustKey{Trustor, strings.ToLower(t.OrgID)}, strings.ToLower(u.ID)}] = u.TrustUserDetails
-		}
-	}
-
 	trustChange, userChange := map[trustKey]*Change{}, map[userKey]*Change{}
 	if !opts.NoAudit && len(st.Trustees)+len(st.Trustors) > 0 {
-		q := audit.Query{Home: st.Org.ID, MaxPages: 10}
+		aq := audit.Query{Home: st.Org.ID, MaxPages: 10}
 		for _, t := range st.Trustees {
-			q.TrusteeIDs = append(q.TrusteeIDs, t.OrgID)
+			aq.TrusteeIDs = append(aq.TrusteeIDs, t.OrgID)
 		}
 		for _, t := range st.Trustors {
-			q.TrustorIDs = append(q.TrustorIDs, t.OrgID)
+			aq.TrustorIDs = append(aq.TrustorIDs, t.OrgID)
 		}
-		res, err := audit.Fetch(ctx, api, q)
+		res, err := audit.Fetch(ctx, q, aq)
 		var fe *audit.ForbiddenError
 		switch {
 		case errors.As(err, &fe):
@@ -263,15 +228,16 @@ func Build(ctx context.Context, api API, st *live.State, opts Options) (*Report,
 			if inCfg != nil && inCfg.ManageUsers && !slices.ContainsFunc(inCfg.Users, func(cu config.TrusteeUser) bool { return strings.EqualFold(cu.ID, lu.ID) }) {
 				u.Flags = append(u.Flags, FlagNotInConfig)
 			}
-			u.addDetails(details[uk])
+			u.addDetails(lu.Added)
 			t.Users = append(t.Users, u)
 		}
 		r.Trusts = append(r.Trusts, t)
 	}
 	for _, lt := range st.Trustors {
 		tk := trustKey{Trustor, strings.ToLower(lt.OrgID)}
-		t := Trust{Direction: Trustor, Org: Party{ID: lt.OrgID, Name: lt.OrgName}, Enabled: lt.Enabled, Expires: lt.Expires, LastChange: trustChange[tk]}
-		r.expiry(&t)
+		// the service does not show a trustor trust's expiry to the trustee
+		t := Trust{Direction: Trustor, Org: Party{ID: lt.OrgID, Name: lt.OrgName}, Enabled: lt.Enabled, LastChange: trustChange[tk]}
+		r.enabled(&t)
 		if care[tk.org] {
 			t.Flags = append(t.Flags, FlagCustomerCare)
 		}
@@ -287,7 +253,7 @@ func Build(ctx context.Context, api API, st *live.State, opts Options) (*Report,
 			if inCfg != nil && inCfg.ManageUsers && !slices.ContainsFunc(inCfg.Users, func(cu config.TrustorUser) bool { return strings.EqualFold(cu.ID, lu.ID) }) {
 				u.Flags = append(u.Flags, FlagNotInConfig)
 			}
-			u.addDetails(details[uk])
+			u.addDetails(lu.Added)
 			t.Users = append(t.Users, u)
 		}
 		r.Trusts = append(r.Trusts, t)
@@ -304,11 +270,17 @@ func Build(ctx context.Context, api API, st *live.State, opts Options) (*Report,
 	return r, nil
 }
 
-// expiry sets DaysLeft and the expiry flags of t.
-func (r *Report) expiry(t *Trust) {
+// enabled flags t when it is disabled.
+func (r *Report) enabled(t *Trust) {
 	if !t.Enabled {
 		t.Flags = append(t.Flags, FlagDisabled)
 	}
+}
+
+// expiry sets the disabled flag, DaysLeft and the expiry flags of a
+// trustee trust t.
+func (r *Report) expiry(t *Trust) {
+	r.enabled(t)
 	if t.Expires == nil {
 		t.Flags = append(t.Flags, FlagNoExpiry)
 		return
@@ -323,16 +295,15 @@ func (r *Report) expiry(t *Trust) {
 	}
 }
 
-func (u *User) addDetails(d *client.TrustUserDetails) {
-	if d == nil {
+// addDetails copies when and by whom the user was added, as live state
+// read them.
+func (u *User) addDetails(a *live.Added) {
+	if a == nil {
 		return
 	}
-	if d.DateCreated != nil && !d.DateCreated.IsZero() {
-		at := d.DateCreated.UTC()
-		u.AddedAt = &at
-	}
-	if b := d.CreatedBy; b != nil && (b.ID != "" || b.Name != "") {
-		u.AddedBy = &Party{ID: printable.String(b.ID), Name: printable.String(b.Name)}
+	u.AddedAt = a.At
+	if b := a.By; b != nil {
+		u.AddedBy = &Party{ID: b.ID, Name: b.Name}
 	}
 }
 

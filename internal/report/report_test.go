@@ -29,6 +29,7 @@ const (
 	blueID     = "b0000000-0000-4000-8000-000000000002"
 	copperID   = "c0000000-0000-4000-8000-000000000003"
 	careID     = "d0000000-0000-4000-8000-000000000004"
+	orgLapsed  = "e0000000-0000-4000-8000-000000000005"
 	userBo     = "b2000000-0000-4000-8000-000000000001"
 	userBen    = "b2000000-0000-4000-8000-000000000003"
 	userOscar  = "a2000000-0000-4000-8000-000000000002"
@@ -78,8 +79,10 @@ func sample() *report.Report {
 				}},
 			{Direction: report.Trustee, Org: report.Party{ID: careID, Name: "Genesys Customer Care"}, Enabled: false,
 				Flags: []string{report.FlagDisabled, report.FlagNoExpiry, report.FlagCustomerCare}},
+			{Direction: report.Trustee, Org: report.Party{ID: orgLapsed, Name: "Lapsed Partners"}, Enabled: true,
+				Expires: ptr(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)), DaysLeft: ptr(-5), Flags: []string{report.FlagExpired, report.FlagNotInConfig}},
 			{Direction: report.Trustor, Org: report.Party{ID: copperID, Name: "Copperfield Consulting"}, Enabled: true,
-				Expires: ptr(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)), DaysLeft: ptr(-5), Flags: []string{report.FlagExpired, report.FlagNotInConfig},
+				Flags: []string{report.FlagNotInConfig},
 				Users: []report.User{{ID: userOscar, Name: "Oscar Ortega", AddedBy: &report.Party{ID: "copperfield-demo-client", Name: "copperfield-demo-client"}}}},
 		},
 	}
@@ -150,7 +153,7 @@ func TestBuildSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{
-		Policy:         config.Policy{ForbiddenRoles: []config.RoleRef{{Ref: "Master Admin"}}},
+		Policy:         config.Policy{ForbiddenRoles: []config.RoleRef{{Ref: "Master Admin"}}, WarnExpiryDays: 20},
 		ManageTrustees: true,
 		Trustees:       []config.Trustee{{ID: blueID, ManageUsers: true, Users: []config.TrusteeUser{{ID: userBo}, {ID: userBen}}}},
 		Files:          []string{"trusts.yaml"},
@@ -169,10 +172,18 @@ func TestBuildSandbox(t *testing.T) {
 	want := []string{
 		"trustee Bluebird Outsourcing expires_soon",
 		"trustee Genesys Customer Care no_expiry,customer_care",
-		"trustor Copperfield Consulting no_expiry",
+		"trustor Copperfield Consulting ", // its expiry is not visible to this org
 	}
 	if !slices.Equal(dirs, want) {
 		t.Errorf("trusts = %q; want %q", dirs, want)
+	}
+	if copper := r.Trusts[2]; copper.Expires != nil || copper.DaysLeft != nil {
+		t.Errorf("Copperfield: expires %v, days left %v", copper.Expires, copper.DaysLeft)
+	}
+	for _, u := range r.Trusts[2].Users {
+		if u.AddedAt == nil {
+			t.Errorf("trustor user %s has no added time", u.Name)
+		}
 	}
 	blue := r.Trusts[0]
 	if *blue.DaysLeft != 20 || blue.LastChange == nil || blue.LastChange.By != "northwind-demo-client" {

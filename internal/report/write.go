@@ -267,7 +267,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 				state = "**disabled**"
 			}
 			exp := "no expiry"
-			if t.Expires != nil {
+			switch {
+			case t.Direction == Trustor:
+				exp = "expiry not shown to this org (the trustor org sees it)"
+			case t.Expires != nil:
 				exp = "expires " + t.Expires.UTC().Format(time.RFC3339) + " (" + daysText(*t.DaysLeft) + ")"
 			}
 			fmt.Fprintf(&b, "- %s, %s\n", state, exp)
