@@ -24,6 +24,7 @@ type applyCmd struct {
 	Files         []string `short:"f" name:"file" sep:"none" placeholder:"PATH" help:"Desired-state file, or a directory whose *.yaml/*.yml files are merged. Repeatable. Default: trusts.yaml in the working directory. Not with PLANFILE, which names its files."`
 	AutoApprove   bool     `name:"auto-approve" help:"Apply without asking; required when stdin is not a terminal (CI)."`
 	AllowRemovals bool     `name:"allow-removals" help:"Apply even when the plan removes more than policy.maxRemovalPercent of the managed live objects."`
+	NoAttribute   bool     `name:"no-attribute" help:"Do not read the audit log to name, on each change, who last changed its object and when."`
 	Record        string   `name:"record" placeholder:"FILE" help:"Write a JSON apply record (time, version, git commit, digests, each change's status, verification) to FILE, before the first write and again as changes end. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
 
 	connFlags `embed:""`
@@ -72,7 +73,7 @@ func (c *applyCmd) Run(e *env) (err error) {
 	}
 
 	rep := newReporter(e)
-	planned, err := planTarget(e, t, rep)
+	planned, err := planTarget(e, t, run.PlanOptions{Attribute: !c.NoAttribute}, rep)
 	if err != nil {
 		if e.ctx.Err() != nil {
 			return &exitError{code: 1, err: errors.New("cancelled; nothing was changed")}
@@ -93,7 +94,7 @@ func (c *applyCmd) Run(e *env) (err error) {
 
 	color := e.isTerminal != nil && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
 	var out bytes.Buffer
-	if err := render.Text(&out, p, render.TextOptions{Color: color}); err != nil {
+	if err := render.Text(&out, planned.Shown(), render.TextOptions{Color: color}); err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("render plan: %w", err)}
 	}
 	if _, err := e.stdout.Write(out.Bytes()); err != nil {

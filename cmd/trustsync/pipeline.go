@@ -40,10 +40,13 @@ func target(e *env, files []string, conn *connFlags) run.Target {
 // when it returns an error, a *planFailure carrying the exit code, the
 // organization when known and every diagnostic (plan writes them as a
 // document); on success the caller must close the result.
-func planTarget(e *env, t run.Target, rep *reporter) (*run.Planned, error) {
+func planTarget(e *env, t run.Target, opts run.PlanOptions, rep *reporter) (*run.Planned, error) {
 	rep.warningsInPlan = true
-	p, err := run.Plan(e.ctx, t, rep)
+	p, err := run.Plan(e.ctx, t, opts, rep)
 	if err == nil {
+		if a := p.Attribution; a.Ran {
+			fmt.Fprintf(e.stderr, "trustsync: attributed %d of %s from the audit log\n", a.Attributed, plural(len(p.Plan.Changes), "change"))
+		}
 		return p, nil
 	}
 	rep.endRead()

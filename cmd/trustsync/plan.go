@@ -15,6 +15,7 @@ type planCmd struct {
 	Format           string   `enum:"text,markdown,json" default:"text" help:"Output format: text, markdown (for a pull request comment) or json (docs/plan-format.md)."`
 	Out              string   `placeholder:"PLANFILE" help:"Also save the plan, with the configuration digest and live state fingerprint, for 'trustsync apply PLANFILE'. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
 	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 2 when there are, 1 on error."`
+	NoAttribute      bool     `name:"no-attribute" help:"Do not read the audit log to name, on each change, who last changed its object and when."`
 
 	connFlags `embed:""`
 }
@@ -29,7 +30,7 @@ func (c *planCmd) Run(e *env) (err error) {
 	if err := run.CheckOutputs(t, nil, run.Output{Flag: "--out", Path: c.Out}); err != nil {
 		return &exitError{code: 1, err: err}
 	}
-	planned, err := planTarget(e, t, newReporter(e))
+	planned, err := planTarget(e, t, run.PlanOptions{Attribute: !c.NoAttribute}, newReporter(e))
 	if err != nil {
 		return c.writeFailure(e, err)
 	}
@@ -38,7 +39,7 @@ func (c *planCmd) Run(e *env) (err error) {
 			err = &exitError{code: 1, err: cerr}
 		}
 	}()
-	p := planned.Plan
+	p := planned.Shown() // with the attribution warnings; Save writes the plan alone
 
 	var out bytes.Buffer
 	switch c.Format {

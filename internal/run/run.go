@@ -1,7 +1,8 @@
 // Package run is trustsync's orchestration. For one [Target] (an
 // organization: its desired-state files, its endpoint and credentials) it
-// loads and checks the configuration, reads live state, plans, and, when
-// asked, applies, verifies and records. It returns data (the plan, each
+// loads and checks the configuration, reads live state, plans (naming on
+// each change, when asked, the latest audit entry about its object), and,
+// when asked, applies, verifies and records. It returns data (the plan, each
 // change's result, the verification, the record) and reports progress
 // through a [Reporter]; it prints nothing and never asks anything, so a
 // terminal front end (cmd/trustsync) and unattended ones use it alike.
@@ -128,6 +129,9 @@ type Planned struct {
 	ConfigDigest string
 	Fingerprint  string
 	ReadTime     time.Duration
+	// Attribution says what attributing the plan's changes did; zero when
+	// PlanOptions.Attribute was off or the plan has no changes.
+	Attribution Attribution
 
 	close func() error
 }
@@ -147,9 +151,9 @@ func (p *Planned) Close() error {
 
 // Plan loads the target's configuration, connects, reads live state
 // (checking the organization pin right after organizations/me, before
-// anything else is read) and computes the plan. On error nothing is left
-// open.
-func Plan(ctx context.Context, t Target, rep Reporter) (*Planned, error) {
+// anything else is read) and computes the plan, attributing its changes
+// when opts ask (see [PlanOptions]). On error nothing is left open.
+func Plan(ctx context.Context, t Target, opts PlanOptions, rep Reporter) (*Planned, error) {
 	start := time.Now()
 	cfg, diags, err := Load(ctx, t, start, rep)
 	if err != nil {
@@ -186,6 +190,9 @@ func Plan(ctx context.Context, t Target, rep Reporter) (*Planned, error) {
 	p.Live, p.Plan, p.Fingerprint = st, pl, st.Fingerprint()
 	stats := conn.Client.Stats()
 	rep.Read(ReadStats{Org: st.Org, Duration: p.ReadTime, Requests: stats.Requests, Retries: stats.Retries})
+	if opts.Attribute {
+		p.attribute(ctx)
+	}
 	return p, nil
 }
 

@@ -131,7 +131,7 @@ func (r *reporter) ChangeEnded(res apply.ChangeResult) {
 
 func planned(t *testing.T, e *env, tg run.Target, rep run.Reporter) *run.Planned {
 	t.Helper()
-	p, err := run.Plan(context.Background(), tg, rep)
+	p, err := run.Plan(context.Background(), tg, run.PlanOptions{}, rep)
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
