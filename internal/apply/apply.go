@@ -25,8 +25,9 @@
 //
 // # Writes and read-backs
 //
-// Each change is one API write (creating a trust carries its users and their
-// roles in the single POST /trustees call). When a write's outcome is
+// Each change is one API write (creating a trust carries its users and
+// groups, with their roles, in the single POST /trustees call: exactly the
+// members the file names, since nothing else joins a new trust). When a write's outcome is
 // ambiguous (a 5xx or a timeout after the client's own retries, which for a
 // POST happen only when the request provably never arrived), the object is
 // read back: if live state already shows the desired result the change
@@ -35,7 +36,8 @@
 // AlreadyGone and AlreadyPresent outcomes, count as done once a read-back
 // shows the desired state. Setting a trustee user's roles is always read
 // back, because the service may add roles rather than replace them; a
-// mismatch is a failure naming both role sets.
+// mismatch is a failure naming both role sets. The same holds for trustee
+// groups and their roles, and for this org's groups in a trustor's trust.
 //
 // Each change's requests (writes and read-backs) run with their own
 // [client.CorrelationRecorder], so its result lists the correlation id of
@@ -82,11 +84,22 @@ type API interface {
 	DeleteTrusteeUserRoles(ctx context.Context, trusteeOrgID, userID string) (client.Outcome, error)
 	GetTrusteeUserRoles(ctx context.Context, trusteeOrgID, userID string) (*client.UserAuthorization, error)
 
+	AddTrusteeGroup(ctx context.Context, trusteeOrgID string, body client.TrustMemberCreate) (*client.TrustGroup, client.Outcome, error)
+	DeleteTrusteeGroup(ctx context.Context, trusteeOrgID, groupID string) (client.Outcome, error)
+	GetTrusteeGroup(ctx context.Context, trusteeOrgID, groupID string) (*client.TrustGroup, error)
+
+	SetTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string, roleIDs []string) (*client.UserAuthorization, error)
+	DeleteTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string) (client.Outcome, error)
+	GetTrusteeGroupRoles(ctx context.Context, trusteeOrgID, groupID string) (*client.UserAuthorization, error)
+
 	DeleteTrustor(ctx context.Context, trustorOrgID string) (client.Outcome, error)
 	GetTrustor(ctx context.Context, trustorOrgID string) (*client.Trustor, error)
 	AddTrustorUser(ctx context.Context, trustorOrgID, userID string) (*client.TrustUser, client.Outcome, error)
 	DeleteTrustorUser(ctx context.Context, trustorOrgID, userID string) (client.Outcome, error)
 	GetTrustorUser(ctx context.Context, trustorOrgID, userID string) (*client.TrustUser, error)
+	AddTrustorGroup(ctx context.Context, trustorOrgID, groupID string) (*client.TrustGroup, client.Outcome, error)
+	DeleteTrustorGroup(ctx context.Context, trustorOrgID, groupID string) (client.Outcome, error)
+	GetTrustorGroup(ctx context.Context, trustorOrgID, groupID string) (*client.TrustGroup, error)
 }
 
 // maxWrites bounds how often one change's write is issued: the first try
@@ -311,11 +324,15 @@ func Check(p *plan.Plan, opts Options) error {
 }
 
 func isTrusteeKind(k plan.Kind) bool {
-	return k == plan.KindTrustee || k == plan.KindTrusteeUser || k == plan.KindTrusteeUserRoles
+	switch k {
+	case plan.KindTrustee, plan.KindTrusteeUser, plan.KindTrusteeUserRoles, plan.KindTrusteeGroup, plan.KindTrusteeGroupRoles:
+		return true
+	}
+	return false
 }
 
 func isTrustorKind(k plan.Kind) bool {
-	return k == plan.KindTrustor || k == plan.KindTrustorUser
+	return k == plan.KindTrustor || k == plan.KindTrustorUser || k == plan.KindTrustorGroup
 }
 
 // validateChange reports a change apply cannot execute: an unknown kind or
@@ -342,6 +359,14 @@ func validateChange(c plan.Change) error {
 				if u.ID == "" {
 					return errors.New("a user of the new trust has no id")
 				}
+			}
+			for _, g := range c.After.Groups {
+				if g.ID == "" {
+					return errors.New("a group of the new trust has no id")
+				}
+			}
+			if len(c.After.Users) == 0 && len(c.After.Groups) == 0 {
+				return errors.New("a new trust needs at least one user or group: POST /trustees creates a trust with exactly the members it names, and the service refuses one with none")
 			}
 			return nil
 		case plan.Update:
@@ -382,6 +407,49 @@ func validateChange(c plan.Change) error {
 			}
 			return nil
 		case plan.Delete:
+			return nil
+		}
+	case plan.KindTrusteeGroup:
+		if err := need("trustee id", c.TrusteeID); err != nil {
+			return err
+		}
+		if err := need("group id", c.GroupID); err != nil {
+			return err
+		}
+		switch c.Action {
+		case plan.Create:
+			if c.After == nil {
+				return errors.New("adding a trustee group needs its after value")
+			}
+			return nil
+		case plan.Delete:
+			return nil
+		}
+	case plan.KindTrusteeGroupRoles:
+		if err := need("trustee id", c.TrusteeID); err != nil {
+			return err
+		}
+		if err := need("group id", c.GroupID); err != nil {
+			return err
+		}
+		switch c.Action {
+		case plan.Create, plan.Update:
+			if c.After == nil {
+				return errors.New("a role change needs the complete role set after it")
+			}
+			return nil
+		case plan.Delete:
+			return nil
+		}
+	case plan.KindTrustorGroup:
+		if err := need("trustor id", c.TrustorID); err != nil {
+			return err
+		}
+		if err := need("group id", c.GroupID); err != nil {
+			return err
+		}
+		switch c.Action {
+		case plan.Create, plan.Delete:
 			return nil
 		}
 	case plan.KindTrustor:

@@ -254,8 +254,16 @@ func TestRefusesProtectedAndUnsupportedChanges(t *testing.T) {
 			want:   "has no user id",
 		},
 		"unknown kind": {
-			change: plan.Change{Action: plan.Delete, Kind: "trustee_group", Address: "trustee[Bluebird].group[x]", TrusteeID: bluebird, Effect: plan.Narrow},
-			want:   `unknown change kind "trustee_group"`,
+			change: plan.Change{Action: plan.Delete, Kind: "trustee_widget", Address: "trustee[Bluebird].widget[x]", TrusteeID: bluebird, Effect: plan.Narrow},
+			want:   `unknown change kind "trustee_widget"`,
+		},
+		"trustee create without members": {
+			change: plan.Change{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[X]", TrusteeID: copperfield, TrustorID: northwind, After: &plan.Value{PairingID: "p"}, Effect: plan.Widen},
+			want:   "at least one user or group",
+		},
+		"missing group id": {
+			change: plan.Change{Action: plan.Update, Kind: plan.KindTrusteeGroupRoles, Address: "trustee[Bluebird].group[?].roles", TrusteeID: bluebird, TrustorID: northwind, After: &plan.Value{}, Effect: plan.Widen},
+			want:   "has no group id",
 		},
 	}
 	for name, tc := range cases {
@@ -447,7 +455,7 @@ func TestPrerequisiteFailure(t *testing.T) {
 		Organization: plan.Org{ID: northwind},
 		Changes: []plan.Change{
 			{Action: plan.Create, Kind: plan.KindTrustee, Address: "trustee[Copperfield]", TrusteeID: copperfield, TrustorID: northwind,
-				After: &plan.Value{Enabled: &enabled, PairingID: pairing}, Effect: plan.Widen, Key: "c"},
+				After: &plan.Value{Enabled: &enabled, PairingID: pairing, Users: []plan.User{{ID: coraCopper, Roles: []plan.Role{{ID: roleClaimsSupervisor}}}}}, Effect: plan.Widen, Key: "c"},
 			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Copperfield].user[Cora]", TrusteeID: copperfield, TrustorID: northwind, UserID: coraCopper,
 				After: &plan.Value{Roles: []plan.Role{{ID: roleClaimsSupervisor}}}, Effect: plan.Widen, Key: "c/cora", DependsOn: []string{"c"}, Requires: []string{"c"}},
 			{Action: plan.Create, Kind: plan.KindTrusteeUser, Address: "trustee[Bluebird].user[Bianca]", TrusteeID: bluebird, TrustorID: northwind, UserID: biancaBell,

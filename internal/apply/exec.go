@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/expiry"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -370,6 +371,23 @@ func (e *execution) step() (step, error) {
 		}
 	case plan.KindTrusteeUserRoles:
 		return e.setRoles(), nil
+	case plan.KindTrusteeGroup:
+		switch c.Action {
+		case plan.Create:
+			return e.addTrusteeGroup(), nil
+		case plan.Delete:
+			return e.deletion(
+				func(ctx context.Context) (client.Outcome, error) {
+					return api.DeleteTrusteeGroup(ctx, c.TrusteeID, c.GroupID)
+				},
+				func(ctx context.Context) error {
+					_, err := api.GetTrusteeGroup(ctx, c.TrusteeID, c.GroupID)
+					return err
+				},
+				"the group is still in the trust"), nil
+		}
+	case plan.KindTrusteeGroupRoles:
+		return e.setGroupRoles(), nil
 	case plan.KindTrustor:
 		if c.Action == plan.Delete {
 			return e.deletion(
@@ -405,6 +423,37 @@ func (e *execution) step() (step, error) {
 				func(ctx context.Context) error { _, err := api.GetTrustorUser(ctx, c.TrustorID, c.UserID); return err },
 				"the user is still in the trust"), nil
 		}
+	case plan.KindTrustorGroup:
+		switch c.Action {
+		case plan.Create:
+			return step{
+				write: func(ctx context.Context) (client.Outcome, error) {
+					_, o, err := api.AddTrustorGroup(ctx, c.TrustorID, c.GroupID)
+					return o, err
+				},
+				check: func(ctx context.Context) (liveState, string, error) {
+					_, err := api.GetTrustorGroup(ctx, c.TrustorID, c.GroupID)
+					if client.IsNotFound(err) {
+						return stateNotDone, "the group is not in the trust", nil
+					}
+					if err != nil {
+						return 0, "", err
+					}
+					return stateDone, "", nil
+				},
+				confirmable: isConflict,
+			}, nil
+		case plan.Delete:
+			return e.deletion(
+				func(ctx context.Context) (client.Outcome, error) {
+					return api.DeleteTrustorGroup(ctx, c.TrustorID, c.GroupID)
+				},
+				func(ctx context.Context) error {
+					_, err := api.GetTrustorGroup(ctx, c.TrustorID, c.GroupID)
+					return err
+				},
+				"the group is still in the trust"), nil
+		}
 	}
 	// Check refuses such plans before any write; this guards direct misuse.
 	return step{}, fmt.Errorf("apply cannot %s a %s", c.Action, c.Kind)
@@ -429,7 +478,10 @@ func (e *execution) deletion(del func(context.Context) (client.Outcome, error), 
 }
 
 // createTrustee is one POST /trustees carrying the pairing, the trust's
-// settings and every user with its roles.
+// settings and exactly the members the file names in the trust's entry:
+// every user and every group, each with its roles. Nothing joins a trust
+// that the body does not name (the pairing's users do not join by
+// themselves), and the service refuses a trust with no member at all.
 func (e *execution) createTrustee() step {
 	c := e.change
 	api := e.api
@@ -442,15 +494,15 @@ func (e *execution) createTrustee() step {
 		Enabled:     enabled,
 		DateExpired: utc(c.After.Expires),
 	}
-	// Managed users (After.Users non-nil, even empty) are sent as they are;
-	// unmanaged ones are left out, so the pairing's users join.
-	var users []client.TrustMemberCreate
-	if c.After.Users != nil {
-		users = make([]client.TrustMemberCreate, 0, len(c.After.Users))
-		for _, u := range c.After.Users {
-			users = append(users, client.TrustMemberCreate{ID: u.ID, RoleIDs: roleIDs(u.Roles)})
-		}
+	users := make([]client.TrustMemberCreate, 0, len(c.After.Users))
+	for _, u := range c.After.Users {
+		users = append(users, client.TrustMemberCreate{ID: u.ID, RoleIDs: roleIDs(u.Roles)})
+	}
+	if len(users) > 0 {
 		body.Users = &users
+	}
+	for _, g := range c.After.Groups {
+		body.Groups = append(body.Groups, client.TrustMemberCreate{ID: g.ID, RoleIDs: roleIDs(g.Roles)})
 	}
 	return step{
 		write: func(ctx context.Context) (client.Outcome, error) {
@@ -469,7 +521,16 @@ func (e *execution) createTrustee() step {
 				return stateConflict, "the trust exists but " + d, nil
 			}
 			for _, u := range users {
-				st, d, err := e.trusteeUserState(ctx, c.TrusteeID, u.ID, u.RoleIDs)
+				st, d, err := e.memberState(ctx, userMember(c.TrusteeID, u.ID), u.RoleIDs)
+				if err != nil {
+					return 0, "", err
+				}
+				if st != stateDone {
+					return stateConflict, "the trust exists but " + d, nil
+				}
+			}
+			for _, g := range body.Groups {
+				st, d, err := e.memberState(ctx, groupMember(c.TrusteeID, g.ID), g.RoleIDs)
 				if err != nil {
 					return 0, "", err
 				}
@@ -483,6 +544,50 @@ func (e *execution) createTrustee() step {
 	}
 }
 
+// member is a trustee user or group of a trust: how to read it and its
+// roles back.
+type member struct {
+	// what names it in messages, like "user c001…" or "group d001…".
+	what string
+	get  func(context.Context, API) error
+	// roles reads its role assignment.
+	roles func(context.Context, API) (*client.UserAuthorization, error)
+}
+
+func userMember(trusteeID, userID string) member {
+	return member{
+		what: "user " + userID,
+		get: func(ctx context.Context, api API) error {
+			_, err := api.GetTrusteeUser(ctx, trusteeID, userID)
+			return err
+		},
+		roles: func(ctx context.Context, api API) (*client.UserAuthorization, error) {
+			return api.GetTrusteeUserRoles(ctx, trusteeID, userID)
+		},
+	}
+}
+
+func groupMember(trusteeID, groupID string) member {
+	return member{
+		what: "group " + groupID,
+		get: func(ctx context.Context, api API) error {
+			_, err := api.GetTrusteeGroup(ctx, trusteeID, groupID)
+			return err
+		},
+		roles: func(ctx context.Context, api API) (*client.UserAuthorization, error) {
+			return api.GetTrusteeGroupRoles(ctx, trusteeID, groupID)
+		},
+	}
+}
+
+// memberOf returns the trustee user or group the change is about.
+func (e *execution) memberOf() member {
+	if e.change.Kind == plan.KindTrusteeGroup || e.change.Kind == plan.KindTrusteeGroupRoles {
+		return groupMember(e.change.TrusteeID, e.change.GroupID)
+	}
+	return userMember(e.change.TrusteeID, e.change.UserID)
+}
+
 // addTrusteeUser is POST /trustees/{id}/users with the user's roles.
 func (e *execution) addTrusteeUser() step {
 	c := e.change
@@ -494,33 +599,50 @@ func (e *execution) addTrusteeUser() step {
 			return o, err
 		},
 		check: func(ctx context.Context) (liveState, string, error) {
-			return e.trusteeUserState(ctx, c.TrusteeID, c.UserID, body.RoleIDs)
+			return e.memberState(ctx, e.memberOf(), body.RoleIDs)
 		},
 		confirmable: isConflict,
 	}
 }
 
-// trusteeUserState reads a trustee user and its roles back: not done when
-// the user is absent, a conflict when it holds other roles.
-func (e *execution) trusteeUserState(ctx context.Context, trusteeID, userID string, want []string) (liveState, string, error) {
-	if _, err := e.api.GetTrusteeUser(ctx, trusteeID, userID); client.IsNotFound(err) {
-		return stateNotDone, fmt.Sprintf("user %s is not in the trust", userID), nil
+// addTrusteeGroup is POST /trustees/{id}/groups with the group's roles.
+func (e *execution) addTrusteeGroup() step {
+	c := e.change
+	api := e.api
+	body := client.TrustMemberCreate{ID: c.GroupID, RoleIDs: roleIDs(c.After.Roles)}
+	return step{
+		write: func(ctx context.Context) (client.Outcome, error) {
+			_, o, err := api.AddTrusteeGroup(ctx, c.TrusteeID, body)
+			return o, err
+		},
+		check: func(ctx context.Context) (liveState, string, error) {
+			return e.memberState(ctx, e.memberOf(), body.RoleIDs)
+		},
+		confirmable: isConflict,
+	}
+}
+
+// memberState reads a trustee user or group and its roles back: not done
+// when it is absent, a conflict when it holds other roles.
+func (e *execution) memberState(ctx context.Context, m member, want []string) (liveState, string, error) {
+	if err := m.get(ctx, e.api); client.IsNotFound(err) {
+		return stateNotDone, m.what + " is not in the trust", nil
 	} else if err != nil {
 		return 0, "", err
 	}
-	got, err := e.readRoles(ctx, trusteeID, userID)
+	got, err := e.readRoles(ctx, m)
 	if err != nil {
 		return 0, "", err
 	}
 	if !sameIDs(got, want) {
-		return stateConflict, fmt.Sprintf("user %s holds roles %s, want %s", userID, formatIDs(got), formatIDs(want)), nil
+		return stateConflict, fmt.Sprintf("%s holds roles %s, want %s", m.what, formatIDs(got), formatIDs(want)), nil
 	}
 	return stateDone, "", nil
 }
 
-// readRoles returns a trustee user's sorted role ids.
-func (e *execution) readRoles(ctx context.Context, trusteeID, userID string) ([]string, error) {
-	ua, err := e.api.GetTrusteeUserRoles(ctx, trusteeID, userID)
+// readRoles returns a trustee user's or group's sorted role ids.
+func (e *execution) readRoles(ctx context.Context, m member) ([]string, error) {
+	ua, err := m.roles(ctx, e.api)
 	if err != nil {
 		return nil, err
 	}
@@ -538,23 +660,52 @@ func (e *execution) readRoles(ctx context.Context, trusteeID, userID string) ([]
 // .../roles for an empty set) and always reads them back.
 func (e *execution) setRoles() step {
 	c := e.change
-	api := e.api
+	return e.roleSet("user",
+		func(ctx context.Context, want []string) (*client.UserAuthorization, error) {
+			return e.api.SetTrusteeUserRoles(ctx, c.TrusteeID, c.UserID, want)
+		},
+		func(ctx context.Context) (client.Outcome, error) {
+			return e.api.DeleteTrusteeUserRoles(ctx, c.TrusteeID, c.UserID)
+		})
+}
+
+// setGroupRoles replaces a trustee group's roles (PUT
+// .../groups/{id}/roles, or DELETE for an empty set) and always reads them
+// back, as for users.
+func (e *execution) setGroupRoles() step {
+	c := e.change
+	return e.roleSet("group",
+		func(ctx context.Context, want []string) (*client.UserAuthorization, error) {
+			return e.api.SetTrusteeGroupRoles(ctx, c.TrusteeID, c.GroupID, want)
+		},
+		func(ctx context.Context) (client.Outcome, error) {
+			return e.api.DeleteTrusteeGroupRoles(ctx, c.TrusteeID, c.GroupID)
+		})
+}
+
+// roleSet builds a role-set change of a trustee member (what is "user" or
+// "group"): set writes a non-empty set, clear removes every role. The
+// roles are always read back, because the service may add roles rather
+// than replace them.
+func (e *execution) roleSet(what string, set func(context.Context, []string) (*client.UserAuthorization, error), clear func(context.Context) (client.Outcome, error)) step {
+	c := e.change
 	var want []string
 	if c.Action != plan.Delete && c.After != nil {
 		want = roleIDs(c.After.Roles)
 	}
+	m := e.memberOf()
 	return step{
 		write: func(ctx context.Context) (client.Outcome, error) {
 			if len(want) == 0 {
-				return api.DeleteTrusteeUserRoles(ctx, c.TrusteeID, c.UserID)
+				return clear(ctx)
 			}
-			_, err := api.SetTrusteeUserRoles(ctx, c.TrusteeID, c.UserID, want)
+			_, err := set(ctx, want)
 			return client.Applied, err
 		},
 		check: func(ctx context.Context) (liveState, string, error) {
-			got, err := e.readRoles(ctx, c.TrusteeID, c.UserID)
+			got, err := e.readRoles(ctx, m)
 			if client.IsNotFound(err) {
-				return stateConflict, "the user is not in the trust", nil
+				return stateConflict, "the " + what + " is not in the trust", nil
 			}
 			if err != nil {
 				return 0, "", err
@@ -581,7 +732,7 @@ func trusteeDiff(t *client.Trustee, enabled bool, expires *time.Time) string {
 		d = append(d, fmt.Sprintf("enabled is %t, want %t", t.Enabled, enabled))
 	}
 	if !sameTime(t.DateExpired, expires) {
-		d = append(d, fmt.Sprintf("dateExpired is %s, want %s", formatTime(t.DateExpired), formatTime(expires)))
+		d = append(d, fmt.Sprintf("dateExpired is %s, want %s", expiry.FormatPtr(t.DateExpired), expiry.FormatPtr(expires)))
 	}
 	if len(d) == 0 {
 		return ""
@@ -594,13 +745,6 @@ func sameTime(a, b *time.Time) bool {
 		return a == nil && b == nil
 	}
 	return a.Equal(*b)
-}
-
-func formatTime(t *time.Time) string {
-	if t == nil {
-		return "none"
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 func utc(t *time.Time) *time.Time {

@@ -162,7 +162,10 @@ func (h *harness) load(yaml string) *config.Config {
 // plan reads live state through api and computes the plan for cfg.
 func (h *harness) plan(api live.API, cfg *config.Config) *plan.Plan {
 	h.t.Helper()
-	st, err := live.Read(context.Background(), api, live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors})
+	st, err := live.Read(context.Background(), api, live.Scope{
+		Trustees: cfg.ManageTrustees, TrusteeGroups: plan.ManagesTrusteeGroups(cfg),
+		Trustors: cfg.ManageTrustors, TrustorGroups: plan.ManagesTrustorGroups(cfg),
+	})
 	if err != nil {
 		h.t.Fatalf("read live state: %v", err)
 	}
@@ -347,12 +350,20 @@ func requireWithinPlan(t *testing.T, p *plan.Plan, entries []sandbox.AuditLogMes
 }
 
 func coveredBy(p *plan.Plan, m sandbox.AuditLogMessage) bool {
-	trustor, trustee, user := m.Context["trustorOrgId"], m.Context["trusteeOrgId"], m.Context["userId"]
+	trustor, trustee, user, group := m.Context["trustorOrgId"], m.Context["trusteeOrgId"], m.Context["userId"], m.Context["groupId"]
 	for _, c := range p.Changes {
 		if c.TrusteeID != trustee || c.TrustorID != trustor {
 			continue
 		}
 		switch {
+		case group != "":
+			if c.GroupID == group {
+				return true
+			}
+			if c.Kind == plan.KindTrustee && c.Action == plan.Create &&
+				slices.ContainsFunc(c.After.Groups, func(g plan.Group) bool { return g.ID == group }) {
+				return true
+			}
 		case user == "" && (c.Kind == plan.KindTrustee || c.Kind == plan.KindTrustor):
 			return true
 		case user != "" && c.UserID == user:
