@@ -260,7 +260,7 @@ func resultLine(r apply.ChangeResult) string {
 	if r.Err == nil {
 		return line
 	}
-	msg := r.Err.Error()
+	msg := r.Err.Error() + permissionNote(r.Err)
 	var missing []string
 	for _, id := range r.ErrorCorrelationIDs {
 		if !strings.Contains(msg, id) {

@@ -61,6 +61,9 @@ type env struct {
 	isTerminal func(f any) bool
 	// workDir is the directory relative paths are resolved against.
 	workDir string
+	// command is the command being run ("plan", "pairing create"), for
+	// messages that name it.
+	command string
 }
 
 // exitError carries a process exit code out of a command's Run. A nil err
@@ -181,8 +184,9 @@ func runCLI(ctx context.Context, args []string, e *env) int {
 	if colorOff(root.NoColor, e.getenv) {
 		e.getenv = withNoColor(e.getenv)
 	}
+	e.command = commandName(kctx.Command())
 	if err := kctx.Run(); err != nil {
-		return reportError(e.stderr, err)
+		return reportError(e.stderr, withPermissionHint(e.command, err))
 	}
 	return 0
 }

@@ -65,6 +65,7 @@ func planTarget(e *env, t run.Target, opts run.PlanOptions, rep *reporter) (*run
 		exit, _ := reportProblems(e.stderr, pe.Err).(*exitError)
 		return nil, &planFailure{org: pe.Org, diags: append(warnings, probs...), exit: exit}
 	}
+	err = withPermissionHint(e.command, err)
 	exit := &exitError{code: 1, err: err}
 	return nil, &planFailure{diags: append(warnings, errorDiagnostic(err)), exit: exit}
 }
