@@ -63,6 +63,9 @@ var (
 	reads     = []string{"plan", "apply", "export", "report"}
 	planReads = []string{"plan", "apply"}
 	writes    = []string{"apply"}
+	// withAudit: the audit command lists the trusts when it is not told
+	// which to query.
+	withAudit = []string{"plan", "apply", "export", "report", "audit"}
 	// readBacks are the reads apply makes to confirm its writes.
 	readBacks = []string{"apply"}
 )
@@ -82,7 +85,7 @@ var rules = []Rule{
 	{Method: "POST", Path: oa + "/pairings", Permissions: anyOf(TrusteeAdd), Does: "create a pairing for another org to trust this one", Commands: []string{"pairing"}},
 	{Method: "GET", Path: oa + "/pairings/{pairingId}", Permissions: anyOf(TrusteeView, TrustorView), Does: "check the pairing of a trust to create", Section: "trustees[].pairingId", Commands: []string{"plan", "apply", "pairing"}},
 
-	{Method: "GET", Path: oa + "/trustees", Permissions: anyOf(TrusteeView), Does: "read the trusts this org grants", Section: "trustees", Commands: reads},
+	{Method: "GET", Path: oa + "/trustees", Permissions: anyOf(TrusteeView), Does: "read the trusts this org grants", Section: "trustees", Commands: withAudit},
 	{Method: "POST", Path: oa + "/trustees", All: true, Permissions: anyOf(TrusteeAdd, TrusteeUserAdd), Does: "create trusts", Section: "trustees[].pairingId", Commands: writes},
 	{Method: "GET", Path: oa + "/trustees/{trusteeOrgId}", Permissions: anyOf(TrusteeView), Does: "read back a trust it created or changed", Section: "trustees", Commands: readBacks},
 	{Method: "PUT", Path: oa + "/trustees/{trusteeOrgId}", Permissions: anyOf(TrusteeEdit), Does: "enable or disable trusts and change their expiry", Section: "trustees[].enabled, trustees[].expires", Commands: writes},
@@ -104,7 +107,7 @@ var rules = []Rule{
 	{Method: "PUT", Path: oa + "/trustees/{trusteeOrgId}/groups/{trusteeGroupId}/roles", Permissions: anyOf(TrusteeGroupEdit), Does: "change the roles of trust groups", Section: "trustees[].groups[].roles", Commands: writes},
 	{Method: "DELETE", Path: oa + "/trustees/{trusteeOrgId}/groups/{trusteeGroupId}/roles", Permissions: anyOf(TrusteeGroupDelete), Does: "take every role from trust groups", Section: "trustees[].groups[].roles", Commands: writes},
 
-	{Method: "GET", Path: oa + "/trustors", Permissions: anyOf(TrustorView), Does: "read the trusts other orgs grant this org", Section: "trustors", Commands: reads},
+	{Method: "GET", Path: oa + "/trustors", Permissions: anyOf(TrustorView), Does: "read the trusts other orgs grant this org", Section: "trustors", Commands: withAudit},
 	{Method: "GET", Path: oa + "/trustors/{trustorOrgId}", Permissions: anyOf(TrustorView), Does: "read back a trust it left", Section: "trustors", Commands: readBacks},
 	{Method: "DELETE", Path: oa + "/trustors/{trustorOrgId}", Permissions: anyOf(TrustorDelete), Does: "leave trusts other orgs grant this org", Section: "trustors", Commands: writes},
 	{Method: "GET", Path: oa + "/trustors/{trustorOrgId}/users", Permissions: anyOf(TrusteeUserView), Does: "read this org's users in trusts other orgs grant", Section: "trustors[].users", Commands: reads},
