@@ -236,6 +236,15 @@ func TestRefusesProtectedAndUnsupportedChanges(t *testing.T) {
 			change: plan.Change{Action: plan.Delete, Kind: plan.KindTrustee, Address: "trustee[Genesys Customer Care]", TrusteeID: care, TrustorID: northwind, Effect: plan.Narrow},
 			want:   "apply never changes this trust (Genesys Customer Care trust)",
 		},
+		"group of the customer care trust": {
+			change: plan.Change{Action: plan.Create, Kind: plan.KindTrusteeGroup, Address: "trustee[Genesys Customer Care].group[x]", TrusteeID: care, TrustorID: northwind, GroupID: "g", After: &plan.Value{}, Effect: plan.Widen},
+			want:   "apply never changes this trust (Genesys Customer Care trust)",
+		},
+		"group of a protected trustor": {
+			change: plan.Change{Action: plan.Delete, Kind: plan.KindTrustorGroup, Address: "trustor[Copperfield].group[x]", TrusteeID: northwind, TrustorID: copperfield, GroupID: "g", Effect: plan.Narrow},
+			opts:   apply.Options{ProtectedTrustors: []string{copperfield}},
+			want:   "apply never changes this trust (protected: listed under protect, or a Customer Care org)",
+		},
 		"protected by options": {
 			change: plan.Change{Action: plan.Delete, Kind: plan.KindTrustorUser, Address: "trustor[Copperfield].user[Nadia]", TrusteeID: northwind, TrustorID: copperfield, UserID: nadiaNorth, Effect: plan.Narrow},
 			opts:   apply.Options{ProtectedTrustors: []string{copperfield}},

@@ -252,3 +252,51 @@ trustors:
 	}
 	h.requireUntouched(before)
 }
+
+// TestGroupLostAnswers: a group removal and a trustor group add whose
+// answers are lost after they took effect are confirmed by the client's
+// retry meeting their own success (404, 409) and a read-back, without a
+// second write of apply's own.
+func TestGroupLostAnswers(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	cfg := h.load(fmt.Sprintf(`version: 1
+trustees:
+  - id: %s
+    expires: 2027-06-30
+    groups:
+      - {id: %s, roles: [Claims Agent, Quality Evaluator]}
+trustors:
+  - id: %s
+    groups: [%s]
+  - id: %s
+`, bluebird, claimsTeam, copperfield, northwindConsultants, bluebird))
+	p := h.plan(h.home, cfg)
+	if diff := cmp.Diff([]string{"trustee_group delete narrow", "trustor_group create widen"}, kinds(p)); diff != "" {
+		t.Fatalf("plan kinds (-want +got):\n%s", diff)
+	}
+	const api = "/api/v2/orgauthorization"
+	h.srv.Inject(sandbox.Fault{Method: "DELETE", Path: api + "/trustees/" + bluebird + "/groups/" + nightShift, Status: 504, Commit: true})
+	h.srv.Inject(sandbox.Fault{Method: "PUT", Path: api + "/trustors/" + copperfield + "/groups/" + northwindConsultants, Status: 503, Commit: true})
+	h.srv.ResetStats()
+	res, err := apply.Run(context.Background(), h.home, p, apply.Options{AllowRemovals: true})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	requireOK(t, res)
+	for _, r := range res.Changes {
+		want := "already gone"
+		if r.Change.Action == plan.Create {
+			want = "already present"
+		}
+		if r.Attempts != 1 || !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Errorf("%s: %d attempts, notes %q; want 1 and a note saying %q", r.Change.Address, r.Attempts, r.Notes, want)
+		}
+	}
+	requireAnswersAccounted(t, res, h.srv.Stats().Requests)
+	if w := h.srv.Stats().Writes; w != int64(len(p.Changes)) {
+		t.Errorf("%d writes for %d changes", w, len(p.Changes))
+	}
+	if again := h.plan(h.home, cfg); again.HasChanges() {
+		t.Fatalf("plan after apply:\n%s", addresses(again))
+	}
+}

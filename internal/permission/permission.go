@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/trustsync/trustsync/internal/client"
@@ -129,11 +130,16 @@ var rules = []Rule{
 func Rules() []Rule {
 	out := make([]Rule, len(rules))
 	for i, r := range rules {
-		r.Permissions = append([]string(nil), r.Permissions...)
-		r.Commands = append([]string(nil), r.Commands...)
-		out[i] = r
+		out[i] = r.clone()
 	}
 	return out
+}
+
+// clone returns a copy of r that shares no slice with it.
+func (r Rule) clone() Rule {
+	r.Permissions = slices.Clone(r.Permissions)
+	r.Commands = slices.Clone(r.Commands)
+	return r
 }
 
 // apiPrefix is where every API path starts.
@@ -158,7 +164,7 @@ func Find(method, path string) (Rule, bool) {
 	if best < 0 {
 		return Rule{}, false
 	}
-	return Rules()[best], true
+	return rules[best].clone(), true
 }
 
 // match reports whether a path's segments fit a pattern's, and how many
