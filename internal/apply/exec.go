@@ -498,7 +498,9 @@ func (e *execution) createTrustee() step {
 	for _, u := range c.After.Users {
 		users = append(users, client.TrustMemberCreate{ID: u.ID, RoleIDs: roleIDs(u.Roles)})
 	}
-	if len(users) > 0 {
+	if c.After.Users != nil {
+		// Managed users are sent even when there are none, so the body
+		// says in so many words that the trust starts without users.
 		body.Users = &users
 	}
 	for _, g := range c.After.Groups {
