@@ -260,7 +260,7 @@ func resultLine(r apply.ChangeResult) string {
 	if r.Err == nil {
 		return line
 	}
-	msg := r.Err.Error() + permissionNote(r.Err)
+	msg := r.Err.Error()
 	var missing []string
 	for _, id := range r.ErrorCorrelationIDs {
 		if !strings.Contains(msg, id) {

@@ -41,12 +41,3 @@ func withPermissionHint(command string, err error) error {
 	}
 	return fmt.Errorf("%w\n%s", err, h)
 }
-
-// permissionNote is what a failed change's line adds for a 403: "; apply
-// needs P to ...", or "".
-func permissionNote(err error) string {
-	if e := permission.Explain("apply", err); e != "" {
-		return "; " + e
-	}
-	return ""
-}

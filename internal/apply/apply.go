@@ -62,6 +62,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/client"
+	"github.com/trustsync/trustsync/internal/permission"
 	"github.com/trustsync/trustsync/internal/plan"
 )
 
@@ -179,7 +180,9 @@ type ChangeResult struct {
 	Status Status
 	// Err says why a change failed or was skipped; nil for ok. For a
 	// failure it carries the API error (use [errors.As] with
-	// *client.APIError for its status and correlation id).
+	// *client.APIError for its status and correlation id); for a 403 it
+	// also says which permission apply needs and what for
+	// ([permission.Explain]).
 	Err error
 	// Duration is the wall time spent on the change, read-backs included.
 	Duration time.Duration
@@ -640,6 +643,10 @@ func (r *runner) execute(ctx context.Context, i int) {
 	ex := &execution{api: r.api, change: c, stop: r.opts.Stop}
 	var answers client.CorrelationRecorder
 	st, err := ex.run(client.WithCorrelationRecorder(ctx, &answers))
+	if e := permission.Explain("apply", err); e != "" {
+		// A 403 says what to grant, wherever the error is shown.
+		err = fmt.Errorf("%w; %s", err, e)
+	}
 	r.mu.Lock()
 	res := &r.results[i]
 	res.Duration = time.Since(start)

@@ -483,6 +483,10 @@ func TestPrerequisiteFailure(t *testing.T) {
 	if create.Status != apply.StatusFailed || !errors.As(create.Err, &apiErr) || apiErr.Status != 403 || create.Attempts != 1 {
 		t.Fatalf("trust creation: %s after %d attempts (%v); want failed with the 403 after one", create.Status, create.Attempts, create.Err)
 	}
+	// The 403 says what to grant.
+	if want := "; apply needs authorization:orgTrustee:add and authorization:orgTrusteeUser:add to create trusts (trustees[].pairingId)"; !strings.HasSuffix(create.Err.Error(), want) {
+		t.Errorf("trust creation error %q does not end in %q", create.Err, want)
+	}
 	// A definite refusal is not read back: the 403 is the only answer.
 	if want := []string{apiErr.CorrelationID}; apiErr.CorrelationID == "" ||
 		!slices.Equal(create.CorrelationIDs, want) || !slices.Equal(create.ErrorCorrelationIDs, want) {
