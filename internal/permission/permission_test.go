@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustsync/trustsync/internal/audit"
 	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/permission"
 	"github.com/trustsync/trustsync/internal/sandbox"
@@ -212,5 +213,16 @@ func TestDocsTable(t *testing.T) {
 	}
 	if string(want) != string(doc) {
 		t.Errorf("%s's permission table is out of date; run go test ./internal/permission -update", path)
+	}
+}
+
+// TestAuditPermission: the audit package names the permission its queries
+// need in its own messages; it must be the table's.
+func TestAuditPermission(t *testing.T) {
+	for _, path := range []string{"/orgauthorization/trustees/audits", "/orgauthorization/trustor/audits"} {
+		r, ok := permission.Find("POST", path)
+		if !ok || !slices.Equal(r.Permissions, []string{audit.Permission}) {
+			t.Errorf("POST %s needs %v in the table; the audit package says %s", path, r.Permissions, audit.Permission)
+		}
 	}
 }
