@@ -165,6 +165,7 @@ func (h *harness) plan(api live.API, cfg *config.Config) *plan.Plan {
 	st, err := live.Read(context.Background(), api, live.Scope{
 		Trustees: cfg.ManageTrustees, TrusteeGroups: plan.ManagesTrusteeGroups(cfg),
 		Trustors: cfg.ManageTrustors, TrustorGroups: plan.ManagesTrustorGroups(cfg),
+		Then: func(st *live.State) live.Checks { return plan.ChecksToRead(cfg, st) },
 	})
 	if err != nil {
 		h.t.Fatalf("read live state: %v", err)

@@ -65,6 +65,13 @@ type Scope struct {
 	// (compared case-insensitively); otherwise Read stops right after that
 	// first request with a [*PinError].
 	PinOrgID string
+	// Then, when set, is called once everything else the scope names has
+	// been read (with that state, sorted) and returns more to check: the
+	// pairings and own users that only the live trusts tell are needed
+	// (for example the pairings of just the trusts that do not exist yet).
+	// They are read in a second, short phase, together with PairingIDs
+	// and OwnUserIDs.
+	Then func(*State) Checks
 	// Progress, when set, is called after every request with the running
 	// count. Calls are serialized; Total grows as listings reveal more to
 	// read.
@@ -124,7 +131,6 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 		TrusteeGroupsRead: scope.Trustees && scope.TrusteeGroups,
 		TrustorsRead:      scope.Trustors,
 		TrustorGroupsRead: scope.Trustors && scope.TrustorGroups,
-		OwnUsersRead:      len(scope.OwnUserIDs) > 0,
 	}
 	if scope.PinOrgID != "" && !strings.EqualFold(scope.PinOrgID, me.ID) {
 		return nil, &PinError{Want: scope.PinOrgID, Got: st.Org}
@@ -141,15 +147,20 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 	if scope.Trustors {
 		r.spawn(r.trustors)
 	}
-	r.pairings(scope.PairingIDs)
-	if len(scope.OwnUserIDs) > 0 {
-		ids := append([]string(nil), scope.OwnUserIDs...)
-		r.spawn(func(ctx context.Context) error { return r.ownUsers(ctx, ids) })
+	checks := Checks{PairingIDs: scope.PairingIDs, OwnUserIDs: scope.OwnUserIDs}
+	if scope.Then == nil {
+		r.checks(checks)
 	}
 	if err := r.g.Wait(); err != nil {
 		return nil, err
 	}
 	st.normalize()
+	if scope.Then != nil {
+		if err := r.then(ctx, checks, scope.Then); err != nil {
+			return nil, err
+		}
+		st.normalize()
+	}
 	return st, nil
 }
 

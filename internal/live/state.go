@@ -58,12 +58,13 @@ type State struct {
 	// read too (Scope.TrustorGroups).
 	TrustorGroupsRead bool `json:"trustorGroupsRead,omitempty"`
 
-	// Pairings are the pairings Scope.PairingIDs named, one per distinct
-	// id, sorted by id; one the service does not know has Exists false.
+	// Pairings are the pairings Scope.PairingIDs (and Scope.Then) named,
+	// one per distinct id, sorted by id; one the service does not know has Exists false.
 	Pairings []Pairing `json:"pairings,omitempty"`
-	// OwnUsersRead is true when Scope.OwnUserIDs were checked; OwnUsers
-	// are those of them that are users of Org, sorted by id. An id named
-	// in the scope but absent here does not exist in Org.
+	// OwnUsersRead is true when Scope.OwnUserIDs (or those Scope.Then
+	// returned) were checked; OwnUsers are those of them that are users of
+	// Org, sorted by id. An id named in the scope but absent here does not
+	// exist in Org.
 	OwnUsersRead bool   `json:"ownUsersRead,omitempty"`
 	OwnUsers     []User `json:"ownUsers,omitempty"`
 }

@@ -35,7 +35,9 @@ const minManagedForGuard = 8
 // role id is that role, otherwise the one role with exactly that name.
 // Every problem found (an organization pin that does not match, unknown or
 // ambiguous roles, forbidden roles, a trustee to create without a pairing
-// id) is returned, joined with [errors.Join], as a [*Problem] carrying the
+// id or members, a pairing that cannot create it, one of our users that
+// does not exist, a trust with full access under policy.forbidFullAccess)
+// is returned, joined with [errors.Join], as a [*Problem] carrying the
 // file position it is about; the plan is nil then.
 func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 	if cfg == nil {
@@ -59,6 +61,9 @@ func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 	if cfg.ManageTrustors && !st.TrustorsRead {
 		return nil, errors.New("compute plan: the configuration manages trustors but live trustors were not read")
 	}
+	if err := checkReads(cfg, st); err != nil {
+		return nil, err
+	}
 
 	b := &builder{
 		cfg:   cfg,
@@ -70,6 +75,8 @@ func Compute(cfg *config.Config, st *live.State) (*Plan, error) {
 	b.resolveForbidden()
 	if cfg.ManageTrustees {
 		b.trustees()
+		b.protectedFlags()
+		b.forbidFullAccess()
 	}
 	if cfg.ManageTrustors {
 		b.trustors()
@@ -123,6 +130,9 @@ type builder struct {
 	forbidden map[string]config.RoleRef
 	plan      *Plan
 	errs      []error
+	// ownUsers is the set of our users found live (lowercase ids), built
+	// when first needed.
+	ownUsers map[string]bool
 }
 
 func (b *builder) errorf(pos config.Pos, hint, format string, args ...any) {
@@ -287,11 +297,13 @@ func (b *builder) trustees() {
 				Action: Delete, Kind: KindTrustee, Address: trusteeAddr(lt.OrgName, lt.OrgID),
 				TrusteeID: lt.OrgID, TrustorID: b.st.Org.ID, OrgName: lt.OrgName,
 				Before: &Value{
-					Name:    lt.OrgName,
-					Enabled: boolPtr(lt.Enabled),
-					Expires: timePtr(lt.Expires),
-					Users:   b.liveTrusteeUsers(lt.Users),
-					Groups:  b.liveTrusteeGroups(lt.Groups),
+					Name:          lt.OrgName,
+					Enabled:       boolPtr(lt.Enabled),
+					Expires:       timePtr(lt.Expires),
+					Users:         b.liveTrusteeUsers(lt.Users),
+					Groups:        b.liveTrusteeGroups(lt.Groups),
+					HasFullAccess: boolPtr(lt.HasFullAccess),
+					IsTrustedUser: boolPtr(lt.IsTrustedUser),
 				},
 				Effect: Narrow, Reason: ReasonNotInConfig,
 			})
@@ -436,6 +448,17 @@ func displayName(liveName, fileName string) string {
 	return fileName
 }
 
+// trusteeIndex returns the index of t's first entry in the configuration,
+// for the positions of its keys.
+func (b *builder) trusteeIndex(t config.Trustee) int {
+	for i, e := range b.cfg.Trustees {
+		if strings.EqualFold(e.ID, t.ID) {
+			return i
+		}
+	}
+	return -1
+}
+
 // trustee plans one configured (not protected) trustee against its live
 // trust lt, which is nil when the trust does not exist.
 func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
@@ -464,8 +487,10 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 	}
 
 	if lt == nil {
+		i := b.trusteeIndex(t)
+		b.checkMembers(i, t)
 		if t.PairingID == "" {
-			b.errorf(t.Pos, "add the pairingId the trustee org gave you (it creates a pairing with POST /api/v2/orgauthorization/pairings)",
+			b.errorf(t.Pos, "add the pairingId the trustee org gave you (it creates a pairing with `trustsync pairing create` or POST /api/v2/orgauthorization/pairings)",
 				"trustee %s does not exist live and has no pairingId to create it with", displayOrg(t.Name, t.ID))
 			return
 		}
@@ -474,6 +499,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 			Enabled:   boolPtr(t.Enabled),
 			Expires:   timePtr(t.Expires),
 			PairingID: t.PairingID,
+			Pairing:   b.checkPairing(i, t),
 		}
 		if t.ManageUsers {
 			after.Users = make([]User, 0, len(t.Users))
@@ -594,9 +620,10 @@ func (b *builder) trusteeState(t config.Trustee, lt *live.Trustee, name, addr st
 			Before: before, After: after, Effect: eff, Reason: reason,
 		}
 	}
-	initial := &Value{Name: name, Enabled: boolPtr(e0), Expires: timePtr(x0)}
-	middle := &Value{Name: name, Enabled: boolPtr(em), Expires: timePtr(xm)}
-	final := &Value{Name: name, Enabled: boolPtr(e1), Expires: timePtr(x1)}
+	full, trusted := flags(lt)
+	initial := &Value{Name: name, Enabled: boolPtr(e0), Expires: timePtr(x0), HasFullAccess: full, IsTrustedUser: trusted}
+	middle := &Value{Name: name, Enabled: boolPtr(em), Expires: timePtr(xm), HasFullAccess: full, IsTrustedUser: trusted}
+	final := &Value{Name: name, Enabled: boolPtr(e1), Expires: timePtr(x1), HasFullAccess: full, IsTrustedUser: trusted}
 	if em != e0 || !sameTime(xm, x0) {
 		var why []string
 		if em != e0 {
@@ -661,6 +688,15 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 	}
 	addr := trustorAddr(name, t.ID)
 	if lt == nil {
+		if t.ManageUsers {
+			seen := make(map[string]bool, len(t.Users))
+			for _, u := range t.Users {
+				if key := strings.ToLower(u.ID); !seen[key] {
+					seen[key] = true
+					b.checkOwnUser(t, u)
+				}
+			}
+		}
 		msg := fmt.Sprintf("org %s has not created the trust yet", displayOrg(t.Name, t.ID))
 		b.plan.Pending = append(b.plan.Pending, Pending{Address: addr, TrustorID: t.ID, Name: t.Name, Message: msg})
 		b.warnf(t.Pos, "only the trustor org can create the trust: create a pairing (POST /api/v2/orgauthorization/pairings) and send it the pairing id; until then the trust stays pending", "%s", msg)
@@ -696,6 +732,7 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 			}
 			continue
 		}
+		b.checkOwnUser(t, u)
 		b.add(Change{
 			Action: Create, Kind: KindTrustorUser, Address: addr + userAddr(u.Name, u.ID),
 			TrusteeID: orgID, TrustorID: lt.OrgID, UserID: u.ID, OrgName: name,

@@ -79,6 +79,11 @@ func demoState() *live.State {
 			{OrgID: copperID, OrgName: "Copperfield Consulting", Enabled: true,
 				Users: []live.User{{ID: userNadia, Name: "Nadia North"}, {ID: userOscar, Name: "Oscar Ortega"}}},
 		},
+		// Every user of Northwind, as if all had been looked up.
+		OwnUsersRead: true,
+		OwnUsers: []live.User{
+			{ID: userNadia, Name: "Nadia North"}, {ID: userOscar, Name: "Oscar Ortega"}, {ID: userPriya, Name: "Priya Patel"},
+		},
 	}
 }
 
@@ -215,6 +220,7 @@ func TestCompute(t *testing.T) {
 			check: func(t *testing.T, p *Plan) {
 				want := &Value{
 					Name: "Bluebird Outsourcing", Enabled: boolPtr(true), Expires: date("2027-06-30"),
+					HasFullAccess: boolPtr(false), IsTrustedUser: boolPtr(false),
 					Users: []User{
 						{ID: userBella, Name: "Bella Byrne", Roles: roleList(roleAgent)},
 						{ID: userBen, Name: "Ben Baker", Roles: roleList(roleQuality)},
@@ -249,17 +255,23 @@ func TestCompute(t *testing.T) {
 						{ID: "e2000000-0000-4000-8000-000000000002", Roles: refs(44), Pos: at(43)},
 					},
 				})
+				st.ReadAt = readAt
+				st.Pairings = []live.Pairing{pairingOf("pair-1", otherID, readAt.Add(-47*time.Hour), "e2000000-0000-4000-8000-000000000001")}
 			},
-			changes: []string{"widen create trustee trustee[Elm Partners e000…]"},
-			orgs:    []string{"Elm Partners"},
-			managed: 7,
+			changes:  []string{"widen create trustee trustee[Elm Partners e000…]"},
+			orgs:     []string{"Elm Partners"},
+			warnings: []string{"expires at 2026-12-31 (in 30 days", "user e2000000-0000-4000-8000-000000000002 of trustee e000… is not one of the users pairing pair… offers"},
+			managed:  7,
 			check: func(t *testing.T, p *Plan) {
+				expires := readAt.Add(time.Hour)
 				want := &Value{
 					Name: "Elm Partners", Enabled: boolPtr(true), Expires: date("2026-12-31"), PairingID: "pair-1",
 					Users: []User{
 						{ID: "e2000000-0000-4000-8000-000000000002", Roles: []Role{}},
 						{ID: "e2000000-0000-4000-8000-000000000001", Name: "Eve Elm", Roles: roleList(roleAgent, roleReporting)},
 					},
+					Pairing: &Pairing{ID: "pair-1", Users: []User{{ID: "e2000000-0000-4000-8000-000000000001"}},
+						Groups: []Group{}, Expires: &expires},
 				}
 				c := p.Changes[0]
 				if diff := cmp.Diff(want, c.After); diff != "" {
@@ -267,20 +279,6 @@ func TestCompute(t *testing.T) {
 				}
 				if c.Before != nil || c.TrusteeID != otherID || c.TrustorID != homeID {
 					t.Errorf("change = %+v", c)
-				}
-			},
-		},
-		{
-			name: "trustee create without managed users sends no users",
-			mutate: func(cfg *config.Config, st *live.State) {
-				cfg.Trustees = append(cfg.Trustees, config.Trustee{ID: otherID, PairingID: "pair-1", Pos: at(40)})
-			},
-			changes: []string{"widen create trustee trustee[e000…]"},
-			orgs:    []string{""},
-			managed: 7,
-			check: func(t *testing.T, p *Plan) {
-				if a := p.Changes[0].After; a.Users != nil || *a.Enabled || a.Expires != nil {
-					t.Errorf("after = %+v, want disabled, no expiry, no users", a)
 				}
 			},
 		},
@@ -755,8 +753,11 @@ func TestComputeErrors(t *testing.T) {
 			mutate: func(cfg *config.Config, st *live.State) {
 				cfg.Trustees = append(cfg.Trustees, config.Trustee{ID: otherID, Name: "Elm Partners", Enabled: true, Pos: at(40)})
 			},
-			want:  []string{"trusts.yaml:40:5: trustee Elm Partners (" + otherID + ") does not exist live and has no pairingId"},
-			hints: []string{"add the pairingId the trustee org gave you"},
+			want: []string{
+				"trusts.yaml:40:5: trustee Elm Partners (" + otherID + ") would be created with no users or groups",
+				"trusts.yaml:40:5: trustee Elm Partners (" + otherID + ") does not exist live and has no pairingId",
+			},
+			hints: []string{"list the users (with their roles) or groups", "add the pairingId the trustee org gave you"},
 		},
 		{
 			name: "unknown role id",
@@ -822,7 +823,9 @@ func TestComputeOrder(t *testing.T) {
 		{ID: userBella, Roles: refs(17, "Claims Agent"), Pos: at(16)},
 		{ID: userBianca, Roles: refs(21, "Claims Agent"), Pos: at(20)},
 	}
-	cfg.Trustees = append(cfg.Trustees, config.Trustee{ID: otherID, PairingID: "p", Enabled: true, Pos: at(40)})
+	cfg.Trustees = append(cfg.Trustees, config.Trustee{ID: otherID, PairingID: "p", Enabled: true, Pos: at(40),
+		ManageUsers: true, Users: []config.TrusteeUser{{ID: "e2000000-0000-4000-8000-000000000001", Roles: refs(42, "Claims Agent"), Pos: at(41)}}})
+	st.Pairings = []live.Pairing{pairingOf("p", otherID, time.Time{}, "e2000000-0000-4000-8000-000000000001")}
 	cfg.Trustors[0].Users = []config.TrustorUser{{ID: userNadia}, {ID: userPriya}}
 	st.Trustees = append(st.Trustees, live.Trustee{OrgID: "f0000000-0000-4000-8000-000000000006", OrgName: "Fig", Enabled: true})
 	st.Trustors = append(st.Trustors, live.Trustor{OrgID: "f0000000-0000-4000-8000-000000000006", OrgName: "Fig"})

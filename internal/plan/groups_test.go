@@ -3,6 +3,7 @@ package plan
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -106,6 +107,9 @@ func TestComputeGroupsOnCreateAndDelete(t *testing.T) {
 		ManageUsers: true, Users: []config.TrusteeUser{}, ManageGroups: true, Pos: at(60),
 		Groups: []config.TrusteeGroup{{ID: groupAgents, Name: "Elm Support", Roles: refs(62, "Reporting Viewer"), Pos: at(61)}},
 	}}
+	elm := pairingOf("11111111-2222-4333-8444-555555555555", otherID, time.Time{})
+	elm.Groups = []live.Group{{ID: groupAgents, Name: "Elm Support"}}
+	st.Pairings = []live.Pairing{elm}
 	p, err := Compute(cfg, st)
 	if err != nil {
 		t.Fatal(err)

@@ -129,7 +129,8 @@ type Group struct {
 // that belong to the change's Kind are set:
 //
 //   - trustee: Name, Enabled, Expires; Users (with roles) on create and on
-//     delete (the users who gain or lose access); PairingID on create.
+//     delete (the users who gain or lose access); PairingID and Pairing on
+//     create; HasFullAccess and IsTrustedUser on values of a live trust.
 //   - trustee_user: Name, Roles (the roles it is created with or loses).
 //   - trustee_user_roles: Name (the user's), Roles, the complete role set.
 //   - trustor: Name, Users (our users in the trust), Groups (ours).
@@ -151,6 +152,26 @@ type Value struct {
 	// MemberCount is how many users a group has, on group kinds; nil
 	// when the service does not say.
 	MemberCount *int
+	// HasFullAccess and IsTrustedUser are a trust's flags as the service
+	// reports them, on trustee values of a live trust; nil on a trust to
+	// create (the service sets them; trustsync never changes them).
+	HasFullAccess *bool
+	IsTrustedUser *bool
+	// Pairing is what the pairing a trust is created from offers, on a
+	// trustee create's after value; nil otherwise.
+	Pairing *Pairing
+}
+
+// Pairing is the pairing a trust to create is made from, as read live:
+// the members the trustee org offered when it created it, and when it
+// stops being usable. The trust gets the members its entry lists, not
+// these: they are shown so that a reviewer can compare.
+type Pairing struct {
+	ID     string
+	Users  []User  // sorted by name, then id; no roles
+	Groups []Group // sorted by name, then id; no roles
+	// Expires is when the pairing stops being usable; nil when unknown.
+	Expires *time.Time
 }
 
 // Change is one API-level step of a plan.
@@ -229,6 +250,10 @@ type Protected struct {
 	TrustorID string
 	Name      string
 	Reason    string // e.g. "listed under protect", "Genesys Customer Care trust"
+	// HasFullAccess and IsTrustedUser are a protected trustee trust's
+	// flags as the service reports them; nil for trustors.
+	HasFullAccess *bool
+	IsTrustedUser *bool
 }
 
 // Pending is a trustor listed in the configuration whose trust the other org

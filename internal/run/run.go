@@ -209,10 +209,14 @@ func Load(ctx context.Context, t Target, now time.Time, rep Reporter) (*config.C
 	return cfg, diags, nil
 }
 
-// scope returns what live state the configuration needs read.
+// scope returns what live state the configuration needs read: what it
+// manages and, once the live trusts are known, what plan's checks need
+// (the pairings of the trusts to create, never of those that exist, and
+// our users that trustors entries would add).
 func scope(cfg *config.Config) live.Scope {
 	s := live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors,
-		TrusteeGroups: plan.ManagesTrusteeGroups(cfg), TrustorGroups: plan.ManagesTrustorGroups(cfg)}
+		TrusteeGroups: plan.ManagesTrusteeGroups(cfg), TrustorGroups: plan.ManagesTrustorGroups(cfg),
+		Then: func(st *live.State) live.Checks { return plan.ChecksToRead(cfg, st) }}
 	if cfg.Organization != nil {
 		s.PinOrgID = cfg.Organization.ID
 	}
