@@ -101,6 +101,23 @@ type Value struct {
 	// MemberCount is how many users a group has, on group kinds; left out
 	// when unknown.
 	MemberCount *int `json:"member_count,omitempty"`
+	// HasFullAccess and IsTrustedUser are a live trust's flags, on trustee
+	// values of a trust that exists; left out on a trust to create.
+	HasFullAccess *bool `json:"has_full_access,omitempty"`
+	IsTrustedUser *bool `json:"is_trusted_user,omitempty"`
+	// Pairing is what the pairing of a trust to create offers, on a
+	// trustee create's after value.
+	Pairing *Pairing `json:"pairing,omitempty"`
+}
+
+// Pairing is the pairing a trust is created from, as read when planning:
+// the members the trustee org offered (the trust gets the members its
+// entry lists) and when the pairing stops being usable.
+type Pairing struct {
+	ID      string  `json:"id"`
+	Users   []User  `json:"users"`
+	Groups  []Group `json:"groups"`
+	Expires Expiry  `json:"expires"` // null when unknown
 }
 
 // Expiry is a trust's expiry. Its zero value means "does not apply" and is
@@ -170,6 +187,10 @@ type Protected struct {
 	TrustorID string `json:"trustor_id,omitempty"`
 	Name      string `json:"name"`
 	Reason    string `json:"reason"`
+	// HasFullAccess and IsTrustedUser are a protected trustee trust's
+	// flags; left out for trustors.
+	HasFullAccess *bool `json:"has_full_access,omitempty"`
+	IsTrustedUser *bool `json:"is_trusted_user,omitempty"`
 }
 
 // Pending is a configured trustor whose trust does not exist yet.
@@ -258,6 +279,7 @@ func FromPlan(p *plan.Plan) (*Document, error) {
 		d.Protected = append(d.Protected, Protected{
 			Kind: string(pr.Kind), Address: pr.Address, TrusteeID: pr.TrusteeID,
 			TrustorID: pr.TrustorID, Name: pr.Name, Reason: pr.Reason,
+			HasFullAccess: copyBool(pr.HasFullAccess), IsTrustedUser: copyBool(pr.IsTrustedUser),
 		})
 	}
 	for _, pe := range p.Pending {
@@ -317,12 +339,22 @@ func newValue(k plan.Kind, a plan.Action, v *plan.Value) *Value {
 		out.PairingID = v.PairingID
 		// Users are the people who gain or lose access when a trust is
 		// created or deleted; an update carries them only if set, and a
-		// create leaves them out when they are not managed (the pairing's
-		// users join).
+		// create leaves them out when they are not managed (it is then
+		// created with its groups alone).
 		if a == plan.Delete || v.Users != nil {
 			out.Users = newUsers(v.Users, true)
 		}
 		out.Groups = newGroups(v.Groups, true)
+		out.HasFullAccess, out.IsTrustedUser = copyBool(v.HasFullAccess), copyBool(v.IsTrustedUser)
+		if pr := v.Pairing; pr != nil {
+			out.Pairing = &Pairing{
+				ID: pr.ID, Users: newUsers(pr.Users, false), Groups: newGroups(pr.Groups, false),
+				Expires: Expiry{Set: true, Time: utc(pr.Expires)},
+			}
+			if out.Pairing.Groups == nil {
+				out.Pairing.Groups = []Group{}
+			}
+		}
 	case plan.KindTrusteeUser, plan.KindTrusteeUserRoles:
 		out.Roles = newRoles(v.Roles)
 	case plan.KindTrusteeGroup, plan.KindTrusteeGroupRoles:

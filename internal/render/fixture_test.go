@@ -90,8 +90,8 @@ func richPlan() *plan.Plan {
 				Address:   "trustee[Harbor Analytics e000…]",
 				TrusteeID: harborID, TrustorID: homeID,
 				OrgName: "Harbor Analytics",
-				Before:  &plan.Value{Name: "Harbor Analytics", Enabled: ptr(true)},
-				After:   &plan.Value{Name: "Harbor Analytics", Enabled: ptr(false)},
+				Before:  &plan.Value{Name: "Harbor Analytics", Enabled: ptr(true), HasFullAccess: ptr(true), IsTrustedUser: ptr(false)},
+				After:   &plan.Value{Name: "Harbor Analytics", Enabled: ptr(false), HasFullAccess: ptr(true), IsTrustedUser: ptr(false)},
 				Effect:  plan.Narrow, Reason: "disabled in configuration",
 			},
 			{
@@ -201,6 +201,14 @@ func richPlan() *plan.Plan {
 						{ID: "82000000-0000-4000-8000-000000000001", Name: "Jin Ju", Roles: roles(claimsAgent, qualityEvaluator)},
 						{ID: "82000000-0000-4000-8000-000000000002", Name: "Jo Jensen"},
 					},
+					Pairing: &plan.Pairing{
+						ID: "5f1c2d3e-0000-4000-8000-00000000abcd", Expires: date("2026-12-02T10:00:00Z"),
+						Users: []plan.User{
+							{ID: "82000000-0000-4000-8000-000000000001", Name: "Jin Ju"},
+							{ID: "82000000-0000-4000-8000-000000000003", Name: "Juno Jay"},
+						},
+						Groups: []plan.Group{{ID: "83000000-0000-4000-8000-000000000001", Name: "Juniper Crew", MemberCount: ptr(4)}},
+					},
 				},
 				Effect: plan.Widen, Reason: "not live",
 			},
@@ -225,7 +233,7 @@ func richPlan() *plan.Plan {
 		},
 		Protected: []plan.Protected{
 			{Kind: plan.KindTrustee, Address: "trustee[Genesys Customer Care d000…]", TrusteeID: careID, TrustorID: homeID,
-				Name: "Genesys Customer Care", Reason: "Genesys Customer Care trust"},
+				Name: "Genesys Customer Care", Reason: "Genesys Customer Care trust", HasFullAccess: ptr(true), IsTrustedUser: ptr(true)},
 			{Kind: plan.KindTrustor, Address: "trustor[Partner Ops 5000…]", TrusteeID: homeID, TrustorID: opsID,
 				Name: "Partner Ops", Reason: "listed under protect"},
 		},

@@ -239,7 +239,7 @@ func markdownAt(p *plan.Plan, groups []*group, level fold) string {
 			head: "\n### Protected (left unchanged)\n\n", n: len(p.Protected), weight: 1, more: moreItems,
 			item: func(i int) string {
 				pr := p.Protected[i]
-				return fmt.Sprintf("- %s: %s\n", mdCode(pr.Address), mdText(oneLine(pr.Reason)))
+				return fmt.Sprintf("- %s: %s\n", mdCode(pr.Address), mdText(oneLine(protectedText(pr))))
 			},
 		})
 	}

@@ -332,6 +332,13 @@ func details(c plan.Change) []field {
 			}
 			return v.PairingID
 		})
+		if f := Flags(v.HasFullAccess, v.IsTrustedUser); f != "" {
+			out = append(out, field{label: "flags", value: f})
+		}
+		if pr := v.Pairing; pr != nil && c.Kind == plan.KindTrustee {
+			out = append(out, field{label: "pairing expires", value: expiry.FormatPtr(pr.Expires)})
+			out = append(out, field{label: "pairing offers", items: offered(pr, v)})
+		}
 	}
 	before, after := c.Before, c.After
 	if before == nil {
@@ -345,7 +352,7 @@ func details(c plan.Change) []field {
 		out = append(out, field{label: "roles", items: orNone(diffRoles(before.Roles, after.Roles), "(no roles)")})
 	case plan.KindTrustee, plan.KindTrustor:
 		if c.Kind == plan.KindTrustee && c.Action == plan.Create && after.Users == nil {
-			out = append(out, field{label: "users", items: []item{{mark: " ", text: "not managed: the pairing's users join, without roles"}}})
+			out = append(out, field{label: "users", items: []item{{mark: " ", text: "not managed: the trust is created with its groups alone"}}})
 		} else if c.Action != plan.Update || before.Users != nil || after.Users != nil {
 			out = append(out, field{label: "users", items: orNone(diffUsers(before.Users, after.Users, c.Kind == plan.KindTrustee), "(no users)")})
 		}
@@ -359,6 +366,56 @@ func details(c plan.Change) []field {
 		out = append(out, field{label: "last change", value: attribution(a)})
 	}
 	return out
+}
+
+// protectedText is a protected trust's reason, with its flags when set.
+func protectedText(pr plan.Protected) string {
+	if f := Flags(pr.HasFullAccess, pr.IsTrustedUser); f != "" {
+		return pr.Reason + " (" + f + ")"
+	}
+	return pr.Reason
+}
+
+// Flags names a trustee trust's flags that are set ("full access,
+// trusted user"); "" when none is, or they are unknown.
+func Flags(fullAccess, trustedUser *bool) string {
+	var fs []string
+	if fullAccess != nil && *fullAccess {
+		fs = append(fs, "full access")
+	}
+	if trustedUser != nil && *trustedUser {
+		fs = append(fs, "trusted user")
+	}
+	return strings.Join(fs, ", ")
+}
+
+// offered lists the members a pairing offers, saying of each one the
+// trust's entry does not list that it does not join.
+func offered(pr *plan.Pairing, v *plan.Value) []item {
+	listed := map[string]bool{}
+	for _, u := range v.Users {
+		listed["u/"+strings.ToLower(u.ID)] = true
+	}
+	for _, g := range v.Groups {
+		listed["g/"+strings.ToLower(g.ID)] = true
+	}
+	const unlisted = " (not in the file: does not join)"
+	var out []item
+	for _, u := range pr.Users {
+		text := named(u.Name, u.ID)
+		if !listed["u/"+strings.ToLower(u.ID)] {
+			text += unlisted
+		}
+		out = append(out, item{mark: " ", text: text})
+	}
+	for _, g := range pr.Groups {
+		text := "group " + named(cmp.Or(oneLine(g.Name), "(unnamed)")+", "+members(g.MemberCount), g.ID)
+		if !listed["g/"+strings.ToLower(g.ID)] {
+			text += unlisted
+		}
+		out = append(out, item{mark: " ", text: text})
+	}
+	return orNone(out, "(no members)")
 }
 
 // attribution says who last changed a change's live object and when:

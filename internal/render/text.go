@@ -88,7 +88,7 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	if len(p.Protected) > 0 {
 		line(pt.paint(sgrBold, "Protected (left unchanged):"))
 		for _, pr := range p.Protected {
-			for _, l := range wrap("  "+pr.Address+": ", "      ", pr.Reason, width) {
+			for _, l := range wrap("  "+pr.Address+": ", "      ", protectedText(pr), width) {
 				line(l)
 			}
 		}
