@@ -275,3 +275,21 @@ func (b *builder) protectedFlags() {
 		}
 	}
 }
+
+// nameFromPairing names the users of a trust to create that the file
+// leaves unnamed after the pairing that offers them, so a reviewer reads
+// who gains access.
+func nameFromPairing(v *Value) {
+	if v.Pairing == nil {
+		return
+	}
+	names := make(map[string]string, len(v.Pairing.Users))
+	for _, u := range v.Pairing.Users {
+		names[strings.ToLower(u.ID)] = u.Name
+	}
+	for i := range v.Users {
+		if v.Users[i].Name == "" {
+			v.Users[i].Name = names[strings.ToLower(v.Users[i].ID)]
+		}
+	}
+}

@@ -506,6 +506,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 			for i, u := range t.Users {
 				after.Users = append(after.Users, User{ID: u.ID, Name: u.Name, Roles: desiredRoles[i]})
 			}
+			nameFromPairing(after)
 			sortUsers(after.Users)
 		}
 		if t.ManageGroups {
