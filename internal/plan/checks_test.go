@@ -206,6 +206,10 @@ func TestComputeChecksPass(t *testing.T) {
 		if diff := cmp.Diff(want, create.After.Pairing); diff != "" {
 			t.Errorf("pairing (-want +got):\n%s", diff)
 		}
+		// Eve, unnamed in the file, is named after the pairing.
+		if us := create.After.Users; len(us) != 2 || us[1].ID != userEve || us[1].Name != "Eve Elm" {
+			t.Errorf("users = %+v, want Ed Elm and Eve Elm, named from the pairing", us)
+		}
 		if len(p.Warnings) != 1 || p.Warnings[0].Pos.Line != 46 ||
 			p.Warnings[0].Message != "user Ed Elm ("+userEd+") of trustee e000… is not one of the users pairing 9a00… offers" {
 			t.Errorf("warnings = %+v, want one about Ed at line 46", p.Warnings)
