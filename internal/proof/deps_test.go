@@ -114,7 +114,8 @@ func loadDesired(t testing.TB, path string) *config.Config {
 // computePlan reads live state through api and plans cfg: the harness's
 // one use of internal/live and internal/plan.
 func computePlan(ctx context.Context, api *client.Client, cfg *config.Config) (*plan.Plan, error) {
-	st, err := live.Read(ctx, api, live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors})
+	st, err := live.Read(ctx, api, live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors,
+		Then: func(st *live.State) live.Checks { return plan.ChecksToRead(cfg, st) }})
 	if err != nil {
 		return nil, fmt.Errorf("read live state: %w", err)
 	}

@@ -101,7 +101,7 @@ func TestPlanRefusesExpiredPairing(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Now: func() time.Time { return time.Now().Add(-49 * time.Hour) }})
 	pid := pairingOf(t, e, 2, "c2000000-0000-4000-8000-000000000001")
 	withFile(t, e, copperFile(pid))
-	_, err := run.Plan(context.Background(), e.target(4), &reporter{})
+	_, err := run.Plan(context.Background(), e.target(4), run.PlanOptions{}, &reporter{})
 	var pe *run.PlanError
 	if !errors.As(err, &pe) {
 		t.Fatalf("plan: %v, want a PlanError", err)
@@ -128,7 +128,7 @@ trustors:
       - a2000000-0000-4000-8000-0000000000ff
 `)
 	e.srv.ResetStats()
-	_, err := run.Plan(context.Background(), e.target(4), &reporter{})
+	_, err := run.Plan(context.Background(), e.target(4), run.PlanOptions{}, &reporter{})
 	var pe *run.PlanError
 	if !errors.As(err, &pe) {
 		t.Fatalf("plan: %v, want a PlanError", err)
