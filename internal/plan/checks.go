@@ -102,6 +102,10 @@ func checkReads(cfg *config.Config, st *live.State) error {
 	return nil
 }
 
+// PairingExpiryWarning is how close to its expiry a trust's pairing makes
+// plan warn: applying after the pairing expires fails.
+const PairingExpiryWarning = 24 * time.Hour
+
 // newPairingHint is the hint of every pairing problem.
 func newPairingHint(t config.Trustee) string {
 	return fmt.Sprintf("ask %s for a new pairing (they run `trustsync pairing create --user ID...`, or POST /api/v2/orgauthorization/pairings) and put its id here",
@@ -159,6 +163,10 @@ func (b *builder) checkPairing(i int, t config.Trustee) *Pairing {
 	if known {
 		e := exp.UTC()
 		out.Expires = &e
+		if left := exp.Sub(b.st.ReadAt); !b.st.ReadAt.IsZero() && left < PairingExpiryWarning {
+			b.warnf(pos, "apply before then, or ask the trustee org for a new pairing when the review takes longer",
+				"pairing %s expires at %s, %s after live state was read", t.PairingID, e.Format(time.RFC3339), left.Truncate(time.Minute))
+		}
 	}
 	offered := map[string]bool{}
 	for _, u := range lp.Users {

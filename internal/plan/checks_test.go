@@ -210,9 +210,10 @@ func TestComputeChecksPass(t *testing.T) {
 		if us := create.After.Users; len(us) != 2 || us[1].ID != userEve || us[1].Name != "Eve Elm" {
 			t.Errorf("users = %+v, want Ed Elm and Eve Elm, named from the pairing", us)
 		}
-		if len(p.Warnings) != 1 || p.Warnings[0].Pos.Line != 46 ||
-			p.Warnings[0].Message != "user Ed Elm ("+userEd+") of trustee e000… is not one of the users pairing 9a00… offers" {
-			t.Errorf("warnings = %+v, want one about Ed at line 46", p.Warnings)
+		if len(p.Warnings) != 2 || p.Warnings[0].Pos.Line != 42 || p.Warnings[1].Pos.Line != 46 ||
+			p.Warnings[0].Message != "pairing "+pairingID+" expires at 2026-12-01T10:00:00Z, 1h0m0s after live state was read" ||
+			p.Warnings[1].Message != "user Ed Elm ("+userEd+") of trustee e000… is not one of the users pairing 9a00… offers" {
+			t.Errorf("warnings = %+v, want the pairing's near expiry at line 42 and one about Ed at line 46", p.Warnings)
 		}
 	})
 	t.Run("full access allowed: protected, deleted, or no policy; flags shown", func(t *testing.T) {

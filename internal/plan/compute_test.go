@@ -260,7 +260,7 @@ func TestCompute(t *testing.T) {
 			},
 			changes:  []string{"widen create trustee trustee[Elm Partners e000…]"},
 			orgs:     []string{"Elm Partners"},
-			warnings: []string{"user e2000000-0000-4000-8000-000000000002 of trustee e000… is not one of the users pairing pair… offers"},
+			warnings: []string{"pairing pair-1 expires at 2026-12-01T10:00:00Z, 1h0m0s after live state was read", "user e2000000-0000-4000-8000-000000000002 of trustee e000… is not one of the users pairing pair… offers"},
 			managed:  7,
 			check: func(t *testing.T, p *Plan) {
 				expires := readAt.Add(time.Hour)
