@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ const (
 	envAccessToken  = "GENESYSCLOUD_ACCESS_TOKEN"
 	envRegion       = "GENESYSCLOUD_REGION"
 	envAPIURL       = "TRUSTSYNC_API_URL"
+	envTokenPool    = "TRUSTSYNC_TOKEN_POOL_SIZE"
 )
 
 // connFlags are the connection settings of every command that talks to an
@@ -36,7 +38,8 @@ type connFlags struct {
 	APIURL      string        `name:"api-url" placeholder:"URL" help:"API base URL, also used for login (for example a sandbox), instead of a region; beats --region. Plain http only for loopback addresses. Default: $TRUSTSYNC_API_URL when no --region is given."`
 	Sandbox     bool          `name:"sandbox" help:"Talk to an in-process sandbox with the demo orgs (state in .trustsync/sandbox.json), as the home org."`
 	Concurrency int           `name:"concurrency" default:"8" help:"Maximum API requests in flight: the one bound on plan reads, apply writes and read-backs alike."`
-	RateLimit   int           `name:"rate-limit" default:"0" placeholder:"N" help:"At most N API requests per minute (0: only what the service allows), to leave capacity to other integrations."`
+	RateLimit   int           `name:"rate-limit" default:"0" placeholder:"N" help:"At most N API requests per minute per token (0: only what the service allows), to leave capacity to other integrations."`
+	TokenPool   int           `name:"token-pool-size" default:"0" placeholder:"N" help:"Take N access tokens (1 to 20) from the client credentials and spread requests over them, each with its own pacing and Retry-After pause. Default: $TRUSTSYNC_TOKEN_POOL_SIZE, else 1."`
 	MaxAttempts int           `name:"max-attempts" default:"5" placeholder:"N" help:"Attempts per API request (retries of 429, 502, 503, 504 and connection errors)."`
 	Timeout     time.Duration `name:"timeout" default:"2m" help:"Deadline of one API call including its retries."`
 	Debug       bool          `name:"debug" help:"Log one line per HTTP request to stderr (method, path, status, duration, attempt, correlation id; secrets redacted)."`
@@ -49,6 +52,8 @@ func (f *connFlags) check() error {
 		return fmt.Errorf("--concurrency must be at least 1, got %d", f.Concurrency)
 	case f.RateLimit < 0:
 		return fmt.Errorf("--rate-limit must not be negative, got %d", f.RateLimit)
+	case f.TokenPool < 0 || f.TokenPool > client.MaxTokenPoolSize:
+		return fmt.Errorf("--token-pool-size must be from 1 to %d, got %d", client.MaxTokenPoolSize, f.TokenPool)
 	case f.MaxAttempts < 1:
 		return fmt.Errorf("--max-attempts must be at least 1, got %d", f.MaxAttempts)
 	case f.Timeout <= 0:
@@ -73,12 +78,21 @@ func (f *connFlags) connect(e *env, cfgRegion string) (*client.Client, func() er
 	if version == "" {
 		version = "dev"
 	}
+	getenv := e.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	pool, err := f.poolSize(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
 	cfg := client.Config{
-		Concurrency: f.Concurrency,
-		RateLimit:   f.RateLimit,
-		MaxAttempts: f.MaxAttempts,
-		Deadline:    f.Timeout,
-		UserAgent:   "trustsync/" + version,
+		Concurrency:   f.Concurrency,
+		RateLimit:     f.RateLimit,
+		TokenPoolSize: pool,
+		MaxAttempts:   f.MaxAttempts,
+		Deadline:      f.Timeout,
+		UserAgent:     "trustsync/" + version,
 	}
 	if f.Debug {
 		cfg.Debug = e.stderr
@@ -86,22 +100,38 @@ func (f *connFlags) connect(e *env, cfgRegion string) (*client.Client, func() er
 	if f.Sandbox {
 		return connectSandbox(e, cfg)
 	}
-	getenv := e.getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	var err error
 	if cfg.APIURL, cfg.LoginURL, err = f.endpoints(getenv, cfgRegion); err != nil {
 		return nil, nil, err
 	}
 	if err := credentials(getenv, &cfg); err != nil {
 		return nil, nil, err
 	}
+	if cfg.AccessToken != "" && pool > 1 {
+		fmt.Fprintf(e.stderr, "trustsync: warning: %s is one ready token, so the token pool has one token, not the %d asked for; set %s and %s instead to take %d\n",
+			envAccessToken, pool, envClientID, envClientSecret, pool)
+	}
 	c, err := client.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return c, func() error { return nil }, nil
+}
+
+// poolSize is the token pool's size: --token-pool-size when given, else
+// $TRUSTSYNC_TOKEN_POOL_SIZE, else 1.
+func (f *connFlags) poolSize(getenv func(string) string) (int, error) {
+	if f.TokenPool > 0 {
+		return f.TokenPool, nil
+	}
+	v := strings.TrimSpace(getenv(envTokenPool))
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > client.MaxTokenPoolSize {
+		return 0, fmt.Errorf("%s=%q: want a whole number from 1 to %d (how many access tokens to take)", envTokenPool, v, client.MaxTokenPoolSize)
+	}
+	return n, nil
 }
 
 // endpoints picks the API and login base URLs from the first of these that

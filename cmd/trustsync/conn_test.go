@@ -160,6 +160,8 @@ func TestConnFlagsCheck(t *testing.T) {
 	}{
 		{func(f *connFlags) { f.Concurrency = 0 }, "--concurrency"},
 		{func(f *connFlags) { f.RateLimit = -1 }, "--rate-limit"},
+		{func(f *connFlags) { f.TokenPool = 21 }, "--token-pool-size must be from 1 to 20"},
+		{func(f *connFlags) { f.TokenPool = -1 }, "--token-pool-size must be from 1 to 20"},
 		{func(f *connFlags) { f.MaxAttempts = 0 }, "--max-attempts"},
 		{func(f *connFlags) { f.Timeout = 0 }, "--timeout"},
 		{func(f *connFlags) { f.Sandbox, f.APIURL = true, "http://127.0.0.1:1" }, "--sandbox and --api-url"},
@@ -266,5 +268,57 @@ func TestConnectSandboxBadState(t *testing.T) {
 	// The .gitignore was written even so.
 	if _, err := os.Stat(filepath.Join(dir, ".gitignore")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestConnectTokenPool: the pool size comes from the flag, else the
+// environment, else 1, and reaches the client; a ready access token makes
+// a pool of one and says so.
+func TestConnectTokenPool(t *testing.T) {
+	tests := []struct {
+		name     string
+		flag     int
+		vars     map[string]string
+		want     int
+		wantWarn bool
+	}{
+		{name: "default", want: 1},
+		{name: "flag", flag: 4, want: 4},
+		{name: "env", vars: map[string]string{envTokenPool: "3"}, want: 3},
+		{name: "flag beats env", flag: 2, vars: map[string]string{envTokenPool: "5"}, want: 2},
+		{name: "max", flag: 20, want: 20},
+		{name: "access token", flag: 4, vars: map[string]string{envAccessToken: "tok"}, want: 1, wantWarn: true},
+		{name: "access token from env pool", vars: map[string]string{envAccessToken: "tok", envTokenPool: "2"}, want: 1, wantWarn: true},
+		{name: "access token alone", vars: map[string]string{envAccessToken: "tok"}, want: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]string{envRegion: "eu-west-1", envClientID: "id", envClientSecret: "s"}
+			for k, v := range tt.vars {
+				vars[k] = v
+			}
+			e, stderr := connTestEnv(t, vars)
+			f := defaultConnFlags()
+			f.TokenPool = tt.flag
+			c, closeFn, err := f.connect(e, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeFn()
+			if got := len(c.Stats().Tokens); got != tt.want {
+				t.Errorf("pool of %d tokens, want %d", got, tt.want)
+			}
+			warned := strings.Contains(stderr.String(), "the token pool has one token")
+			if warned != tt.wantWarn {
+				t.Errorf("warning = %v, want %v; stderr: %q", warned, tt.wantWarn, stderr.String())
+			}
+		})
+	}
+	for _, bad := range []string{"0", "21", "two", "-1"} {
+		e, _ := connTestEnv(t, map[string]string{envRegion: "eu-west-1", envClientID: "id", envClientSecret: "s", envTokenPool: bad})
+		f := defaultConnFlags()
+		if _, _, err := f.connect(e, ""); err == nil || !strings.Contains(err.Error(), envTokenPool) {
+			t.Errorf("%s=%s: err = %v, want it named", envTokenPool, bad, err)
+		}
 	}
 }

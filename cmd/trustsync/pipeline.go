@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/apply"
+	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/live"
@@ -174,8 +175,29 @@ func (r *reporter) Reading(p live.Progress) {
 // Read prints how long reading live state took.
 func (r *reporter) Read(s run.ReadStats) {
 	r.endRead()
-	fmt.Fprintf(r.e.stderr, "trustsync: read live state of %s in %s (%d requests, %d retries)\n",
-		orgLabel(s.Org), s.Duration.Round(time.Millisecond), s.Requests, s.Retries)
+	fmt.Fprintf(r.e.stderr, "trustsync: read live state of %s in %s (%d requests, %d retries%s)\n",
+		orgLabel(s.Org), s.Duration.Round(time.Millisecond), s.Requests, s.Retries, perToken(s.Tokens))
+}
+
+// perToken describes the traffic of each token of a pool of more than
+// one ("; tokens: 1: 120 requests (2 rate-limited), 2: 118 requests"), or
+// nothing for a single token.
+func perToken(tokens []client.TokenStats) string {
+	if len(tokens) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("; tokens:")
+	for i, t := range tokens {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, " %d: %d requests", i+1, t.Requests)
+		if t.RateLimited > 0 {
+			fmt.Fprintf(&b, " (%d rate-limited)", t.RateLimited)
+		}
+	}
+	return b.String()
 }
 
 // endRead clears the progress line of a read.

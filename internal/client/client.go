@@ -557,7 +557,7 @@ func (c *Client) attempt(ctx context.Context, l *lane, req request, u *url.URL, 
 	resp, err := c.hc.Do(hreq)
 	if err != nil {
 		out.wrote = wrote.Load()
-		c.logRequest(req.method, u, 0, time.Since(start), attempt, "", err)
+		c.logRequest(req.method, u, 0, time.Since(start), attempt, c.tokenLabel(l), "", err)
 		return out, fmt.Errorf("%s %s: %w", req.method, req.path, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
@@ -569,7 +569,7 @@ func (c *Client) attempt(ctx context.Context, l *lane, req request, u *url.URL, 
 	}
 	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	corr := resp.Header.Get("inin-correlation-id")
-	c.logRequest(req.method, u, resp.StatusCode, time.Since(start), attempt, corr, err)
+	c.logRequest(req.method, u, resp.StatusCode, time.Since(start), attempt, c.tokenLabel(l), corr, err)
 	// Every answer is recorded, whatever becomes of it; an error answer's
 	// id may come from its body (set below).
 	defer func() { recordCorrelation(ctx, corr) }()
@@ -655,13 +655,23 @@ func (t *logTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if resp != nil {
 		status, corr = resp.StatusCode, resp.Header.Get("inin-correlation-id")
 	}
-	t.c.logRequest(r.Method, r.URL, status, time.Since(start), 0, corr, err)
+	t.c.logRequest(r.Method, r.URL, status, time.Since(start), 0, 0, corr, err)
 	return resp, err
 }
 
+// tokenLabel is the 1-based number of lane l in the pool for debug lines,
+// or 0 (not shown) when the pool has one token.
+func (c *Client) tokenLabel(l *lane) int {
+	if len(c.lanes) < 2 {
+		return 0
+	}
+	return l.index + 1
+}
+
 // logRequest writes one debug line. It never writes headers or bodies, and
-// query values whose names suggest secrets are redacted.
-func (c *Client) logRequest(method string, u *url.URL, status int, d time.Duration, attempt int, corr string, err error) {
+// query values whose names suggest secrets are redacted. token is the
+// 1-based token of the pool that sent the request (0: not shown).
+func (c *Client) logRequest(method string, u *url.URL, status int, d time.Duration, attempt, token int, corr string, err error) {
 	if c.debug == nil {
 		return
 	}
@@ -673,6 +683,9 @@ func (c *Client) logRequest(method string, u *url.URL, status int, d time.Durati
 	fmt.Fprintf(&b, " %s", d.Round(100*time.Microsecond))
 	if attempt > 0 {
 		fmt.Fprintf(&b, " attempt=%d", attempt)
+	}
+	if token > 0 {
+		fmt.Fprintf(&b, " token=%d", token)
 	}
 	if corr != "" {
 		fmt.Fprintf(&b, " correlation=%s", cleanText(corr))

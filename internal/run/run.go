@@ -87,6 +87,8 @@ type ReadStats struct {
 	Duration time.Duration
 	Requests int64
 	Retries  int64
+	// Tokens counts the traffic of each token of the client's pool.
+	Tokens []client.TokenStats
 }
 
 // ConfigError is returned when the configuration has errors: nothing was
@@ -189,7 +191,7 @@ func Plan(ctx context.Context, t Target, opts PlanOptions, rep Reporter) (*Plann
 	pl.AddFileWarnings(diags)
 	p.Live, p.Plan, p.Fingerprint = st, pl, st.Fingerprint()
 	stats := conn.Client.Stats()
-	rep.Read(ReadStats{Org: st.Org, Duration: p.ReadTime, Requests: stats.Requests, Retries: stats.Retries})
+	rep.Read(ReadStats{Org: st.Org, Duration: p.ReadTime, Requests: stats.Requests, Retries: stats.Retries, Tokens: stats.Tokens})
 	if opts.Attribute {
 		p.attribute(ctx)
 	}
