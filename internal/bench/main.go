@@ -188,7 +188,7 @@ func once(ctx context.Context, w io.Writer, o options, fx *sandbox.Fixture, file
 	}
 	srv.ResetStats()
 	start := time.Now()
-	p, err := run.Plan(ctx, target, quiet{})
+	p, err := run.Plan(ctx, target, quiet{w: w})
 	planWall = time.Since(start)
 	if err != nil {
 		return 0, 0, fmt.Errorf("plan: %w", err)
@@ -397,10 +397,15 @@ func rounded(ds []time.Duration) []time.Duration {
 	return out
 }
 
-// quiet is a run.Reporter that reports nothing.
-type quiet struct{}
+// quiet is a run.Reporter that reports only the configuration's errors
+// (to w, when set).
+type quiet struct{ w io.Writer }
 
-func (quiet) Loaded(config.Diagnostics)      {}
+func (q quiet) Loaded(d config.Diagnostics) {
+	if q.w != nil && d.HasErrors() {
+		_ = d.WriteText(q.w)
+	}
+}
 func (quiet) Reading(live.Progress)          {}
 func (quiet) Read(run.ReadStats)             {}
 func (quiet) ChangeEnded(apply.ChangeResult) {}

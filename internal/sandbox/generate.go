@@ -317,7 +317,9 @@ func WriteDesiredState(w io.Writer, fx *Fixture, seed uint64) error {
 				}
 				e.Users = append(e.Users, dsUser{ID: u.ID, Name: users[u.ID].Name, Roles: nonNil(names(ids))})
 			}
-			if drift() {
+			// An add never takes a trust over the member limit a desired
+			// state may name (25 users).
+			if drift() && len(e.Users) < DefaultMaxUsersPerTrust {
 				for _, u := range other.Users {
 					if !in[u.ID] && len(home.Roles) > 0 {
 						e.Users = append(e.Users, dsUser{ID: u.ID, Name: u.Name, Roles: []string{home.Roles[rng.IntN(len(home.Roles))].Name}})
@@ -350,7 +352,7 @@ func WriteDesiredState(w io.Writer, fx *Fixture, seed uint64) error {
 				}
 				e.Users = append(e.Users, dsOrg{ID: u.ID, Name: users[u.ID].Name})
 			}
-			if drift() {
+			if drift() && len(e.Users) < DefaultMaxUsersPerTrust {
 				for _, u := range home.Users {
 					if !in[u.ID] {
 						e.Users = append(e.Users, dsOrg{ID: u.ID, Name: u.Name})

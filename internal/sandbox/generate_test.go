@@ -101,6 +101,9 @@ func TestWriteDesiredState(t *testing.T) {
 		if e.ID != t0.Trustee || len(e.Users) == 0 {
 			t.Fatalf("trustee %d = %+v", i, e)
 		}
+		if n := len(e.Users); n > DefaultMaxUsersPerTrust {
+			t.Errorf("trustee %d has %d users, over the limit of %d a desired state may name", i, n, DefaultMaxUsersPerTrust)
+		}
 		if e.Expires != t0.DateExpired {
 			diffs++
 			kinds["expiry"]++
