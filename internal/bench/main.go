@@ -45,6 +45,7 @@ type options struct {
 	spec        string
 	latency     time.Duration
 	rateLimit   int
+	clientLimit int
 	pool        int
 	concurrency int
 	apply       bool
@@ -60,6 +61,7 @@ func main() {
 	fs.StringVar(&o.spec, "generate", "trustees=400,users=25,trustors=100,roles=20", "the org to generate: trustees=T,users=U,trustors=R,roles=N[,groups=G][,seed=S]")
 	fs.DurationVar(&o.latency, "latency", 25*time.Millisecond, "sandbox latency of every API request")
 	fs.IntVar(&o.rateLimit, "rate-limit", 0, "sandbox and client rate limit, requests per minute per token (0: none)")
+	fs.IntVar(&o.clientLimit, "client-rate-limit", -1, "the client's --rate-limit, per token (-1: the same as -rate-limit; 0: none, so only pacing learnt from 429s holds it back)")
 	fs.IntVar(&o.pool, "token-pool-size", 1, "access tokens the client takes (1 to 20)")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "requests in flight at most")
 	fs.BoolVar(&o.apply, "apply", false, "apply the plan after it (against a fresh sandbox each run) and verify")
@@ -87,6 +89,9 @@ func benchmark(ctx context.Context, w io.Writer, o options) error {
 	case o.rateLimit < 0 || o.latency < 0:
 		return errors.New("-rate-limit and -latency must not be negative")
 	}
+	if o.clientLimit < 0 {
+		o.clientLimit = o.rateLimit
+	}
 	spec, err := sandbox.ParseGenerateSpec(o.spec)
 	if err != nil {
 		return err
@@ -108,8 +113,8 @@ func benchmark(ctx context.Context, w io.Writer, o options) error {
 	if err := os.WriteFile(file, ds.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write the desired state: %w", err)
 	}
-	fmt.Fprintf(w, "org: %s (%d bytes of desired state); latency %s, rate limit %d/min per token, tokens %d, concurrency %d; %s, %d CPUs\n",
-		o.spec, ds.Len(), o.latency, o.rateLimit, o.pool, o.concurrency, runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(w, "org: %s (%d bytes of desired state); latency %s, sandbox rate limit %d/min per token, client rate limit %d/min per token, tokens %d, concurrency %d; %s, %d CPUs\n",
+		o.spec, ds.Len(), o.latency, o.rateLimit, o.clientLimit, o.pool, o.concurrency, runtime.Version(), runtime.NumCPU())
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -173,7 +178,7 @@ func once(ctx context.Context, w io.Writer, o options, fx *sandbox.Fixture, file
 	home := srv.Orgs()[0]
 	c, err := client.New(client.Config{
 		APIURL: base, ClientID: home.Clients[0].ID, ClientSecret: home.Clients[0].Secret,
-		Concurrency: o.concurrency, RateLimit: o.rateLimit, TokenPoolSize: o.pool,
+		Concurrency: o.concurrency, RateLimit: o.clientLimit, TokenPoolSize: o.pool,
 		UserAgent: "trustsync/bench",
 	})
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // makes one write per change and reads back every role change.
 func TestBenchSmallOrg(t *testing.T) {
 	var out bytes.Buffer
-	o := options{spec: "trustees=12,users=4,trustors=3,roles=5", concurrency: 4, pool: 2, apply: true, runs: 1, seed: 1}
+	o := options{spec: "trustees=12,users=4,trustors=3,roles=5", clientLimit: -1, concurrency: 4, pool: 2, apply: true, runs: 1, seed: 1}
 	if err := benchmark(context.Background(), &out, o); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,9 @@
 //     fetching a new one when the API rejects it; with
 //     [Config.TokenPoolSize] above 1 it takes that many tokens from the
 //     same credentials (requested one after another over the first
-//     second, never in a burst) and sends each request with the least busy
-//     token that is not paused;
+//     second, never in a burst) and sends each request with the token
+//     that is not paused and can send soonest within its pace (the least
+//     busy of those that can send at once);
 //   - is the one bound on requests in flight ([Config.Concurrency], across
 //     the pool): callers start work freely and wait here; optionally it
 //     bounds the request rate of each token ([Config.RateLimit]);

@@ -68,12 +68,11 @@ func (p *pacer) reserve(now time.Time) (time.Duration, func(time.Time)) {
 	return r.DelayFrom(now), r.CancelAt
 }
 
-// ready reports whether a request could go at now without waiting for
-// the pace.
-func (p *pacer) ready(now time.Time) bool {
+// delay is how long a request booked at now would wait for the pace.
+func (p *pacer) delay(now time.Time) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.lim == nil || p.lim.TokensAt(now) >= 1
+	return limiterDelay(p.lim, now)
 }
 
 // observe records an answer at now; limited is true for a 429, whose

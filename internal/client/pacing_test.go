@@ -201,3 +201,46 @@ func near(a, b rate.Limit) bool {
 	d := float64(a - b)
 	return d < 1e-6 && d > -1e-6
 }
+
+// TestPoolPacingUnderSteadyLimit: a pool of 4 tokens against the sandbox's
+// 300-a-minute limit per token, in a synctest bubble. Each token learns its
+// pace from its own 429s, and requests go to the token that can send
+// soonest within its pace, so none waits for a busy token while another
+// is free: 429s stay at most 5 % of the calls and the throughput close to
+// 4 × 300 a minute.
+func TestPoolPacingUnderSteadyLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const calls, size = 600, 4
+		env := newBubbleEnv(t, sandbox.Options{RateLimit: 300, Latency: 25 * time.Millisecond}, nil)
+		c := env.client(t, func(cfg *Config) { cfg.Concurrency = 8; cfg.TokenPoolSize = size; cfg.MaxAttempts = 10 })
+		ctx := context.Background()
+		start := time.Now()
+		var wg sync.WaitGroup
+		work := make(chan int)
+		for range 16 {
+			wg.Go(func() {
+				for range work {
+					if _, err := c.GetOrganizationMe(ctx); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		for i := range calls {
+			work <- i
+		}
+		close(work)
+		wg.Wait()
+		elapsed := time.Since(start)
+		s := c.Stats()
+		share := float64(s.RateLimited) / calls
+		t.Logf("%d requests, %d 429s (%.1f %%) in %v; tokens %+v", s.Requests, s.RateLimited, 100*share, elapsed, s.Tokens)
+		if share > 0.05 {
+			t.Errorf("429s = %d for %d calls (%.1f %%), want at most 5 %%", s.RateLimited, calls, 100*share)
+		}
+		perMinute := calls / elapsed.Minutes()
+		if perMinute > size*300*1.02 || perMinute < size*300*0.87 {
+			t.Errorf("throughput %.0f calls/minute over %v, want close to the %d limit", perMinute, elapsed, size*300)
+		}
+	})
+}

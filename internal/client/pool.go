@@ -99,15 +99,30 @@ func (c *Client) onRateLimited(l *lane, e *APIError) {
 	l.pauseGen++
 }
 
-// ready reports whether a request could go on l at now without waiting
-// for its pace or its RateLimit.
-func (l *lane) ready(now time.Time) bool {
-	return l.pacer.ready(now) && (l.userLimit == nil || l.userLimit.TokensAt(now) >= 1)
+// delay is how long a request that chose l at now would wait for its pace
+// and its RateLimit, the requests already booked on l counted (their
+// reservations have taken the limiters' tokens).
+func (l *lane) delay(now time.Time) time.Duration {
+	return max(l.pacer.delay(now), limiterDelay(l.userLimit, now))
 }
 
-// pick returns the open, unpaused lane with the fewest requests in flight,
-// preferring one that can send at once over one that must wait for its
-// pace, or nil with how long until one may be: the end of the shortest
+// limiterDelay is how long until lim holds one token at now (0 for nil).
+func limiterDelay(lim *rate.Limiter, now time.Time) time.Duration {
+	if lim == nil {
+		return 0
+	}
+	tokens := lim.TokensAt(now)
+	if tokens >= 1 || lim.Limit() <= 0 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(lim.Limit()) * float64(time.Second))
+}
+
+// pick returns the open, unpaused lane that can send soonest within its
+// pace and RateLimit (counting the requests already booked on it, so that
+// requests waiting for one paced token do not pile onto it while another
+// token is free), and of those the one with the fewest requests in
+// flight; or nil with how long until one may be: the end of the shortest
 // pause (and the 429 behind it) or the opening of the next lane.
 func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 	now := c.now()
@@ -115,7 +130,7 @@ func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 	n := len(c.lanes)
 	off := int(c.pool.rr.Add(1) % uint64(n))
 	wait = -1
-	bestReady := false
+	var bestDelay time.Duration
 	consider := func(d time.Duration, e *APIError) {
 		if wait < 0 || d < wait {
 			wait, cause = d, e
@@ -134,11 +149,11 @@ func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 			consider(until.Sub(now), why)
 			continue
 		}
-		ready := l.ready(now)
+		d := l.delay(now)
 		switch {
-		case best == nil, ready && !bestReady,
-			ready == bestReady && l.inFlight.Load() < best.inFlight.Load():
-			best, bestReady = l, ready
+		case best == nil, d < bestDelay,
+			d == bestDelay && l.inFlight.Load() < best.inFlight.Load():
+			best, bestDelay = l, d
 		}
 	}
 	return best, wait, cause
