@@ -191,6 +191,10 @@ type TokenStats struct {
 // for a caller about to stop a server it talked to.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
+// Concurrency is the most requests the client has in flight at once
+// (Config.Concurrency), for callers that size their workers by it.
+func (c *Client) Concurrency() int { return cap(c.sem) }
+
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
 	st := Stats{

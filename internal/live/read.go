@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/printable"
 )
@@ -136,9 +134,7 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 		return nil, &PinError{Want: scope.PinOrgID, Got: st.Org}
 	}
 
-	r := &reader{api: api, st: st, tr: tr}
-	r.g, r.ctx = errgroup.WithContext(ctx)
-
+	r := newReader(ctx, api, st, tr)
 	r.spawn(r.roles)
 	if scope.Trustees {
 		r.spawn(r.care)
@@ -151,7 +147,7 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 	if scope.Then == nil {
 		r.checks(checks)
 	}
-	if err := r.g.Wait(); err != nil {
+	if err := r.wait(); err != nil {
 		return nil, err
 	}
 	st.normalize()
@@ -164,30 +160,142 @@ func Read(ctx context.Context, api API, scope Scope) (*State, error) {
 	return st, nil
 }
 
-// reader runs the requests of one Read. Each task writes only its own part
-// of st (distinct slice elements), and st is read only after the group's
-// Wait, so no locking is needed.
+// concurrencyHint is what an [API] that bounds its requests in flight
+// tells about the bound (*client.Client does); Read starts as many workers.
+type concurrencyHint interface{ Concurrency() int }
+
+// reader runs the requests of one Read. Tasks queue up and a fixed set of
+// workers, as many as the API client admits requests at once, runs them:
+// a read of 100,000 role reads holds 100,000 small closures, not as many
+// goroutines. Listings (which reveal more work) run before the role reads
+// of single users, so the queue of work stays full and the read ends with
+// the short tasks. Each task writes only its own part of st (distinct
+// slice elements), and st is read only after wait, so st needs no lock.
 type reader struct {
 	api API
 	st  *State
 	tr  *tracker
-	g   *errgroup.Group
-	ctx context.Context
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	// first and leaf are the queued tasks (listings, then single reads),
+	// each consumed from its head; pending counts queued and running ones.
+	first, leaf queue
+	pending     int
+	err         error // the first task error; it stops the read
 }
 
-// spawn runs one request-making task in the group. Tasks spawn their
-// follow-up tasks without waiting for them; the client bounds how many
-// requests are in flight.
-func (r *reader) spawn(task func(ctx context.Context) error) {
+// queue is a FIFO of tasks.
+type queue struct {
+	tasks []func(ctx context.Context) error
+	head  int
+}
+
+func (q *queue) push(t func(ctx context.Context) error) { q.tasks = append(q.tasks, t) }
+
+func (q *queue) pop() (func(ctx context.Context) error, bool) {
+	if q.head == len(q.tasks) {
+		return nil, false
+	}
+	t := q.tasks[q.head]
+	q.tasks[q.head] = nil
+	q.head++
+	if q.head == len(q.tasks) {
+		q.tasks, q.head = q.tasks[:0], 0
+	}
+	return t, true
+}
+
+func newReader(ctx context.Context, api API, st *State, tr *tracker) *reader {
+	r := &reader{api: api, st: st, tr: tr}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.cond = sync.NewCond(&r.mu)
+	return r
+}
+
+// spawn queues one request-making task (a listing, or one that makes
+// more work). Tasks spawn their follow-up tasks without waiting for them.
+func (r *reader) spawn(task func(ctx context.Context) error) { r.enqueue(task, false) }
+
+// spawnLeaf queues a task that makes one request and no more work.
+func (r *reader) spawnLeaf(task func(ctx context.Context) error) { r.enqueue(task, true) }
+
+func (r *reader) enqueue(task func(ctx context.Context) error, leaf bool) {
 	r.tr.add(1)
-	r.g.Go(func() error {
-		if err := r.ctx.Err(); err != nil {
-			return err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if leaf {
+		r.leaf.push(task)
+	} else {
+		r.first.push(task)
+	}
+	r.pending++
+	r.cond.Signal()
+}
+
+// next waits for a task; it returns false once every task has ended or a
+// task failed.
+func (r *reader) next() (func(ctx context.Context) error, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		if r.err != nil || r.pending == 0 {
+			return nil, false
 		}
-		err := task(r.ctx)
-		r.tr.done()
-		return err
-	})
+		if t, ok := r.first.pop(); ok {
+			return t, true
+		}
+		if t, ok := r.leaf.pop(); ok {
+			return t, true
+		}
+		r.cond.Wait()
+	}
+}
+
+// finish records the end of a task.
+func (r *reader) finish(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending--
+	if err != nil && r.err == nil {
+		r.err = err
+		r.cancel()
+	}
+	if r.pending == 0 || r.err != nil {
+		r.cond.Broadcast()
+	}
+}
+
+// wait runs the queued tasks, and those they queue, on the workers and
+// returns the first error.
+func (r *reader) wait() error {
+	defer r.cancel()
+	workers := client.DefaultConcurrency
+	if h, ok := r.api.(concurrencyHint); ok && h.Concurrency() > 0 {
+		workers = h.Concurrency()
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				task, ok := r.next()
+				if !ok {
+					return
+				}
+				err := r.ctx.Err()
+				if err == nil {
+					err = task(r.ctx)
+				}
+				r.tr.done()
+				r.finish(err)
+			}
+		})
+	}
+	wg.Wait()
+	return r.err
 }
 
 func (r *reader) roles(ctx context.Context) error {
@@ -267,7 +375,7 @@ func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
 	for i, u := range users {
 		lu := &lt.Users[i]
 		*lu = TrusteeUser{ID: u.ID, Name: printable.String(u.Name), Added: addedOf(u.TrustUserDetails)}
-		r.spawn(func(ctx context.Context) error {
+		r.spawnLeaf(func(ctx context.Context) error {
 			auth, err := r.api.GetTrusteeUserRoles(ctx, lt.OrgID, lu.ID)
 			if err != nil {
 				return fmt.Errorf("read roles of user %s in trustee %s: %w", lu.ID, lt.OrgID, err)
@@ -288,7 +396,7 @@ func (r *reader) trusteeGroups(ctx context.Context, lt *Trustee) error {
 	for i, g := range groups {
 		lg := &lt.Groups[i]
 		*lg = TrusteeGroup{ID: g.ID, Name: printable.String(g.Name), MemberCount: g.MemberCount}
-		r.spawn(func(ctx context.Context) error {
+		r.spawnLeaf(func(ctx context.Context) error {
 			auth, err := r.api.GetTrusteeGroupRoles(ctx, lt.OrgID, lg.ID)
 			if err != nil {
 				return fmt.Errorf("read roles of group %s in trustee %s: %w", lg.ID, lt.OrgID, err)
