@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 )
@@ -12,20 +13,103 @@ import (
 // sorted, with empty lists rather than absent ones and times in UTC. Two
 // reads of unchanged live state have the same fingerprint, so a saved plan
 // can tell whether live state moved since it was made.
+//
+// The JSON is that of json.Marshal of the normalised state, written
+// piece by piece into the hash (each trust on its own) rather than built
+// as one buffer: a state of 100,000 trust users would otherwise take tens
+// of megabytes at once for a 32-byte sum.
 func (s *State) Fingerprint() string {
 	c := s.clone()
 	c.normalize()
-	data, err := json.Marshal(c)
-	if err != nil {
+	h := sha256.New()
+	if err := c.writeCanonical(h); err != nil {
 		// State holds only strings, bools and times; a time outside the
 		// years 0-9999 is the one thing that cannot be marshaled.
-		data = []byte("unmarshalable state: " + err.Error())
+		h.Reset()
+		h.Write([]byte("unmarshalable state: " + err.Error()))
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// clone returns a deep copy of s.
+// writeCanonical writes to w the bytes json.Marshal(s) would return,
+// following State's field order and tags, one list element at a time.
+func (s *State) writeCanonical(w io.Writer) error {
+	cw := &canonicalWriter{w: w}
+	cw.raw("{")
+	cw.field(`"org":`, s.Org)
+	cw.field(`,"roles":`, s.Roles)
+	cw.field(`,"careOrgIds":`, s.CareOrgIDs)
+	cw.field(`,"trusteesRead":`, s.TrusteesRead)
+	cw.raw(`,"trustees":`)
+	writeList(cw, s.Trustees)
+	if s.TrusteeGroupsRead {
+		cw.raw(`,"trusteeGroupsRead":true`)
+	}
+	cw.field(`,"trustorsRead":`, s.TrustorsRead)
+	cw.raw(`,"trustors":`)
+	writeList(cw, s.Trustors)
+	if s.TrustorGroupsRead {
+		cw.raw(`,"trustorGroupsRead":true`)
+	}
+	if len(s.Pairings) > 0 {
+		cw.field(`,"pairings":`, s.Pairings)
+	}
+	if s.OwnUsersRead {
+		cw.raw(`,"ownUsersRead":true`)
+	}
+	if len(s.OwnUsers) > 0 {
+		cw.field(`,"ownUsers":`, s.OwnUsers)
+	}
+	cw.raw("}")
+	return cw.err
+}
+
+// writeList writes a JSON array of list's elements, each marshaled alone
+// (a nil list as null, as json.Marshal does).
+func writeList[T any](cw *canonicalWriter, list []T) {
+	if list == nil {
+		cw.raw("null")
+		return
+	}
+	cw.raw("[")
+	for i := range list {
+		if i > 0 {
+			cw.raw(",")
+		}
+		cw.value(list[i])
+	}
+	cw.raw("]")
+}
+
+// canonicalWriter writes JSON pieces, keeping the first error.
+type canonicalWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *canonicalWriter) raw(s string) {
+	if c.err == nil {
+		_, c.err = io.WriteString(c.w, s)
+	}
+}
+
+func (c *canonicalWriter) value(v any) {
+	if c.err != nil {
+		return
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		c.err = err
+		return
+	}
+	_, c.err = c.w.Write(data)
+}
+
+func (c *canonicalWriter) field(key string, v any) {
+	c.raw(key)
+	c.value(v)
+}
+
 func (s *State) clone() *State {
 	c := *s
 	c.Roles = slices.Clone(s.Roles)

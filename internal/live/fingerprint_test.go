@@ -1,6 +1,8 @@
 package live
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -55,6 +57,55 @@ func TestFingerprintCanonical(t *testing.T) {
 		mutate(c)
 		if c.Fingerprint() == fa {
 			t.Errorf("%s: fingerprint unchanged", name)
+		}
+	}
+}
+
+// TestCanonicalIsMarshal: the JSON the fingerprint hashes, written piece
+// by piece, is byte for byte json.Marshal of the normalised state, for
+// states with and without each optional part.
+func TestCanonicalIsMarshal(t *testing.T) {
+	exp := time.Date(2027, 6, 30, 2, 0, 0, 0, time.UTC)
+	full := &State{
+		Org:               Org{ID: "o", Name: "Org <&>"},
+		Roles:             []Role{{ID: "r1", Name: "A \"quoted\""}},
+		CareOrgIDs:        []string{"c"},
+		TrusteesRead:      true,
+		TrusteeGroupsRead: true,
+		Trustees: []Trustee{
+			{OrgID: "t1", OrgName: "T é", Enabled: true, Expires: &exp, HasFullAccess: true, IsTrustedUser: true,
+				Users:  []TrusteeUser{{ID: "u1", Name: "U", RoleIDs: []string{"r1"}}},
+				Groups: []TrusteeGroup{{ID: "g1", Name: "G", MemberCount: new(int64(3)), RoleIDs: []string{"r1"}}}},
+			{OrgID: "t2"},
+		},
+		TrustorsRead:      true,
+		TrustorGroupsRead: true,
+		Trustors:          []Trustor{{OrgID: "s1", Expires: &exp, Users: []User{{ID: "v1"}}, Groups: []Group{{ID: "g2"}}}},
+		Pairings:          []Pairing{{ID: "p1", Exists: true, DateCreated: &exp, Users: []User{{ID: "v1"}}}},
+		OwnUsersRead:      true,
+		OwnUsers:          []User{{ID: "w1", Name: "W"}},
+	}
+	for name, s := range map[string]*State{
+		"full":          full,
+		"empty":         {Org: Org{ID: "o"}},
+		"trustees only": {Org: Org{ID: "o"}, TrusteesRead: true, Trustees: []Trustee{{OrgID: "t1", Users: []TrusteeUser{{ID: "u1"}}}}},
+	} {
+		for _, normalized := range []bool{false, true} {
+			c := s.clone()
+			if normalized {
+				c.normalize()
+			}
+			want, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := c.writeCanonical(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%s (normalized %v):\n got %s\nwant %s", name, normalized, got.Bytes(), want)
+			}
 		}
 	}
 }

@@ -186,6 +186,11 @@ type reader struct {
 	first, leaf queue
 	pending     int
 	err         error // the first task error; it stops the read
+
+	// roles interns role ids: an org has a few hundred roles at most, read
+	// once per trust user, so each id is kept once instead of per user.
+	rolesMu   sync.Mutex
+	roleIDSet map[string]string
 }
 
 // queue is a FIFO of tasks.
@@ -210,7 +215,7 @@ func (q *queue) pop() (func(ctx context.Context) error, bool) {
 }
 
 func newReader(ctx context.Context, api API, st *State, tr *tracker) *reader {
-	r := &reader{api: api, st: st, tr: tr}
+	r := &reader{api: api, st: st, tr: tr, roleIDSet: map[string]string{}}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.cond = sync.NewCond(&r.mu)
 	return r
@@ -267,6 +272,20 @@ func (r *reader) finish(err error) {
 	if r.pending == 0 || r.err != nil {
 		r.cond.Broadcast()
 	}
+}
+
+// roleIDs returns ids with each id replaced by the copy seen first.
+func (r *reader) roleIDs(ids []string) []string {
+	r.rolesMu.Lock()
+	defer r.rolesMu.Unlock()
+	for i, id := range ids {
+		if kept, ok := r.roleIDSet[id]; ok {
+			ids[i] = kept
+		} else {
+			r.roleIDSet[id] = id
+		}
+	}
+	return ids
 }
 
 // wait runs the queued tasks, and those they queue, on the workers and
@@ -380,7 +399,7 @@ func (r *reader) trusteeUsers(ctx context.Context, lt *Trustee) error {
 			if err != nil {
 				return fmt.Errorf("read roles of user %s in trustee %s: %w", lu.ID, lt.OrgID, err)
 			}
-			lu.RoleIDs = auth.RoleIDs()
+			lu.RoleIDs = r.roleIDs(auth.RoleIDs())
 			return nil
 		})
 	}
@@ -401,7 +420,7 @@ func (r *reader) trusteeGroups(ctx context.Context, lt *Trustee) error {
 			if err != nil {
 				return fmt.Errorf("read roles of group %s in trustee %s: %w", lg.ID, lt.OrgID, err)
 			}
-			lg.RoleIDs = auth.RoleIDs()
+			lg.RoleIDs = r.roleIDs(auth.RoleIDs())
 			return nil
 		})
 	}
