@@ -193,7 +193,7 @@ func once(ctx context.Context, w io.Writer, o options, fx *sandbox.Fixture, file
 	}
 	srv.ResetStats()
 	start := time.Now()
-	p, err := run.Plan(ctx, target, quiet{w: w})
+	p, err := run.Plan(ctx, target, run.PlanOptions{}, quiet{w: w})
 	planWall = time.Since(start)
 	if err != nil {
 		return 0, 0, fmt.Errorf("plan: %w", err)

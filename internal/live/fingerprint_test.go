@@ -80,7 +80,7 @@ func TestCanonicalIsMarshal(t *testing.T) {
 		},
 		TrustorsRead:      true,
 		TrustorGroupsRead: true,
-		Trustors:          []Trustor{{OrgID: "s1", Expires: &exp, Users: []User{{ID: "v1"}}, Groups: []Group{{ID: "g2"}}}},
+		Trustors:          []Trustor{{OrgID: "s1", Users: []User{{ID: "v1"}}, Groups: []Group{{ID: "g2"}}}},
 		Pairings:          []Pairing{{ID: "p1", Exists: true, DateCreated: &exp, Users: []User{{ID: "v1"}}}},
 		OwnUsersRead:      true,
 		OwnUsers:          []User{{ID: "w1", Name: "W"}},
