@@ -221,6 +221,14 @@ func newReader(ctx context.Context, api API, st *State, tr *tracker) *reader {
 	return r
 }
 
+// restart readies the reader for another phase after wait returned nil:
+// a fresh context under ctx for the tasks queued next.
+func (r *reader) restart(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ctx, r.cancel = context.WithCancel(ctx)
+}
+
 // spawn queues one request-making task (a listing, or one that makes
 // more work). Tasks spawn their follow-up tasks without waiting for them.
 func (r *reader) spawn(task func(ctx context.Context) error) { r.enqueue(task, false) }

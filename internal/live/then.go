@@ -3,8 +3,6 @@ package live
 import (
 	"context"
 	"slices"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Checks names what plan-time checks need read besides the trusts: the
@@ -15,7 +13,7 @@ type Checks struct {
 	OwnUserIDs []string
 }
 
-// checks starts the reads of c in the reader's group.
+// checks queues the reads of c on the reader.
 func (r *reader) checks(c Checks) {
 	r.pairings(c.PairingIDs)
 	if len(c.OwnUserIDs) > 0 {
@@ -31,7 +29,7 @@ func (r *reader) then(ctx context.Context, c Checks, then func(*State) Checks) e
 	more := then(r.st)
 	c.PairingIDs = append(slices.Clone(c.PairingIDs), more.PairingIDs...)
 	c.OwnUserIDs = append(slices.Clone(c.OwnUserIDs), more.OwnUserIDs...)
-	r.g, r.ctx = errgroup.WithContext(ctx)
+	r.restart(ctx)
 	r.checks(c)
-	return r.g.Wait()
+	return r.wait()
 }
