@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -55,13 +57,8 @@ func (c *applyCmd) Run(e *env) (err error) {
 	}
 	var saved *planfile.File
 	if c.PlanFile != "" {
-		saved, err = planfile.Read(resolvePath(e.workDir, c.PlanFile))
-		if err != nil {
+		if saved, files, err = c.useSaved(e); err != nil {
 			return &exitError{code: 1, err: fmt.Errorf("%w\nnothing was changed", err)}
-		}
-		files = saved.Meta.Files
-		if len(files) == 0 {
-			return &exitError{code: 1, err: fmt.Errorf("plan file %s names no configuration files; run plan --out again", c.PlanFile)}
 		}
 	}
 	t := target(e, files, &c.connFlags)
@@ -70,6 +67,7 @@ func (c *applyCmd) Run(e *env) (err error) {
 		if err := run.CheckOutputs(t, extra, record); err != nil {
 			return &exitError{code: 1, err: err}
 		}
+		t = run.SavedTarget(t, saved)
 	}
 
 	rep := newReporter(e)
@@ -105,6 +103,7 @@ func (c *applyCmd) Run(e *env) (err error) {
 		AllowRemovals:    c.AllowRemovals,
 		Stop:             e.ctx.Done(),
 		TrustsyncVersion: e.version,
+		Build:            e.buildInfo(),
 		Saved:            saved,
 		SavedPath:        c.PlanFile,
 	}
@@ -116,8 +115,15 @@ func (c *applyCmd) Run(e *env) (err error) {
 		if err := planned.Check(c.AllowRemovals); err != nil {
 			return &exitError{code: 1, err: fmt.Errorf("%w\nnothing was changed", err)}
 		}
-		if err := c.confirm(e); err != nil {
-			return err
+		if saved == nil {
+			if err := c.confirm(e); err != nil {
+				return err
+			}
+		} else if !c.AutoApprove {
+			// Like terraform apply PLANFILE: the saved plan was reviewed,
+			// and it is applied only if it is still exactly what applying
+			// does now.
+			fmt.Fprintf(e.stderr, "trustsync: applying the saved plan %s without asking: it was reviewed when it was saved\n", c.PlanFile)
 		}
 		fmt.Fprintln(e.stdout)
 		rep.startApply(len(p.Changes))
@@ -195,6 +201,62 @@ func (c *applyCmd) Run(e *env) (err error) {
 	}
 	fmt.Fprintf(e.stderr, "trustsync: apply did not complete: %s\nhint: %s\n", strings.Join(why, "; "), hint)
 	return &exitError{code: 1}
+}
+
+// useSaved reads the saved plan and returns it with its configuration
+// files (relative to the working directory where they can be), and makes
+// its connection the one to use unless a flag names another, saying which
+// on stderr.
+func (c *applyCmd) useSaved(e *env) (*planfile.File, []string, error) {
+	saved, err := planfile.Read(resolvePath(e.workDir, c.PlanFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	paths, err := saved.ConfigPaths()
+	if err != nil {
+		return nil, nil, err
+	}
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		files[i] = relativeToWorkDir(e.workDir, p)
+	}
+	conn := saved.Meta.Connection
+	state := saved.SandboxStatePath()
+	if state != "" {
+		state = relativeToWorkDir(e.workDir, state)
+	}
+	desc := describeConnection(conn, state)
+	if flag := c.connectionFlag(); flag != "" {
+		fmt.Fprintf(e.stderr, "trustsync: %s overrides the connection saved in %s (%s)\n", flag, c.PlanFile, desc)
+		return saved, files, nil
+	}
+	if conn.Kind == planfile.ConnSandbox {
+		if _, err := os.Stat(resolvePath(e.workDir, state)); err != nil {
+			return nil, nil, fmt.Errorf("plan file %s was made against the in-process sandbox with state %s, which cannot be read: %w\n"+
+				"hint: give --sandbox to use this directory's sandbox instead, or run plan --out again", c.PlanFile, state, err)
+		}
+		c.Sandbox = true
+	}
+	c.conn.saved = &savedConn{planFile: c.PlanFile, conn: conn, statePath: state}
+	fmt.Fprintf(e.stderr, "trustsync: using the connection saved in %s: %s (give --sandbox, --region or --api-url for another)\n", c.PlanFile, desc)
+	return saved, files, nil
+}
+
+// relativeToWorkDir returns path relative to workDir when it is below
+// or beside it, else path unchanged.
+func relativeToWorkDir(workDir, path string) string {
+	base, err := filepath.Abs(workDir)
+	if err != nil {
+		return path
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(base, abs); err == nil {
+		return rel
+	}
+	return abs
 }
 
 // printVerification prints verification's outcome.

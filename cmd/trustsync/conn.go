@@ -43,6 +43,9 @@ type connFlags struct {
 	MaxAttempts int           `name:"max-attempts" default:"5" placeholder:"N" help:"Attempts per API request (retries of 429, 502, 503, 504 and connection errors)."`
 	Timeout     time.Duration `name:"timeout" default:"2m" help:"Deadline of one API call including its retries."`
 	Debug       bool          `name:"debug" help:"Log one line per HTTP request to stderr (method, path, status, duration, attempt, correlation id; secrets redacted)."`
+
+	// Set by code, never by flags (connection.go).
+	conn connState `kong:"-"`
 }
 
 // check validates the flag values and combinations.
@@ -98,18 +101,21 @@ func (f *connFlags) connect(e *env, cfgRegion string) (*client.Client, func() er
 		cfg.Debug = e.stderr
 	}
 	if f.Sandbox {
-		return connectSandbox(e, cfg)
+		return connectSandbox(e, cfg, &f.conn)
 	}
-	if cfg.APIURL, cfg.LoginURL, err = f.endpoints(getenv, cfgRegion); err != nil {
+	var from endpointSource
+	if cfg.APIURL, cfg.LoginURL, from, err = f.endpoints(getenv, cfgRegion); err != nil {
 		return nil, nil, err
 	}
-	if err := credentials(getenv, &cfg); err != nil {
+	credVar, err := credentials(getenv, &cfg)
+	if err != nil {
 		return nil, nil, err
 	}
 	if cfg.AccessToken != "" && pool > 1 {
 		fmt.Fprintf(e.stderr, "trustsync: warning: %s is one ready token, so the token pool has one token, not the %d asked for; set %s and %s instead to take %d\n",
 			envAccessToken, pool, envClientID, envClientSecret, pool)
 	}
+	f.conn.connected(e, from, cfg.APIURL, credVar)
 	c, err := client.New(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -139,17 +145,20 @@ func (f *connFlags) poolSize(getenv func(string) string) (int, error) {
 // (TRUSTSYNC_API_URL, GENESYSCLOUD_REGION), then the configuration's
 // organization.region. The command line always beats the environment, so
 // a leftover export never overrides what was typed.
-func (f *connFlags) endpoints(getenv func(string) string, cfgRegion string) (apiURL, loginURL string, err error) {
-	sources := []struct {
-		name, val string
-		isURL     bool // a base URL rather than a region
-	}{
+func (f *connFlags) endpoints(getenv func(string) string, cfgRegion string) (apiURL, loginURL string, from endpointSource, err error) {
+	sources := []endpointSource{
 		{"--api-url", f.APIURL, true},
 		{"--region", f.Region, false},
-		{envAPIURL, getenv(envAPIURL), true},
-		{envRegion, getenv(envRegion), false},
-		{"organization.region", cfgRegion, false},
 	}
+	if f.conn.saved != nil {
+		// A saved plan's connection beats the environment, not the flags.
+		sources = append(sources, f.conn.saved.source())
+	}
+	sources = append(sources,
+		endpointSource{envAPIURL, getenv(envAPIURL), true},
+		endpointSource{envRegion, getenv(envRegion), false},
+		endpointSource{"organization.region", cfgRegion, false},
+	)
 	for _, src := range sources {
 		v := strings.TrimSpace(src.val)
 		if v == "" {
@@ -158,54 +167,63 @@ func (f *connFlags) endpoints(getenv func(string) string, cfgRegion string) (api
 		if src.isURL {
 			u := strings.TrimRight(v, "/")
 			if err := client.CheckBaseURL(u); err != nil {
-				return "", "", fmt.Errorf("%s: %w", src.name, err)
+				return "", "", src, fmt.Errorf("%s: %w", src.name, err)
 			}
-			return u, u, nil
+			src.val = u
+			return u, u, src, nil
 		}
 		api, login, err := client.EndpointsFor(v)
 		if err != nil {
-			return "", "", fmt.Errorf("%s: %w", src.name, err)
+			return "", "", src, fmt.Errorf("%s: %w", src.name, err)
 		}
-		return api, login, nil
+		src.val = v
+		return api, login, src, nil
 	}
-	return "", "", fmt.Errorf("no region: set --region or %s (for example eu-west-1), or organization.region in the file\nhint: run with --sandbox to try trustsync against the built-in demo orgs", envRegion)
+	return "", "", endpointSource{}, fmt.Errorf("no region: set --region or %s (for example eu-west-1), or organization.region in the file\nhint: run with --sandbox to try trustsync against the built-in demo orgs", envRegion)
 }
 
 // credentials fills in the secrets from the environment: a ready access
-// token wins over client credentials.
-func credentials(getenv func(string) string, cfg *client.Config) error {
+// token wins over client credentials. It returns the variable that names
+// the credentials used (the token's, or the client id's).
+func credentials(getenv func(string) string, cfg *client.Config) (string, error) {
 	tok := strings.TrimSpace(getenv(envAccessToken))
 	id := strings.TrimSpace(getenv(envClientID))
 	secret := strings.TrimSpace(getenv(envClientSecret))
 	switch {
 	case tok != "":
 		cfg.AccessToken = tok
+		return envAccessToken, nil
 	case id != "" && secret != "":
 		cfg.ClientID, cfg.ClientSecret = id, secret
+		return envClientID, nil
 	case id != "":
-		return fmt.Errorf("%s is set but %s is not; set both (the OAuth client's id and secret)", envClientID, envClientSecret)
+		return "", fmt.Errorf("%s is not set (%s is); set both, the OAuth client's secret and id, or %s", envClientSecret, envClientID, envAccessToken)
 	case secret != "":
-		return fmt.Errorf("%s is set but %s is not; set both (the OAuth client's id and secret)", envClientSecret, envClientID)
+		return "", fmt.Errorf("%s is not set (%s is); set both, the OAuth client's id and secret, or %s", envClientID, envClientSecret, envAccessToken)
 	default:
-		return fmt.Errorf("no credentials: set %s and %s (an OAuth client-credentials client), or %s\nhint: run with --sandbox to try trustsync against the built-in demo orgs", envClientID, envClientSecret, envAccessToken)
+		return "", fmt.Errorf("no credentials: set %s and %s (an OAuth client-credentials client), or %s\nhint: run with --sandbox to try trustsync against the built-in demo orgs", envClientID, envClientSecret, envAccessToken)
 	}
-	return nil
 }
 
 // connectSandbox serves the demo sandbox on a loopback port in-process,
 // with its state in <workDir>/.trustsync/sandbox.json, and connects to it as
 // the home org's first client.
-func connectSandbox(e *env, cfg client.Config) (*client.Client, func() error, error) {
+func connectSandbox(e *env, cfg client.Config, st *connState) (*client.Client, func() error, error) {
 	dir := filepath.Join(e.workDir, ".trustsync")
+	statePath := filepath.Join(dir, "sandbox.json")
+	if p := st.sandboxState(); p != "" {
+		statePath = resolvePath(e.workDir, p)
+		dir = filepath.Dir(statePath)
+	}
 	if err := ensureStateDir(dir); err != nil {
 		return nil, nil, err
 	}
-	srv, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{StatePath: filepath.Join(dir, "sandbox.json")})
+	srv, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{StatePath: statePath})
 	if errors.Is(err, sandbox.ErrStateInUse) {
 		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: wait for the other run to finish, then try again", err)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: remove %s to start again from the demo orgs", err, filepath.Join(dir, "sandbox.json"))
+		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: remove %s to start again from the demo orgs", err, statePath)
 	}
 	orgs := srv.Orgs()
 	if len(orgs) == 0 || len(orgs[0].Clients) == 0 {
@@ -255,6 +273,7 @@ func connectSandbox(e *env, cfg client.Config) (*client.Client, func() error, er
 	if c, err = client.New(cfg); err != nil {
 		return nil, nil, errors.Join(err, closeFn())
 	}
+	st.connectedSandbox(e, statePath, orgs[0].Clients[0].ID)
 	return c, closeFn, nil
 }
 

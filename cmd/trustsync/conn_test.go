@@ -97,7 +97,7 @@ func TestEndpointsPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api, login, err := tt.flags.endpoints(func(k string) string { return tt.vars[k] }, tt.cfgRegion)
+			api, login, _, err := tt.flags.endpoints(func(k string) string { return tt.vars[k] }, tt.cfgRegion)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
@@ -116,20 +116,23 @@ func TestEndpointsPrecedence(t *testing.T) {
 
 func TestConnectCredentials(t *testing.T) {
 	tests := []struct {
-		name    string
-		vars    map[string]string
-		wantErr []string
+		name     string
+		vars     map[string]string
+		wantErr  []string
+		wantLine string // on stderr
 	}{
 		{name: "none", vars: map[string]string{}, wantErr: []string{envClientID, envClientSecret, envAccessToken, "--sandbox"}},
-		{name: "id only", vars: map[string]string{envClientID: "id"}, wantErr: []string{envClientSecret + " is not"}},
-		{name: "secret only", vars: map[string]string{envClientSecret: "s"}, wantErr: []string{envClientID + " is not"}},
-		{name: "client credentials", vars: map[string]string{envClientID: "id", envClientSecret: "s"}},
-		{name: "access token", vars: map[string]string{envAccessToken: "tok"}},
+		{name: "id only", vars: map[string]string{envClientID: "id"}, wantErr: []string{envClientSecret + " is not set"}},
+		{name: "secret only", vars: map[string]string{envClientSecret: "s"}, wantErr: []string{envClientID + " is not set"}},
+		{name: "client credentials", vars: map[string]string{envClientID: "id", envClientSecret: "s"},
+			wantLine: "trustsync: connecting to region eu-west-1 (https://api.mypurecloud.ie), from GENESYSCLOUD_REGION, with GENESYSCLOUD_OAUTHCLIENT_ID\n"},
+		{name: "access token", vars: map[string]string{envAccessToken: "tok", envClientID: "id"},
+			wantLine: "trustsync: connecting to region eu-west-1 (https://api.mypurecloud.ie), from GENESYSCLOUD_REGION, with GENESYSCLOUD_ACCESS_TOKEN\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.vars[envRegion] = "eu-west-1"
-			e, _ := connTestEnv(t, tt.vars)
+			e, stderr := connTestEnv(t, tt.vars)
 			f := defaultConnFlags()
 			c, closeFn, err := f.connect(e, "")
 			if len(tt.wantErr) > 0 {
@@ -148,6 +151,9 @@ func TestConnectCredentials(t *testing.T) {
 			}
 			if err := closeFn(); err != nil {
 				t.Error(err)
+			}
+			if stderr.String() != tt.wantLine {
+				t.Errorf("stderr = %q, want %q", stderr, tt.wantLine)
 			}
 		})
 	}

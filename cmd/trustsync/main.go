@@ -66,6 +66,16 @@ type env struct {
 	command string
 }
 
+// buildInfo is the running build, with e.version when the build
+// information has no version.
+func (e *env) buildInfo() version.Info {
+	b := e.build
+	if b.Version == "" {
+		b.Version = e.version
+	}
+	return b
+}
+
 // exitError carries a process exit code out of a command's Run. A nil err
 // means the command has already reported what went wrong (or nothing did).
 type exitError struct {
@@ -209,10 +219,7 @@ func reportError(w io.Writer, err error) int {
 type versionCmd struct{}
 
 func (versionCmd) Run(e *env) error {
-	b := e.build
-	if b.Version == "" {
-		b.Version = e.version
-	}
+	b := e.buildInfo()
 	commit := b.Commit
 	switch {
 	case commit == "":

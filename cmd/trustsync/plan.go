@@ -13,7 +13,7 @@ import (
 type planCmd struct {
 	Files            []string `short:"f" name:"file" sep:"none" default:"trusts.yaml" placeholder:"PATH" help:"Desired-state file, or a directory whose *.yaml/*.yml files are merged. Repeatable. Default: trusts.yaml in the working directory."`
 	Format           string   `enum:"text,markdown,json" default:"text" help:"Output format: text, markdown (for a pull request comment) or json (docs/plan-format.md)."`
-	Out              string   `placeholder:"PLANFILE" help:"Also save the plan, with the configuration digest and live state fingerprint, for 'trustsync apply PLANFILE'. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
+	Out              string   `placeholder:"PLANFILE" help:"Also save the plan, with the configuration digest, the live state fingerprint, the files (relative to PLANFILE) and the connection (never credentials), for 'trustsync apply PLANFILE' from any directory. Checked before anything is read: it may not name an input file, and its directory must exist and be writable."`
 	DetailedExitcode bool     `name:"detailed-exitcode" help:"Exit 0 when there are no changes, 2 when there are, 1 on error."`
 	NoAttribute      bool     `name:"no-attribute" help:"Do not read the audit log to name, on each change, who last changed its object and when."`
 
@@ -59,7 +59,7 @@ func (c *planCmd) Run(e *env) (err error) {
 	}
 
 	if c.Out != "" {
-		if err := planned.Save(resolvePath(e.workDir, c.Out), e.version); err != nil {
+		if err := planned.Save(resolvePath(e.workDir, c.Out), e.buildInfo(), c.conn.used); err != nil {
 			return &exitError{code: 1, err: err}
 		}
 		fmt.Fprintf(e.stderr, "trustsync: saved the plan to %s; apply it with 'trustsync apply %s'\n", c.Out, c.Out)

@@ -8,6 +8,7 @@ import (
 	"github.com/trustsync/trustsync/internal/atomicfile"
 	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/planjson"
+	"github.com/trustsync/trustsync/internal/version"
 )
 
 // RecordVersion is the version of the apply record format (docs/apply.md).
@@ -27,6 +28,8 @@ type Record struct {
 	Time             time.Time `json:"time"`
 	DurationMS       int64     `json:"duration_ms"`
 	TrustsyncVersion string    `json:"trustsync_version"`
+	// Trustsync is the build that applied: version, commit, Go version.
+	Trustsync version.Info `json:"trustsync"`
 	// GitCommit is the commit checked out where apply ran; empty (and
 	// omitted) outside a git repository.
 	GitCommit    string    `json:"git_commit,omitempty"`
@@ -104,6 +107,7 @@ type Verification struct {
 type RecordMeta struct {
 	Start            time.Time
 	TrustsyncVersion string
+	Build            version.Info
 	GitCommit        string
 	ConfigFiles      []string
 	ConfigDigest     string
@@ -127,6 +131,7 @@ func NewRecord(p *plan.Plan, ended []ChangeResult, meta RecordMeta) *Record {
 		Time:             meta.Start.UTC(),
 		DurationMS:       time.Since(meta.Start).Milliseconds(),
 		TrustsyncVersion: meta.TrustsyncVersion,
+		Trustsync:        meta.Build,
 		GitCommit:        meta.GitCommit,
 		Organization:     RecordOrg{ID: p.Organization.ID, Name: p.Organization.Name},
 		ConfigFiles:      nonNil(meta.ConfigFiles),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustsync/trustsync/internal/diag"
 	"github.com/trustsync/trustsync/internal/plan"
+	"github.com/trustsync/trustsync/internal/version"
 )
 
 const (
@@ -71,19 +72,32 @@ func testPlan() *plan.Plan {
 	return p
 }
 
-func testMeta() Meta {
+// testMeta is the metadata of a plan file written to dir, with its paths
+// as Write takes them.
+func testMeta(dir string) Meta {
 	return Meta{
-		TrustsyncVersion: "v1.2.3",
-		ConfigDigest:     "3f1a000000000000000000000000000000000000000000000000000000000001",
-		LiveFingerprint:  "9c2b000000000000000000000000000000000000000000000000000000000002",
-		Files:            []string{"trusts.yaml", "more/trusts.yaml"},
+		Build:           version.Info{Version: "v1.2.3", Commit: strings.Repeat("ab", 20), GoVersion: "go1.26.0", Platform: "linux/amd64"},
+		ConfigDigest:    "3f1a000000000000000000000000000000000000000000000000000000000001",
+		LiveFingerprint: "9c2b000000000000000000000000000000000000000000000000000000000002",
+		Files:           []string{filepath.Join(dir, "trusts.yaml"), filepath.Join(dir, "more", "trusts.yaml")},
+		Connection:      Connection{Kind: ConnSandbox, SandboxState: filepath.Join(dir, ".trustsync", "sandbox.json")},
 	}
+}
+
+// storedMeta is testMeta as a file read back holds it: paths relative to
+// the plan file's directory.
+func storedMeta() Meta {
+	m := testMeta("")
+	m.Files = []string{"trusts.yaml", "more/trusts.yaml"}
+	m.Connection.SandboxState = ".trustsync/sandbox.json"
+	return m
 }
 
 func writeTest(t *testing.T) (string, []byte) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := Write(path, testPlan(), testMeta()); err != nil {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	if err := Write(path, testPlan(), testMeta(dir)); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -102,8 +116,8 @@ func TestRoundTrip(t *testing.T) {
 	if f.Path != path || f.FormatVersion != FormatVersion {
 		t.Errorf("path %q version %q", f.Path, f.FormatVersion)
 	}
-	if !reflect.DeepEqual(f.Meta, testMeta()) {
-		t.Errorf("meta = %+v, want %+v", f.Meta, testMeta())
+	if !reflect.DeepEqual(f.Meta, storedMeta()) {
+		t.Errorf("meta = %+v, want %+v", f.Meta, storedMeta())
 	}
 	if len(f.PlanDigest) != 64 {
 		t.Errorf("plan digest %q is not a hex SHA-256", f.PlanDigest)
@@ -159,7 +173,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantOrder := "format_version trustsync_version config_digest live_fingerprint files plan plan_digest"
+	wantOrder := "format_version trustsync config_digest live_fingerprint files connection plan plan_digest"
 	if strings.Join(order, " ") != wantOrder {
 		t.Errorf("members %v, want %s", order, wantOrder)
 	}
@@ -171,8 +185,9 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	// Writing the same plan again gives the same bytes.
-	path2 := filepath.Join(t.TempDir(), "again.json")
-	if err := Write(path2, testPlan(), testMeta()); err != nil {
+	dir2 := t.TempDir()
+	path2 := filepath.Join(dir2, "again.json")
+	if err := Write(path2, testPlan(), testMeta(dir2)); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := os.ReadFile(path2)
@@ -347,9 +362,29 @@ func TestReadRefuses(t *testing.T) {
 		}, "has no format_version"},
 		{"unknown version", func(p string) {
 			m := members()
-			m["format_version"] = json.RawMessage(`"2"`)
+			m["format_version"] = json.RawMessage(`"3"`)
 			rewrite(t, p, m)
-		}, `has format version "2", which this trustsync does not read (it reads "1")`},
+		}, `has format version "3", which this trustsync does not read (it reads "2")`},
+		{"version 1", func(p string) {
+			m := members()
+			m["format_version"] = json.RawMessage(`"1"`)
+			rewrite(t, p, m)
+		}, `was written by an older trustsync (saved-plan format "1", whose paths only work where plan ran); run plan --out again`},
+		{"no files", func(p string) {
+			m := members()
+			m["files"] = json.RawMessage(`[]`)
+			rewrite(t, p, m)
+		}, "names no configuration files; run plan --out again"},
+		{"unknown connection", func(p string) {
+			m := members()
+			m["connection"] = json.RawMessage(`{"kind": "carrier pigeon"}`)
+			rewrite(t, p, m)
+		}, `connection: unknown connection kind "carrier pigeon"`},
+		{"credentials in the URL", func(p string) {
+			m := members()
+			m["connection"] = json.RawMessage(`{"kind": "api_url", "api_url": "https://id:secret@api.example"}`)
+			rewrite(t, p, m)
+		}, "without credentials"},
 		{"numeric version", func(p string) { write(t, p, `{"format_version": 1}`) }, "format_version must be a string"},
 		{"no digest", func(p string) {
 			m := members()
@@ -426,7 +461,7 @@ func TestAtomicWrite(t *testing.T) {
 	if err := os.WriteFile(path, []byte("old content"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(path, testPlan(), testMeta()); err != nil {
+	if err := Write(path, testPlan(), testMeta(dir)); err != nil {
 		t.Fatal(err)
 	}
 	if names := dirNames(t, dir); !reflect.DeepEqual(names, []string{"plan.json"}) {
@@ -445,16 +480,16 @@ func TestAtomicWrite(t *testing.T) {
 	if err := os.Mkdir(target, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(target, testPlan(), testMeta()); err == nil {
+	if err := Write(target, testPlan(), testMeta(dir)); err == nil {
 		t.Error("writing over a directory succeeded")
 	}
-	if err := Write(filepath.Join(dir, "missing", "plan.json"), testPlan(), testMeta()); err == nil ||
+	if err := Write(filepath.Join(dir, "missing", "plan.json"), testPlan(), testMeta(dir)); err == nil ||
 		!strings.Contains(err.Error(), "write plan file") {
 		t.Errorf("writing into a missing directory: %v", err)
 	}
 	bad := testPlan()
 	bad.Changes[0].Effect = 9
-	if err := Write(filepath.Join(dir, "bad.json"), bad, testMeta()); err == nil {
+	if err := Write(filepath.Join(dir, "bad.json"), bad, testMeta(dir)); err == nil {
 		t.Error("wrote a plan that cannot be rendered")
 	}
 	if names := dirNames(t, dir); !reflect.DeepEqual(names, []string{"a-directory", "plan.json"}) {
@@ -464,22 +499,96 @@ func TestAtomicWrite(t *testing.T) {
 
 func TestWriteNeedsMeta(t *testing.T) {
 	dir := t.TempDir()
-	for name, m := range map[string]Meta{
-		"configuration digest":   {LiveFingerprint: "x"},
-		"live state fingerprint": {ConfigDigest: "x"},
+	full := testMeta(dir)
+	for name, mod := range map[string]func(*Meta){
+		"no configuration digest":   func(m *Meta) { m.ConfigDigest = "" },
+		"no live state fingerprint": func(m *Meta) { m.LiveFingerprint = "" },
+		"no configuration files":    func(m *Meta) { m.Files = nil },
+		"unknown connection kind":   func(m *Meta) { m.Connection = Connection{} },
+		"needs sandbox_state":       func(m *Meta) { m.Connection.SandboxState = "" },
+		"needs region":              func(m *Meta) { m.Connection = Connection{Kind: ConnRegion} },
+		"without credentials":       func(m *Meta) { m.Connection = Connection{Kind: ConnAPIURL, APIURL: "https://u:p@api.example"} },
 	} {
+		m := full
+		mod(&m)
 		err := Write(filepath.Join(dir, "plan.json"), testPlan(), m)
 		if err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("error = %v, want one naming the %s", err, name)
+			t.Errorf("error = %v, want one saying %s", err, name)
 		}
 	}
-	// Files default to an empty list, not null.
-	path := filepath.Join(dir, "plan.json")
-	if err := Write(path, testPlan(), Meta{ConfigDigest: "c", LiveFingerprint: "l"}); err != nil {
+}
+
+// TestTravels moves a plan file together with its configuration and reads
+// it from elsewhere: the paths it records are relative to the plan file.
+func TestTravels(t *testing.T) {
+	root := t.TempDir()
+	repo := filepath.Join(root, "repo")
+	for _, f := range []string{"orgs/a/trusts.yaml", "orgs/a/more/trusts.yaml"} {
+		p := filepath.Join(repo, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		write(t, p, "version: 1\n")
+	}
+	meta := testMeta(filepath.Join(repo, "orgs", "a"))
+	if err := os.MkdirAll(filepath.Join(repo, "plans"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
-	if !bytes.Contains(data, []byte(`"files": [],`)) {
-		t.Errorf("files is not []:\n%s", data)
+	if err := Write(filepath.Join(repo, "plans", "a.plan"), testPlan(), meta); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(root, "moved")
+	if err := os.Rename(repo, moved); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(filepath.Join(moved, "plans", "a.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"../orgs/a/trusts.yaml", "../orgs/a/more/trusts.yaml"}; !reflect.DeepEqual(f.Meta.Files, want) {
+		t.Errorf("stored files %q, want %q", f.Meta.Files, want)
+	}
+	paths, err := f.ConfigPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(moved, "orgs", "a", "trusts.yaml"), filepath.Join(moved, "orgs", "a", "more", "trusts.yaml")}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("ConfigPaths = %q, want %q", paths, want)
+	}
+	if got, want := f.SandboxStatePath(), filepath.Join(moved, "orgs", "a", ".trustsync", "sandbox.json"); got != want {
+		t.Errorf("SandboxStatePath = %q, want %q", got, want)
+	}
+
+	// A file that is not where the plan says is named, with where it was
+	// looked for.
+	if err := os.Remove(want[1]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.ConfigPaths()
+	if err == nil || !strings.Contains(err.Error(), "names the configuration file ../orgs/a/more/trusts.yaml, which is not there: looked for it at "+want[1]) {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestConnectionKinds(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []Connection{
+		{Kind: ConnRegion, Region: "eu-west-1"},
+		{Kind: ConnAPIURL, APIURL: "http://127.0.0.1:9400"},
+	} {
+		m := testMeta(dir)
+		m.Connection = c
+		path := filepath.Join(dir, "plan.json")
+		if err := Write(path, testPlan(), m); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Meta.Connection != c || f.SandboxStatePath() != "" {
+			t.Errorf("connection %+v read back as %+v (sandbox state %q)", c, f.Meta.Connection, f.SandboxStatePath())
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/trustsync/trustsync/internal/apply"
 	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/planfile"
+	"github.com/trustsync/trustsync/internal/version"
 )
 
 // ApplyOptions control [Planned.Apply].
@@ -25,8 +26,9 @@ type ApplyOptions struct {
 	// before the first write, rewritten (atomically, in the background) as
 	// changes end, and written once more, complete, after verification.
 	Record string
-	// TrustsyncVersion and GitCommit go into the record.
+	// TrustsyncVersion, Build and GitCommit go into the record.
 	TrustsyncVersion string
+	Build            version.Info
 	GitCommit        string
 	// Saved is the saved plan being applied, if any, for the record.
 	Saved     *planfile.File
@@ -190,6 +192,7 @@ func (p *Planned) newRecorder(opts ApplyOptions) (*recorder, error) {
 	r.meta = apply.RecordMeta{
 		Start:            p.Start,
 		TrustsyncVersion: opts.TrustsyncVersion,
+		Build:            opts.Build,
 		GitCommit:        opts.GitCommit,
 		ConfigFiles:      p.Target.Files,
 		ConfigDigest:     p.ConfigDigest,
