@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/trustsync/trustsync/internal/apply"
+	"github.com/trustsync/trustsync/internal/expiry"
+	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/planfile"
 	"github.com/trustsync/trustsync/internal/render"
 	"github.com/trustsync/trustsync/internal/run"
@@ -316,9 +320,15 @@ func (c *applyCmd) confirm(e *env) error {
 	}
 }
 
-// resultLine is the line printed when a change finishes.
+// resultLine is the line printed when a change finishes: its status,
+// its address, what was done when it succeeded, how long it took, and the
+// error of one that did not.
 func resultLine(r apply.ChangeResult) string {
-	line := fmt.Sprintf("%-7s %s (%s)", r.Status, r.Change.Address, formatDuration(r.Duration))
+	addr := r.Change.Address
+	if r.Status == apply.StatusOK {
+		addr += ": " + done(r.Change)
+	}
+	line := fmt.Sprintf("%-7s %s (%s)", r.Status, addr, formatDuration(r.Duration))
 	if r.Err == nil {
 		return line
 	}
@@ -333,6 +343,72 @@ func resultLine(r apply.ChangeResult) string {
 		msg += " [correlation id " + strings.Join(missing, ", ") + "]"
 	}
 	return line + ": " + strings.ReplaceAll(msg, "\n", " ")
+}
+
+// done says in a few words what a change that succeeded did: "added",
+// "removed", "roles -Reporting Viewer +Claims Viewer", "expiry →
+// 2027-03-31", "disabled".
+func done(c plan.Change) string {
+	switch c.Action {
+	case plan.Create:
+		return "added"
+	case plan.Delete:
+		return "removed"
+	}
+	before, after := c.Before, c.After
+	if before == nil || after == nil {
+		return "updated"
+	}
+	var parts []string
+	switch c.Kind {
+	case plan.KindTrusteeUserRoles, plan.KindTrusteeGroupRoles, plan.KindTrusteeUser, plan.KindTrusteeGroup:
+		if r := roleChanges(before.Roles, after.Roles); r != "" {
+			parts = append(parts, "roles "+r)
+		}
+	}
+	if after.Enabled != nil && (before.Enabled == nil || *before.Enabled != *after.Enabled) {
+		parts = append(parts, map[bool]string{true: "enabled", false: "disabled"}[*after.Enabled])
+	}
+	if c.Kind == plan.KindTrustee && !sameTime(before.Expires, after.Expires) {
+		parts = append(parts, "expiry → "+expiry.FormatPtr(after.Expires))
+	}
+	if after.PairingID != before.PairingID && after.PairingID != "" {
+		parts = append(parts, "pairing "+after.PairingID)
+	}
+	if len(parts) == 0 {
+		return "updated"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// roleChanges lists the roles removed ("-Name") and then those added
+// ("+Name"), each in name order, or "" when the sets are equal.
+func roleChanges(before, after []plan.Role) string {
+	has := func(rs []plan.Role, id string) bool {
+		return slices.ContainsFunc(rs, func(r plan.Role) bool { return strings.EqualFold(r.ID, id) })
+	}
+	var out []string
+	for _, set := range []struct {
+		from, other []plan.Role
+		sign        string
+	}{{before, after, "-"}, {after, before, "+"}} {
+		var names []string
+		for _, r := range set.from {
+			if !has(set.other, r.ID) {
+				names = append(names, set.sign+cmp.Or(r.Name, r.ID))
+			}
+		}
+		slices.Sort(names)
+		out = append(out, names...)
+	}
+	return strings.Join(out, " ")
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
 }
 
 // formatDuration rounds for people: milliseconds under a second, tenths of

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/trustsync/trustsync/internal/apply"
+	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
@@ -606,5 +607,51 @@ func TestProgressBar(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("bar drew %q where it should not", buf.String())
+	}
+}
+
+func TestDone(t *testing.T) {
+	viewer := plan.Role{ID: "r-4", Name: "Reporting Viewer"}
+	claims := plan.Role{ID: "r-7", Name: "Claims Viewer"}
+	super := plan.Role{ID: "r-1", Name: "Claims Supervisor"}
+	on, off := true, false
+	june := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
+	march := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		c    plan.Change
+		want string
+	}{
+		{"create", plan.Change{Action: plan.Create, Kind: plan.KindTrusteeUser, After: &plan.Value{}}, "added"},
+		{"delete", plan.Change{Action: plan.Delete, Kind: plan.KindTrustor, Before: &plan.Value{}}, "removed"},
+		{"roles", plan.Change{Action: plan.Update, Kind: plan.KindTrusteeUserRoles,
+			Before: &plan.Value{Roles: []plan.Role{super, viewer}}, After: &plan.Value{Roles: []plan.Role{claims, super}}},
+			"roles -Reporting Viewer +Claims Viewer"},
+		{"group roles narrowed", plan.Change{Action: plan.Update, Kind: plan.KindTrusteeGroupRoles,
+			Before: &plan.Value{Roles: []plan.Role{super, viewer}}, After: &plan.Value{Roles: []plan.Role{super}}},
+			"roles -Reporting Viewer"},
+		{"expiry", plan.Change{Action: plan.Update, Kind: plan.KindTrustee,
+			Before: &plan.Value{Enabled: &on, Expires: &june}, After: &plan.Value{Enabled: &on, Expires: &march}},
+			"expiry → 2027-03-31"},
+		{"expiry lifted", plan.Change{Action: plan.Update, Kind: plan.KindTrustee,
+			Before: &plan.Value{Enabled: &on, Expires: &june}, After: &plan.Value{Enabled: &on}},
+			"expiry → never"},
+		{"disabled", plan.Change{Action: plan.Update, Kind: plan.KindTrustee,
+			Before: &plan.Value{Enabled: &on}, After: &plan.Value{Enabled: &off}},
+			"disabled"},
+		{"disabled with an expiry", plan.Change{Action: plan.Update, Kind: plan.KindTrustee,
+			Before: &plan.Value{Enabled: &on}, After: &plan.Value{Enabled: &off, Expires: &march}},
+			"disabled, expiry → 2027-03-31"},
+		{"nothing to say", plan.Change{Action: plan.Update, Kind: plan.KindTrustor,
+			Before: &plan.Value{}, After: &plan.Value{}}, "updated"},
+	} {
+		if got := done(tc.c); got != tc.want {
+			t.Errorf("%s: done = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	ok := apply.ChangeResult{Status: apply.StatusOK, Duration: 3_000_000,
+		Change: plan.Change{Action: plan.Delete, Kind: plan.KindTrusteeUser, Address: "trustee[X].user[Y]", Before: &plan.Value{}}}
+	if got, want := resultLine(ok), "ok      trustee[X].user[Y]: removed (3ms)"; got != want {
+		t.Errorf("resultLine = %q, want %q", got, want)
 	}
 }

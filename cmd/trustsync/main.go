@@ -4,6 +4,7 @@
 //	trustsync validate -f trusts.yaml      check the file offline
 //	trustsync plan     -f trusts.yaml      show what would change
 //	trustsync apply    -f trusts.yaml      make live state match the file
+//	trustsync show     plan.json           show a saved plan, offline
 //	trustsync sandbox                      run a local emulator of the API
 //	trustsync targets orgs/                list the org directories, as JSON
 //
@@ -32,6 +33,7 @@ type cli struct {
 	Validate validateCmd `cmd:"" help:"Check desired-state files offline (schema, semantics, policy)."`
 	Plan     planCmd     `cmd:"" help:"Read live state and show the changes apply would make."`
 	Apply    applyCmd    `cmd:"" help:"Make live state match the desired-state files."`
+	Show     showCmd     `cmd:"" help:"Show a saved plan (text, markdown or json), offline: no credentials, no connection."`
 	Export   exportCmd   `cmd:"" help:"Write live state as a desired-state file to start managing an existing org from."`
 	Audit    auditCmd    `cmd:"" help:"Show recent changes to trusts from the audit log."`
 	Pairing  pairingCmd  `cmd:"" help:"Create or show a pairing, the one-time id another org creates a trust with."`

@@ -19,6 +19,7 @@ import (
 	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/plan"
 	"github.com/trustsync/trustsync/internal/sandbox"
+	"github.com/trustsync/trustsync/internal/version"
 )
 
 func TestRecord(t *testing.T) {
@@ -38,6 +39,7 @@ func TestRecord(t *testing.T) {
 	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.FixedZone("CET", 3600))
 	rec := apply.NewRecord(p, ended, apply.RecordMeta{
 		Start: start, TrustsyncVersion: "1.2.3", GitCommit: "abc123", Complete: true,
+		Build:       version.Info{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", GoVersion: "go1.26.0", Platform: "linux/amd64"},
 		ConfigFiles: []string{"trusts.yaml"}, ConfigDigest: "cd", PlanDigest: "pd", LiveFingerprint: "lf",
 		Verification: apply.Verification{Ran: true, Remaining: []string{"trustee[B].user[Ben]"}},
 	})
@@ -60,13 +62,15 @@ func TestRecord(t *testing.T) {
 		"interrupted":       false,
 		"time":              "2026-03-01T09:00:00Z",
 		"trustsync_version": "1.2.3",
-		"git_commit":        "abc123",
-		"organization":      map[string]any{"id": northwind, "name": "Northwind Insurance"},
-		"config_files":      []any{"trusts.yaml"},
-		"config_digest":     "cd",
-		"plan_digest":       "pd",
-		"live_fingerprint":  "lf",
-		"summary":           map[string]any{"ok": 0.0, "failed": 1.0, "skipped": 1.0, "unknown": 0.0, "pending": 0.0},
+		"trustsync": map[string]any{"version": "1.2.3", "commit": "0123456789abcdef0123456789abcdef01234567",
+			"go_version": "go1.26.0", "platform": "linux/amd64"},
+		"git_commit":       "abc123",
+		"organization":     map[string]any{"id": northwind, "name": "Northwind Insurance"},
+		"config_files":     []any{"trusts.yaml"},
+		"config_digest":    "cd",
+		"plan_digest":      "pd",
+		"live_fingerprint": "lf",
+		"summary":          map[string]any{"ok": 0.0, "failed": 1.0, "skipped": 1.0, "unknown": 0.0, "pending": 0.0},
 		"changes": []any{
 			map[string]any{
 				"key": "trustee_user/" + bluebird + "/" + benBaker, "depends_on": []any{}, "requires": []any{}, "before": nil, "after": nil,
