@@ -628,30 +628,30 @@ func (b *builder) trusteeState(t config.Trustee, lt *live.Trustee, name, addr st
 	if em != e0 || !sameTime(xm, x0) {
 		var why []string
 		if em != e0 {
-			why = append(why, "trust disabled")
+			why = append(why, ReasonDisabled)
 		}
 		switch {
 		case sameTime(xm, x0):
 		case x0 == nil:
-			why = append(why, "expiry set")
+			why = append(why, ReasonExpirySet)
 		default:
-			why = append(why, "expiry brought forward")
+			why = append(why, ReasonExpiryEarlier)
 		}
-		b.add(mk(initial, middle, Narrow, strings.Join(why, "; ")))
+		b.add(mk(initial, middle, Narrow, strings.Join(why, ReasonsSeparator)))
 	}
 	if em != e1 || !sameTime(xm, x1) {
 		var why []string
 		if em != e1 {
-			why = append(why, "trust enabled")
+			why = append(why, ReasonEnabled)
 		}
 		switch {
 		case sameTime(xm, x1):
 		case x1 == nil:
-			why = append(why, "expiry removed")
+			why = append(why, ReasonExpiryRemoved)
 		default:
-			why = append(why, "expiry extended")
+			why = append(why, ReasonExpiryExtended)
 		}
-		b.add(mk(cloneValue(middle), final, Widen, strings.Join(why, "; ")))
+		b.add(mk(cloneValue(middle), final, Widen, strings.Join(why, ReasonsSeparator)))
 	}
 }
 
