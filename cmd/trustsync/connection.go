@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 
+	"github.com/trustsync/trustsync/internal/client"
 	"github.com/trustsync/trustsync/internal/planfile"
 )
 
@@ -97,4 +100,20 @@ func describeConnection(c planfile.Connection, statePath string) string {
 		return "region " + c.Region
 	}
 	return c.APIURL
+}
+
+// credentialHint names the variables to fix when err says the service
+// refused the credentials, "" otherwise.
+func credentialHint(err error) string {
+	var te *client.TokenError
+	if errors.As(err, &te) && (te.Status == http.StatusBadRequest || te.Status == http.StatusUnauthorized) {
+		return fmt.Sprintf("hint: the service refused the OAuth client: check %s and %s (a client with the Client Credentials grant, of this region's org)",
+			envClientID, envClientSecret)
+	}
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		return fmt.Sprintf("hint: the service refused the credentials: with %s set, it may have expired; set a new one, or unset it to use %s and %s",
+			envAccessToken, envClientID, envClientSecret)
+	}
+	return ""
 }

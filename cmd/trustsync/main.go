@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -210,11 +211,21 @@ func reportError(w io.Writer, err error) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			fmt.Fprintf(w, "trustsync: %v\n", ee.err)
+			printCredentialHint(w, ee.err)
 		}
 		return ee.code
 	}
 	fmt.Fprintf(w, "trustsync: %v\n", err)
+	printCredentialHint(w, err)
 	return 1
+}
+
+// printCredentialHint says which variables to fix when err is the
+// service refusing the credentials, unless err already says it.
+func printCredentialHint(w io.Writer, err error) {
+	if h := credentialHint(err); h != "" && !strings.Contains(err.Error(), h) {
+		fmt.Fprintln(w, h)
+	}
 }
 
 // versionCmd prints the version, the commit and the Go version.

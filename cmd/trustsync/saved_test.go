@@ -77,3 +77,22 @@ func TestSavedPlanFlagsOverride(t *testing.T) {
 		"trustsync: --api-url overrides the connection saved in saved.plan ("+sb.ts.URL+")\n",
 		"trustsync: connecting to "+sb.ts.URL+", from --api-url, with GENESYSCLOUD_OAUTHCLIENT_ID\n")
 }
+
+// TestRefusedCredentialsNameTheVariables: a secret the service refuses is
+// reported with the variables to fix.
+func TestRefusedCredentialsNameTheVariables(t *testing.T) {
+	sb := newApplySandbox(t, sandbox.Options{})
+	dir := applyWorkDir(t, map[string]string{"trusts.yaml": applyDemoConfig})
+	home := sb.srv.Orgs()[0].Clients[0]
+	r := runWith(dir, map[string]string{envAPIURL: sb.ts.URL, envClientID: home.ID, envClientSecret: "s3cret-not-this-one"}, "plan")
+	requireCode(t, r, 1)
+	requireContains(t, "stderr", r.stderr,
+		"with GENESYSCLOUD_OAUTHCLIENT_ID\n",
+		"hint: the service refused the OAuth client: check GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET")
+	if strings.Contains(r.stderr, "s3cret-not-this-one") {
+		t.Errorf("stderr shows the secret:\n%s", r.stderr)
+	}
+	r = runWith(dir, map[string]string{envAPIURL: sb.ts.URL, envAccessToken: "expired-token"}, "plan")
+	requireCode(t, r, 1)
+	requireContains(t, "stderr", r.stderr, "with GENESYSCLOUD_ACCESS_TOKEN\n", "hint: the service refused the credentials: with GENESYSCLOUD_ACCESS_TOKEN set")
+}
