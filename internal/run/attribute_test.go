@@ -16,6 +16,7 @@ import (
 	"github.com/trustsync/trustsync/internal/planfile"
 	"github.com/trustsync/trustsync/internal/run"
 	"github.com/trustsync/trustsync/internal/sandbox"
+	"github.com/trustsync/trustsync/internal/version"
 )
 
 // Northwind's other OAuth clients in the attribution tests: ops may do
@@ -133,7 +134,7 @@ func TestPlanAttribution(t *testing.T) {
 
 	// the saved plan leaves attribution out: a plan without it matches
 	path := filepath.Join(a.dir, "saved.json")
-	if err := p.Save(path, "test"); err != nil {
+	if err := p.Save(path, version.Info{Version: "test"}, planfile.Connection{Kind: planfile.ConnAPIURL, APIURL: "http://127.0.0.1:9400"}); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := planfile.Read(path)
