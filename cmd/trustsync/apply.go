@@ -367,7 +367,11 @@ func done(c plan.Change) string {
 		}
 	}
 	if after.Enabled != nil && (before.Enabled == nil || *before.Enabled != *after.Enabled) {
-		parts = append(parts, map[bool]string{true: "enabled", false: "disabled"}[*after.Enabled])
+		if *after.Enabled {
+			parts = append(parts, "enabled")
+		} else {
+			parts = append(parts, "disabled")
+		}
 	}
 	if c.Kind == plan.KindTrustee && !sameTime(before.Expires, after.Expires) {
 		parts = append(parts, "expiry → "+expiry.FormatPtr(after.Expires))
