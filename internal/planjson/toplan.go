@@ -45,6 +45,7 @@ func (d *Document) Plan() (*plan.Plan, error) {
 		p.Protected = append(p.Protected, plan.Protected{
 			Kind: plan.Kind(pr.Kind), Address: pr.Address, TrusteeID: pr.TrusteeID,
 			TrustorID: pr.TrustorID, Name: pr.Name, Reason: pr.Reason,
+			HasFullAccess: copyBool(pr.HasFullAccess), IsTrustedUser: copyBool(pr.IsTrustedUser),
 		})
 	}
 	for _, pe := range d.Pending {
@@ -66,7 +67,8 @@ func (v *Value) plan() *plan.Value {
 	}
 	out := &plan.Value{
 		Name: v.Name, Enabled: copyBool(v.Enabled), PairingID: v.PairingID,
-		MemberCount: copyInt(v.MemberCount),
+		MemberCount:   copyInt(v.MemberCount),
+		HasFullAccess: copyBool(v.HasFullAccess), IsTrustedUser: copyBool(v.IsTrustedUser),
 	}
 	if v.Expires.Set {
 		out.Expires = utc(v.Expires.Time)
@@ -74,25 +76,42 @@ func (v *Value) plan() *plan.Value {
 	if v.Roles != nil {
 		out.Roles = planRoles(v.Roles)
 	}
-	if v.Users != nil {
-		out.Users = make([]plan.User, 0, len(v.Users))
-		for _, u := range v.Users {
-			pu := plan.User{ID: u.ID, Name: u.Name}
-			if u.Roles != nil {
-				pu.Roles = planRoles(u.Roles)
-			}
-			out.Users = append(out.Users, pu)
-		}
+	out.Users = planUsers(v.Users)
+	out.Groups = planGroups(v.Groups)
+	if pr := v.Pairing; pr != nil {
+		out.Pairing = &plan.Pairing{ID: pr.ID, Users: planUsers(pr.Users), Groups: planGroups(pr.Groups), Expires: utc(pr.Expires.Time)}
 	}
-	if v.Groups != nil {
-		out.Groups = make([]plan.Group, 0, len(v.Groups))
-		for _, g := range v.Groups {
-			pg := plan.Group{ID: g.ID, Name: g.Name, MemberCount: copyInt(g.MemberCount)}
-			if g.Roles != nil {
-				pg.Roles = planRoles(g.Roles)
-			}
-			out.Groups = append(out.Groups, pg)
+	return out
+}
+
+// planUsers converts users; nil stays nil.
+func planUsers(us []User) []plan.User {
+	if us == nil {
+		return nil
+	}
+	out := make([]plan.User, 0, len(us))
+	for _, u := range us {
+		pu := plan.User{ID: u.ID, Name: u.Name}
+		if u.Roles != nil {
+			pu.Roles = planRoles(u.Roles)
 		}
+		out = append(out, pu)
+	}
+	return out
+}
+
+// planGroups converts groups; nil stays nil.
+func planGroups(gs []Group) []plan.Group {
+	if gs == nil {
+		return nil
+	}
+	out := make([]plan.Group, 0, len(gs))
+	for _, g := range gs {
+		pg := plan.Group{ID: g.ID, Name: g.Name, MemberCount: copyInt(g.MemberCount)}
+		if g.Roles != nil {
+			pg.Roles = planRoles(g.Roles)
+		}
+		out = append(out, pg)
 	}
 	return out
 }
