@@ -24,7 +24,7 @@ type auditCmd struct {
 
 // Run reads the audit log and prints it, newest first.
 func (c *auditCmd) Run(e *env) (err error) {
-	now := time.Now().UTC()
+	now := e.clock()().UTC()
 	since, err := audit.ParseWhen(c.Since, now)
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("--since: %w", err)}

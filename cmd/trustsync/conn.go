@@ -218,7 +218,7 @@ func connectSandbox(e *env, cfg client.Config, st *connState) (*client.Client, f
 	if err := ensureStateDir(dir); err != nil {
 		return nil, nil, err
 	}
-	srv, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{StatePath: statePath})
+	srv, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{StatePath: statePath, Now: e.clock()})
 	if errors.Is(err, sandbox.ErrStateInUse) {
 		return nil, nil, fmt.Errorf("start the sandbox: %w\nhint: wait for the other run to finish, then try again", err)
 	}

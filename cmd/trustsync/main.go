@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"golang.org/x/term"
@@ -67,6 +68,18 @@ type env struct {
 	// command is the command being run ("plan", "pairing create"), for
 	// messages that name it.
 	command string
+	// now is the clock every command and the in-process sandbox use; nil
+	// means time.Now. Tests pin it so that expiry windows and days left do
+	// not depend on the day they run.
+	now func() time.Time
+}
+
+// clock returns the environment's clock.
+func (e *env) clock() func() time.Time {
+	if e.now == nil {
+		return time.Now
+	}
+	return e.now
 }
 
 // buildInfo is the running build, with e.version when the build
@@ -138,7 +151,11 @@ func interrupts() (first, second context.Context, stop func()) {
 	}
 }
 
-func main() {
+func main() { os.Exit(mainWithClock(time.Now)) }
+
+// mainWithClock runs the command line of the process with the given clock
+// and returns its exit code.
+func mainWithClock(now func() time.Time) int {
 	ctx, hard, stop := interrupts()
 	build := version.Get()
 	code := runCLI(ctx, os.Args[1:], &env{
@@ -155,9 +172,10 @@ func main() {
 			return ok && term.IsTerminal(int(file.Fd()))
 		},
 		workDir: ".",
+		now:     now,
 	})
 	stop()
-	os.Exit(code)
+	return code
 }
 
 // runCLI parses args, runs the chosen command and returns the exit code.

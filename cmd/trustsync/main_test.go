@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/trustsync/trustsync/internal/permission"
@@ -13,8 +15,29 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"trustsync": main,
+		"trustsync": func() { os.Exit(mainWithClock(testClock())) },
 	})
+}
+
+// testClockVar pins the clock of the trustsync a story runs, so that a
+// story about expiry windows or days left reads the same every day:
+// `env TRUSTSYNC_TEST_NOW=2026-12-01T00:00:00Z`. The variable exists only in
+// this test binary; the real one always uses the system clock.
+const testClockVar = "TRUSTSYNC_TEST_NOW"
+
+// testClock returns the clock a story asked for, or time.Now.
+func testClock() func() time.Time {
+	v := os.Getenv(testClockVar)
+	if v == "" {
+		return time.Now
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%q: %v\n", testClockVar, v, err)
+		os.Exit(2)
+	}
+	start := time.Now()
+	return func() time.Time { return at.Add(time.Since(start)) }
 }
 
 // TestScripts runs the CLI scripts in testdata/script. Each script is a small

@@ -104,7 +104,7 @@ func (c *pairingShowCmd) Run(e *env) (err error) {
 	if c.Format == "json" {
 		err = writePairingJSON(&out, tr)
 	} else {
-		err = writePairing(&out, tr, time.Now())
+		err = writePairing(&out, tr, e.clock()())
 	}
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("render pairing: %w", err)}

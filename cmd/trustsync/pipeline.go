@@ -25,6 +25,7 @@ func target(e *env, files []string, conn *connFlags) run.Target {
 	return run.Target{
 		Files: files,
 		Dir:   e.workDir,
+		Now:   e.clock(),
 		Connect: func(_ context.Context, region string) (*run.Conn, error) {
 			c, closeConn, err := conn.connect(e, region)
 			if err != nil {
@@ -118,7 +119,7 @@ func configExit(e *env, err error) error {
 // the diagnostics to stderr. Errors end with exit code 1, already
 // reported.
 func loadConfig(e *env, files []string) (*config.Config, config.Diagnostics, error) {
-	cfg, diags, err := run.Load(e.ctx, run.Target{Files: files, Dir: e.workDir}, time.Now(), newReporter(e))
+	cfg, diags, err := run.Load(e.ctx, run.Target{Files: files, Dir: e.workDir}, e.clock()(), newReporter(e))
 	if err != nil {
 		return nil, nil, configExit(e, err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"time"
 
 	"github.com/trustsync/trustsync/internal/config"
 	"github.com/trustsync/trustsync/internal/export"
@@ -55,7 +54,7 @@ func (c *reportCmd) Run(e *env) (err error) {
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("read live state: %w", err)}
 	}
-	r, err := report.Build(e.ctx, api, st, report.Options{Now: time.Now(), Config: cfg, NoAudit: c.NoAudit})
+	r, err := report.Build(e.ctx, api, st, report.Options{Now: e.clock()(), Config: cfg, NoAudit: c.NoAudit})
 	if err != nil {
 		return &exitError{code: 1, err: err}
 	}

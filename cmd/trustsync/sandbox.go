@@ -100,6 +100,7 @@ func (c *sandboxCmd) Run(e *env) error {
 		FaultRate: c.FaultRate,
 		FaultSeed: c.FaultSeed,
 		StatePath: statePath,
+		Now:       e.clock(),
 	})
 	if err != nil {
 		return &exitError{code: 1, err: err}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/trustsync/trustsync/internal/config"
 )
@@ -37,7 +36,7 @@ func (c *validateCmd) Run(e *env) error {
 	for i, f := range c.Files {
 		paths[i] = resolvePath(e.workDir, f)
 	}
-	cfg, diags := config.Load(e.ctx, paths, time.Now())
+	cfg, diags := config.Load(e.ctx, paths, e.clock()())
 	if diags == nil {
 		diags = config.Diagnostics{}
 	}

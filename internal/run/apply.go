@@ -148,7 +148,7 @@ func (p *Planned) verify(ctx context.Context, stop <-chan struct{}, rep Reporter
 	if err := ctx.Err(); err != nil {
 		return apply.Verification{Error: "interrupted"}, nil
 	}
-	_, again, err := readAndCompute(ctx, p.Client, p.Config, rep)
+	_, again, err := readAndCompute(ctx, p.Client, p.Config, p.Target.clock(), rep)
 	if err != nil {
 		return apply.Verification{Error: err.Error()}, nil
 	}

@@ -39,6 +39,17 @@ type Target struct {
 	// when nothing else names one. The client it returns bounds the
 	// requests in flight for reads, writes and read-backs alike.
 	Connect func(ctx context.Context, region string) (*Conn, error)
+	// Now is the clock the configuration is checked and live state read
+	// by (expiry windows, pairing lifetimes); nil means time.Now.
+	Now func() time.Time
+}
+
+// clock returns the target's clock.
+func (t Target) clock() func() time.Time {
+	if t.Now == nil {
+		return time.Now
+	}
+	return t.Now
 }
 
 // Conn is an open API connection.
@@ -156,7 +167,7 @@ func (p *Planned) Close() error {
 // anything else is read) and computes the plan, attributing its changes
 // when opts ask (see [PlanOptions]). On error nothing is left open.
 func Plan(ctx context.Context, t Target, opts PlanOptions, rep Reporter) (*Planned, error) {
-	start := time.Now()
+	start := t.clock()()
 	cfg, diags, err := Load(ctx, t, start, rep)
 	if err != nil {
 		return nil, err
@@ -182,7 +193,7 @@ func Plan(ctx context.Context, t Target, opts PlanOptions, rep Reporter) (*Plann
 		close:        conn.Close,
 	}
 	readStart := time.Now()
-	st, pl, err := readAndCompute(ctx, conn.Client, cfg, rep)
+	st, pl, err := readAndCompute(ctx, conn.Client, cfg, t.clock(), rep)
 	p.ReadTime = time.Since(readStart)
 	if err != nil {
 		return nil, errors.Join(err, p.Close())
@@ -226,8 +237,9 @@ func scope(cfg *config.Config) live.Scope {
 }
 
 // readAndCompute reads the live state cfg manages and computes the plan.
-func readAndCompute(ctx context.Context, api live.API, cfg *config.Config, rep Reporter) (*live.State, *plan.Plan, error) {
+func readAndCompute(ctx context.Context, api live.API, cfg *config.Config, now func() time.Time, rep Reporter) (*live.State, *plan.Plan, error) {
 	sc := scope(cfg)
+	sc.Now = now
 	sc.Progress = rep.Reading
 	st, err := live.Read(ctx, api, sc)
 	if err != nil {
