@@ -37,7 +37,10 @@ func (c *exportCmd) Run(e *env) (err error) {
 			err = &exitError{code: 1, err: cerr}
 		}
 	}()
-	st, err := live.Read(e.ctx, api, live.Scope{Trustees: sec.Trustees, Trustors: sec.Trustors})
+	st, err := live.Read(e.ctx, api, live.Scope{
+		Trustees: sec.Trustees, TrusteeGroups: sec.Trustees,
+		Trustors: sec.Trustors, TrustorGroups: sec.Trustors,
+	})
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("read live state: %w", err)}
 	}

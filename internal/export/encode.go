@@ -15,7 +15,7 @@ import (
 
 // Encode writes the export as a desired-state file with [config.Encode]
 // (the file model's own writer), adding comments: a header naming the org,
-// one per section and trust, one naming the roles referred to by id, and a
+// one per section, trust and group (with its member count), one naming the roles referred to by id, and a
 // footer listing the Customer Care trusts as a commented-out protect entry.
 func (ex *Export) Encode() ([]byte, error) {
 	var buf bytes.Buffer
@@ -47,11 +47,17 @@ func (ex *Export) options() config.EncodeOptions {
 		opts.Comments["/trustees"] = config.Comment{Head: "Orgs this org grants access to, with their users and the roles (of this org) each holds."}
 		for i, t := range cfg.Trustees {
 			opts.Comments[config.Pointer("trustees", i)] = config.Comment{
-				Head: "trust granted to " + oneLine(nameOr(t.Name, t.ID)) + ": " + countUsers(len(t.Users)),
+				Head: "trust granted to " + oneLine(nameOr(t.Name, t.ID)) + ": " + countMembers(len(t.Users), t.ManageGroups, len(t.Groups)),
 			}
 			for j, u := range t.Users {
 				if c := ex.rolesComment(u.Roles); c != "" {
 					opts.Comments[config.Pointer("trustees", i, "users", j, "roles")] = config.Comment{Head: c}
+				}
+			}
+			for j, g := range t.Groups {
+				opts.Comments[config.Pointer("trustees", i, "groups", j)] = config.Comment{Head: ex.groupComment(g.ID, g.Name)}
+				if c := ex.rolesComment(g.Roles); c != "" {
+					opts.Comments[config.Pointer("trustees", i, "groups", j, "roles")] = config.Comment{Head: c}
 				}
 			}
 		}
@@ -60,7 +66,10 @@ func (ex *Export) options() config.EncodeOptions {
 		opts.Comments["/trustors"] = config.Comment{Head: "Orgs that grant this org access, with this org's users in each trust."}
 		for i, t := range cfg.Trustors {
 			opts.Comments[config.Pointer("trustors", i)] = config.Comment{
-				Head: "trust " + oneLine(nameOr(t.Name, t.ID)) + " grants this org: " + countUsers(len(t.Users)),
+				Head: "trust " + oneLine(nameOr(t.Name, t.ID)) + " grants this org: " + countMembers(len(t.Users), t.ManageGroups, len(t.Groups)),
+			}
+			for j, g := range t.Groups {
+				opts.Comments[config.Pointer("trustors", i, "groups", j)] = config.Comment{Head: ex.groupComment(g.ID, g.Name)}
 			}
 		}
 	}
@@ -135,11 +144,30 @@ func WriteFile(path string, data []byte, force bool) error {
 	return nil
 }
 
-func countUsers(n int) string {
-	if n == 1 {
-		return "1 user"
+// groupComment names a group and how many people it reaches, so a
+// reviewer sees what a group grant means without looking it up.
+func (ex *Export) groupComment(id, name string) string {
+	members := "member count unknown"
+	if n := ex.GroupMembers[strings.ToLower(id)]; n != nil {
+		members = count(int(*n), "member", "members")
 	}
-	return strconv.Itoa(n) + " users"
+	return "group " + oneLine(nameOr(name, "with no name")) + ": " + members
+}
+
+// countMembers counts a trust's users and, when they are managed, groups.
+func countMembers(users int, manageGroups bool, groups int) string {
+	s := count(users, "user", "users")
+	if manageGroups {
+		s += ", " + count(groups, "group", "groups")
+	}
+	return s
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func nameOr(name, def string) string {

@@ -36,10 +36,16 @@ type Export struct {
 	// RoleNames names every role id the configuration refers to by id
 	// (because its name is not unique, or it has none).
 	RoleNames map[string]string
+	// GroupMembers is the member count of every group the configuration
+	// lists, by lower-case id; nil where the service did not say.
+	GroupMembers map[string]*int64
 }
 
 // FromLive builds the configuration that matches st in the sections asked
-// for (st must have read them). region is organization.region, "" when
+// for (st must have read them). Groups are written, trustees' with their
+// roles and trustors' as ids, when st read them (State.TrusteeGroupsRead,
+// State.TrustorGroupsRead); otherwise the groups key is left out and
+// plan does not manage them. region is organization.region, "" when
 // unknown. Roles are referred to by name where the name is unique among
 // the org's roles, by id otherwise. Customer Care trustees go to Care,
 // not into the configuration.
@@ -53,7 +59,7 @@ func FromLive(st *live.State, region string, sec Sections) *Export {
 			WarnExpiryDays:    config.DefaultWarnExpiryDays,
 		},
 	}
-	ex := &Export{Config: cfg, RoleNames: map[string]string{}}
+	ex := &Export{Config: cfg, RoleNames: map[string]string{}, GroupMembers: map[string]*int64{}}
 	roleByID := map[string]live.Role{}
 	nameCount := map[string]int{}
 	for _, r := range st.Roles {
@@ -83,25 +89,19 @@ func FromLive(st *live.State, region string, sec Sections) *Export {
 			users := slices.Clone(lt.Users)
 			slices.SortFunc(users, func(a, b live.TrusteeUser) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
 			for _, lu := range users {
-				u := config.TrusteeUser{ID: lu.ID, Name: lu.Name, Roles: []config.RoleRef{}}
-				roles := make([]live.Role, 0, len(lu.RoleIDs))
-				for _, id := range lu.RoleIDs {
-					r, ok := roleByID[strings.ToLower(id)]
-					if !ok {
-						r = live.Role{ID: id}
-					}
-					roles = append(roles, r)
-				}
-				slices.SortFunc(roles, func(a, b live.Role) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
-				for _, r := range roles {
-					ref := r.Name
-					if r.Name == "" || nameCount[r.Name] != 1 || looksLikeID(r.Name, st.Roles) {
-						ref = r.ID
-						ex.RoleNames[strings.ToLower(r.ID)] = r.Name
-					}
-					u.Roles = append(u.Roles, config.RoleRef{Ref: ref})
-				}
+				u := config.TrusteeUser{ID: lu.ID, Name: lu.Name}
+				u.Roles = ex.roleRefs(lu.RoleIDs, roleByID, nameCount, st.Roles)
 				t.Users = append(t.Users, u)
+			}
+			if st.TrusteeGroupsRead {
+				t.ManageGroups = true
+				t.Groups = []config.TrusteeGroup{}
+				groups := slices.Clone(lt.Groups)
+				slices.SortFunc(groups, func(a, b live.TrusteeGroup) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+				for _, lg := range groups {
+					t.Groups = append(t.Groups, config.TrusteeGroup{ID: lg.ID, Name: lg.Name, Roles: ex.roleRefs(lg.RoleIDs, roleByID, nameCount, st.Roles)})
+					ex.GroupMembers[strings.ToLower(lg.ID)] = lg.MemberCount
+				}
 			}
 			cfg.Trustees = append(cfg.Trustees, t)
 		}
@@ -118,10 +118,45 @@ func FromLive(st *live.State, region string, sec Sections) *Export {
 			for _, lu := range users {
 				t.Users = append(t.Users, config.TrustorUser{ID: lu.ID, Name: lu.Name})
 			}
+			if st.TrustorGroupsRead {
+				t.ManageGroups = true
+				t.Groups = []config.TrustorGroup{}
+				groups := slices.Clone(lt.Groups)
+				slices.SortFunc(groups, func(a, b live.Group) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+				for _, lg := range groups {
+					t.Groups = append(t.Groups, config.TrustorGroup{ID: lg.ID, Name: lg.Name})
+					ex.GroupMembers[strings.ToLower(lg.ID)] = lg.MemberCount
+				}
+			}
 			cfg.Trustors = append(cfg.Trustors, t)
 		}
 	}
 	return ex
+}
+
+// roleRefs refers to the roles ids names, sorted by name then id: by name
+// where the name is unique among the org's roles and is no role's id, by
+// id otherwise (recorded in RoleNames for the comment).
+func (ex *Export) roleRefs(ids []string, roleByID map[string]live.Role, nameCount map[string]int, all []live.Role) []config.RoleRef {
+	roles := make([]live.Role, 0, len(ids))
+	for _, id := range ids {
+		r, ok := roleByID[strings.ToLower(id)]
+		if !ok {
+			r = live.Role{ID: id}
+		}
+		roles = append(roles, r)
+	}
+	slices.SortFunc(roles, func(a, b live.Role) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+	refs := make([]config.RoleRef, 0, len(roles))
+	for _, r := range roles {
+		ref := r.Name
+		if r.Name == "" || nameCount[r.Name] != 1 || looksLikeID(r.Name, all) {
+			ref = r.ID
+			ex.RoleNames[strings.ToLower(r.ID)] = r.Name
+		}
+		refs = append(refs, config.RoleRef{Ref: ref})
+	}
+	return refs
 }
 
 // looksLikeID reports whether name is also some role's id: the planner

@@ -29,11 +29,19 @@ const (
 	user2  = "b2000000-0000-4000-8000-000000000002"
 	user3  = "12000000-0000-4000-8000-000000000003"
 	our1   = "a2000000-0000-4000-8000-000000000001"
+	group1 = "c2000000-0000-4000-8000-000000000001"
+	group2 = "c2000000-0000-4000-8000-000000000002"
+	group3 = "22000000-0000-4000-8000-000000000003"
+	ourG1  = "a3000000-0000-4000-8000-000000000001"
+	ourG2  = "a3000000-0000-4000-8000-000000000002"
 )
+
+func count(n int64) *int64 { return &n }
 
 // awkward is live state that is hard to write: duplicate role names, a
 // role named like another's id, names YAML would read as other types,
-// trusts without names or users, an expiry that is not midnight.
+// trusts without names or users, an expiry that is not midnight, groups
+// with ambiguous roles, none, or no name or member count.
 func awkward() *live.State {
 	exp := time.Date(2027, 1, 2, 15, 4, 5, 0, time.UTC)
 	midnight := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)
@@ -45,20 +53,29 @@ func awkward() *live.State {
 			{ID: role3, Name: role4},
 			{ID: role4, Name: "yes"},
 		},
-		CareOrgIDs:   []string{orgD},
-		TrusteesRead: true,
+		CareOrgIDs:        []string{orgD},
+		TrusteesRead:      true,
+		TrusteeGroupsRead: true,
 		Trustees: []live.Trustee{
 			{OrgID: orgE, OrgName: "", Enabled: false, Expires: &exp},
 			{OrgID: orgB, OrgName: "123", Enabled: true, Expires: &midnight, Users: []live.TrusteeUser{
 				{ID: user1, Name: "true", RoleIDs: []string{role1, role2, role3, role4}},
 				{ID: user2, Name: "- dash", RoleIDs: []string{}},
 				{ID: user3, RoleIDs: []string{role4}},
+			}, Groups: []live.TrusteeGroup{
+				{ID: group1, Name: "Claims: Team", MemberCount: count(12), RoleIDs: []string{role2, role4}},
+				{ID: group2, Name: "no", MemberCount: count(1), RoleIDs: []string{}},
+				{ID: group3, RoleIDs: []string{role3}},
 			}},
 			{OrgID: orgD, OrgName: "Genesys Customer Care", Enabled: true},
 		},
-		TrustorsRead: true,
+		TrustorsRead:      true,
+		TrustorGroupsRead: true,
 		Trustors: []live.Trustor{
-			{OrgID: orgC, OrgName: "null", Users: []live.User{{ID: our1, Name: "O'Neil \"Q\""}}},
+			{OrgID: orgC, OrgName: "null", Users: []live.User{{ID: our1, Name: "O'Neil \"Q\""}}, Groups: []live.Group{
+				{ID: ourG1, Name: "Support #2", MemberCount: count(7)},
+				{ID: ourG2},
+			}},
 			{OrgID: orgE, OrgName: "Empty", Users: []live.User{}},
 		},
 	}
@@ -111,6 +128,15 @@ func TestRoundTrip(t *testing.T) {
 		"users: []",
 		"roles: []",
 		"\n# protect:\n#   trustees:\n#     - " + orgD + " # Genesys Customer Care\n",
+		"# trust granted to 123: 3 users, 3 groups\n",
+		"      # group Claims: Team: 12 members\n      - id: " + group1 + "\n        name: 'Claims: Team'\n" +
+			"        # by id, where the role name is ambiguous: " + role2 + " is Agent\n        roles: [" + role2 + ", \"yes\"]\n",
+		"      # group no: 1 member\n      - id: " + group2 + "\n        name: \"no\"\n        roles: []\n",
+		"      # group with no name: member count unknown\n      - id: " + group3 + "\n",
+		"    users: []\n    groups: []\n",
+		"# trust null grants this org: 1 user, 2 groups\n",
+		"      # group Support #2: 7 members\n      - {id: " + ourG1 + ", name: 'Support #2'}\n",
+		"      # group with no name: member count unknown\n      - " + ourG2 + "\n",
 	} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("export lacks %q:\n%s", want, data)
@@ -123,6 +149,23 @@ func TestRoundTrip(t *testing.T) {
 	again, err := export.FromLive(awkward(), "eu-west-1", export.Sections{Trustees: true, Trustors: true}).Encode()
 	if err != nil || !bytes.Equal(again, data) {
 		t.Errorf("a second export differs")
+	}
+}
+
+// TestGroupsNotRead checks that groups the reader did not read are left
+// unmanaged (no groups key), not written as none.
+func TestGroupsNotRead(t *testing.T) {
+	st := awkward()
+	st.TrusteeGroupsRead, st.TrustorGroupsRead = false, false
+	for i := range st.Trustees {
+		st.Trustees[i].Groups = nil
+	}
+	for i := range st.Trustors {
+		st.Trustors[i].Groups = nil
+	}
+	data, _ := roundTrip(t, st, export.Sections{Trustees: true, Trustors: true})
+	if strings.Contains(string(data), "groups:") || strings.Contains(string(data), "group") {
+		t.Errorf("an export of state read without groups mentions groups:\n%s", data)
 	}
 }
 
