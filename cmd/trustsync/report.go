@@ -46,7 +46,7 @@ func (c *reportCmd) Run(e *env) (err error) {
 			err = &exitError{code: 1, err: cerr}
 		}
 	}()
-	sc := live.Scope{Trustees: true, Trustors: true}
+	sc := live.Scope{Trustees: true, TrusteeGroups: true, Trustors: true, TrustorGroups: true}
 	if cfg != nil && cfg.Organization != nil {
 		sc.PinOrgID = cfg.Organization.ID
 	}
@@ -82,7 +82,7 @@ func (c *reportCmd) Run(e *env) (err error) {
 	if err := export.WriteFile(resolvePath(e.workDir, c.Out), out.Bytes(), c.Force); err != nil {
 		return &exitError{code: 1, err: err}
 	}
-	ft, fu := r.Flagged()
-	fmt.Fprintf(e.stderr, "trustsync: wrote the access review of %s to %s (%d trusts and %d users to look at)\n", orgLabel(st.Org), c.Out, ft, fu)
+	ft, fu, fg := r.Flagged()
+	fmt.Fprintf(e.stderr, "trustsync: wrote the access review of %s to %s (%d trusts, %d users and %d groups to look at)\n", orgLabel(st.Org), c.Out, ft, fu, fg)
 	return nil
 }

@@ -1,7 +1,7 @@
 // Package report builds the access review of an organization: every trust
-// in both directions with its users, their roles, when and by whom each
-// was added, the trust's expiry, and flags for what a reviewer must look
-// at. [Build] assembles a [Report] from live state (which carries when and
+// in both directions with its users and groups (with member counts), their
+// roles, when and by whom each user was added, the trust's expiry and
+// flags, and flags for what a reviewer must look at. [Build] assembles a [Report] from live state (which carries when and
 // by whom each user was added), the audit log and, optionally, the
 // configuration; Markdown,
 // JSON (a documented contract, docs/report.md) and CSV are written from
@@ -33,7 +33,9 @@ const (
 	FlagDisabled     = "disabled"       // the trust exists but grants nothing
 	FlagCustomerCare = "customer_care"  // a Genesys Customer Care trust
 	FlagForbidden    = "forbidden_role" // a user holds a role of policy.forbiddenRoles
-	FlagNotInConfig  = "not_in_config"  // the trust or user is not in the configuration
+	FlagNotInConfig  = "not_in_config"  // the trust, user or group is not in the configuration
+	FlagFullAccess   = "full_access"    // the trustee trust's hasFullAccess: every permission, whatever the roles
+	FlagTrustedUser  = "trusted_user"   // the trustee trust's isTrustedUser
 )
 
 // Direction of a trust as seen from the home org.
@@ -85,6 +87,21 @@ type Trust struct {
 	Flags      []string
 	LastChange *Change
 	Users      []User
+	// Groups are the trust's groups: trustee-org groups in a trustee
+	// trust, the home org's in a trustor trust.
+	Groups []Group
+}
+
+// Group is a group in a trust. MemberCount is how many people it reaches,
+// nil when the service does not say. Roles are known for trustee trusts
+// only, as for users.
+type Group struct {
+	ID             string
+	Name           string
+	MemberCount    *int64
+	Roles          []plan.Role
+	Flags          []string
+	ForbiddenRoles []string // names (ids when nameless) of the forbidden roles held
 }
 
 // User is a user in a trust. Roles are known for trustee trusts only
@@ -120,12 +137,13 @@ type userKey struct {
 	user string
 }
 
-// Build assembles the report of st (read with both sections); q reads
+// Build assembles the report of st (read with both sections and their
+// groups, Scope.TrusteeGroups and Scope.TrustorGroups); q reads
 // the audit log. The audit log is information: when it cannot be read,
 // the report says so in AuditNote and has no last changes.
 func Build(ctx context.Context, q audit.Querier, st *live.State, opts Options) (*Report, error) {
-	if !st.TrusteesRead || !st.TrustorsRead {
-		return nil, errors.New("build the access review: live state must be read in both directions")
+	if !st.TrusteesRead || !st.TrustorsRead || !st.TrusteeGroupsRead || !st.TrustorGroupsRead {
+		return nil, errors.New("build the access review: live state must be read in both directions, with groups")
 	}
 	r := &Report{Organization: plan.Org{ID: st.Org.ID, Name: st.Org.Name}, At: opts.Now.UTC(), WarnDays: config.DefaultWarnExpiryDays}
 	if opts.Config != nil {
@@ -201,6 +219,12 @@ func Build(ctx context.Context, q audit.Querier, st *live.State, opts Options) (
 		tk := trustKey{Trustee, strings.ToLower(lt.OrgID)}
 		t := Trust{Direction: Trustee, Org: Party{ID: lt.OrgID, Name: lt.OrgName}, Enabled: lt.Enabled, Expires: lt.Expires, LastChange: trustChange[tk]}
 		r.expiry(&t)
+		if lt.HasFullAccess {
+			t.Flags = append(t.Flags, FlagFullAccess)
+		}
+		if lt.IsTrustedUser {
+			t.Flags = append(t.Flags, FlagTrustedUser)
+		}
 		if care[tk.org] {
 			t.Flags = append(t.Flags, FlagCustomerCare)
 		}
@@ -212,16 +236,8 @@ func Build(ctx context.Context, q audit.Querier, st *live.State, opts Options) (
 		}
 		for _, lu := range lt.Users {
 			uk := userKey{tk, strings.ToLower(lu.ID)}
-			u := User{ID: lu.ID, Name: lu.Name, Roles: []plan.Role{}, LastChange: userChange[uk]}
-			for _, id := range lu.RoleIDs {
-				ro := roleByID[strings.ToLower(id)]
-				u.Roles = append(u.Roles, plan.Role{ID: id, Name: ro.Name})
-				if forbidden[strings.ToLower(id)] {
-					u.ForbiddenRoles = append(u.ForbiddenRoles, cmp.Or(ro.Name, id))
-				}
-			}
-			slices.SortFunc(u.Roles, func(a, b plan.Role) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
-			slices.Sort(u.ForbiddenRoles)
+			u := User{ID: lu.ID, Name: lu.Name, LastChange: userChange[uk]}
+			u.Roles, u.ForbiddenRoles = resolveRoles(lu.RoleIDs, roleByID, forbidden)
 			if len(u.ForbiddenRoles) > 0 {
 				u.Flags = append(u.Flags, FlagForbidden)
 			}
@@ -230,6 +246,17 @@ func Build(ctx context.Context, q audit.Querier, st *live.State, opts Options) (
 			}
 			u.addDetails(lu.Added)
 			t.Users = append(t.Users, u)
+		}
+		for _, lg := range lt.Groups {
+			g := Group{ID: lg.ID, Name: lg.Name, MemberCount: lg.MemberCount}
+			g.Roles, g.ForbiddenRoles = resolveRoles(lg.RoleIDs, roleByID, forbidden)
+			if len(g.ForbiddenRoles) > 0 {
+				g.Flags = append(g.Flags, FlagForbidden)
+			}
+			if inCfg != nil && inCfg.ManageGroups && !slices.ContainsFunc(inCfg.Groups, func(cg config.TrusteeGroup) bool { return strings.EqualFold(cg.ID, lg.ID) }) {
+				g.Flags = append(g.Flags, FlagNotInConfig)
+			}
+			t.Groups = append(t.Groups, g)
 		}
 		r.Trusts = append(r.Trusts, t)
 	}
@@ -256,10 +283,18 @@ func Build(ctx context.Context, q audit.Querier, st *live.State, opts Options) (
 			u.addDetails(lu.Added)
 			t.Users = append(t.Users, u)
 		}
+		for _, lg := range lt.Groups {
+			g := Group{ID: lg.ID, Name: lg.Name, MemberCount: lg.MemberCount}
+			if inCfg != nil && inCfg.ManageGroups && !slices.ContainsFunc(inCfg.Groups, func(cg config.TrustorGroup) bool { return strings.EqualFold(cg.ID, lg.ID) }) {
+				g.Flags = append(g.Flags, FlagNotInConfig)
+			}
+			t.Groups = append(t.Groups, g)
+		}
 		r.Trusts = append(r.Trusts, t)
 	}
 	for i := range r.Trusts {
 		slices.SortFunc(r.Trusts[i].Users, func(a, b User) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
+		slices.SortFunc(r.Trusts[i].Groups, func(a, b Group) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
 	}
 	slices.SortStableFunc(r.Trusts, func(a, b Trust) int {
 		if a.Direction != b.Direction {
@@ -293,6 +328,22 @@ func (r *Report) expiry(t *Trust) {
 	case d <= r.WarnDays:
 		t.Flags = append(t.Flags, FlagExpiresSoon)
 	}
+}
+
+// resolveRoles names a member's roles (sorted by name, then id) and the
+// forbidden ones among them (sorted).
+func resolveRoles(ids []string, roleByID map[string]live.Role, forbidden map[string]bool) (roles []plan.Role, forbiddenNames []string) {
+	roles = []plan.Role{}
+	for _, id := range ids {
+		ro := roleByID[strings.ToLower(id)]
+		roles = append(roles, plan.Role{ID: id, Name: ro.Name})
+		if forbidden[strings.ToLower(id)] {
+			forbiddenNames = append(forbiddenNames, cmp.Or(ro.Name, id))
+		}
+	}
+	slices.SortFunc(roles, func(a, b plan.Role) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.Sort(forbiddenNames)
+	return roles, forbiddenNames
 }
 
 // addDetails copies when and by whom the user was added, as live state
@@ -339,9 +390,9 @@ func byNameThenID(an, aid, bn, bid string) int {
 	return cmp.Or(cmp.Compare(an, bn), cmp.Compare(strings.ToLower(aid), strings.ToLower(bid)))
 }
 
-// Flagged counts the trusts and users with at least one flag a reviewer
-// must act on (customer_care alone is information).
-func (r *Report) Flagged() (trusts, users int) {
+// Flagged counts the trusts, users and groups with at least one flag a
+// reviewer must act on (customer_care alone is information).
+func (r *Report) Flagged() (trusts, users, groups int) {
 	for _, t := range r.Trusts {
 		if actionable(t.Flags) {
 			trusts++
@@ -351,8 +402,13 @@ func (r *Report) Flagged() (trusts, users int) {
 				users++
 			}
 		}
+		for _, g := range t.Groups {
+			if actionable(g.Flags) {
+				groups++
+			}
+		}
 	}
-	return trusts, users
+	return trusts, users, groups
 }
 
 func actionable(flags []string) bool {

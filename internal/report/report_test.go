@@ -34,6 +34,9 @@ const (
 	userBen    = "b2000000-0000-4000-8000-000000000003"
 	userOscar  = "a2000000-0000-4000-8000-000000000002"
 	roleMaster = "a1000000-0000-4000-8000-000000000006"
+	groupBlue  = "b3000000-0000-4000-8000-000000000001"
+	groupOurs  = "a3000000-0000-4000-8000-000000000001"
+	groupOther = "b3000000-0000-4000-8000-000000000009"
 )
 
 func golden(t *testing.T, name string, got []byte) {
@@ -76,14 +79,20 @@ func sample() *report.Report {
 						AddedAt: &added, AddedBy: &report.Party{ID: "u9", Name: "Una Admin"}, Flags: []string{report.FlagForbidden}, ForbiddenRoles: []string{"Master Admin"},
 						LastChange: &report.Change{At: at.Add(-2 * time.Hour), By: "Una Admin", ByKind: "user", ByID: "u9", Action: "UPDATE"}},
 					{ID: userBen, Name: "=cmd()", Roles: []plan.Role{}, Flags: []string{report.FlagNotInConfig}},
+				},
+				Groups: []report.Group{
+					{ID: groupBlue, Name: "Claims | Team", MemberCount: ptr(int64(40)), Roles: []plan.Role{{ID: roleMaster, Name: "Master Admin"}},
+						Flags: []string{report.FlagForbidden}, ForbiddenRoles: []string{"Master Admin"}},
+					{ID: groupOther, Roles: []plan.Role{}, Flags: []string{report.FlagNotInConfig}},
 				}},
 			{Direction: report.Trustee, Org: report.Party{ID: careID, Name: "Genesys Customer Care"}, Enabled: false,
-				Flags: []string{report.FlagDisabled, report.FlagNoExpiry, report.FlagCustomerCare}},
+				Flags: []string{report.FlagDisabled, report.FlagNoExpiry, report.FlagFullAccess, report.FlagTrustedUser, report.FlagCustomerCare}},
 			{Direction: report.Trustee, Org: report.Party{ID: orgLapsed, Name: "Lapsed Partners"}, Enabled: true,
 				Expires: ptr(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)), DaysLeft: ptr(-5), Flags: []string{report.FlagExpired, report.FlagNotInConfig}},
 			{Direction: report.Trustor, Org: report.Party{ID: copperID, Name: "Copperfield Consulting"}, Enabled: true,
 				Flags: []string{report.FlagNotInConfig},
-				Users: []report.User{{ID: userOscar, Name: "Oscar Ortega", AddedBy: &report.Party{ID: "copperfield-demo-client", Name: "copperfield-demo-client"}}}},
+				Users:  []report.User{{ID: userOscar, Name: "Oscar Ortega", AddedBy: &report.Party{ID: "copperfield-demo-client", Name: "copperfield-demo-client"}}},
+				Groups: []report.Group{{ID: groupOurs, Name: "Northwind Consultants", MemberCount: ptr(int64(2))}}},
 		},
 	}
 }
@@ -119,10 +128,22 @@ func (c *clock) now() time.Time {
 	return c.t
 }
 
+// startSandbox serves the demo fixture, with the Customer Care trust
+// marked hasFullAccess and isTrustedUser and the Bluebird Claims Team in
+// the Bluebird trust.
 func startSandbox(t *testing.T) *client.Client {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
-	sb, err := sandbox.New(sandbox.DemoFixture(), sandbox.Options{Now: clk.now})
+	fx := sandbox.DemoFixture()
+	for i := range fx.Trusts {
+		switch ft := &fx.Trusts[i]; ft.Trustee {
+		case careID:
+			ft.HasFullAccess, ft.IsTrustedUser = true, true
+		case blueID:
+			ft.Groups = append(ft.Groups, sandbox.FixtureTrustGroup{ID: groupBlue, Roles: []string{roleMaster}})
+		}
+	}
+	sb, err := sandbox.New(fx, sandbox.Options{Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +169,7 @@ func TestBuildSandbox(t *testing.T) {
 	if _, err := c.SetTrusteeUserRoles(ctx, blueID, userBen, []string{roleMaster}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := live.Read(ctx, c, live.Scope{Trustees: true, Trustors: true})
+	st, err := live.Read(ctx, c, live.Scope{Trustees: true, TrusteeGroups: true, Trustors: true, TrustorGroups: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +192,7 @@ func TestBuildSandbox(t *testing.T) {
 	}
 	want := []string{
 		"trustee Bluebird Outsourcing expires_soon",
-		"trustee Genesys Customer Care no_expiry,customer_care",
+		"trustee Genesys Customer Care no_expiry,full_access,trusted_user,customer_care",
 		"trustor Copperfield Consulting ", // its expiry is not visible to this org
 	}
 	if !slices.Equal(dirs, want) {
@@ -204,12 +225,47 @@ func TestBuildSandbox(t *testing.T) {
 			t.Errorf("Ben Baker's last change = %+v", u.LastChange)
 		}
 	}
+	// the group with its member count and roles; the files manage no
+	// groups of the trust, so it is not flagged not_in_config
+	if len(blue.Groups) != 1 {
+		t.Fatalf("Bluebird groups = %+v", blue.Groups)
+	}
+	g := blue.Groups[0]
+	if g.ID != groupBlue || g.Name != "Bluebird Claims Team" || g.MemberCount == nil || *g.MemberCount != 3 ||
+		len(g.Roles) != 1 || g.Roles[0].Name != "Master Admin" || strings.Join(g.Flags, ",") != "forbidden_role" {
+		t.Errorf("Bluebird group = %+v (members %v)", g, g.MemberCount)
+	}
+	// with groups managed and the group left out, it is not_in_config
+	cfg.Trustees[0].ManageGroups = true
+	r, err = report.Build(ctx, c, st, report.Options{Now: time.Date(2027, 6, 10, 0, 0, 0, 0, time.UTC), Config: cfg, NoAudit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Trusts[0].Groups[0].Flags, ","); got != "forbidden_role,not_in_config" {
+		t.Errorf("group flags with groups managed = %q", got)
+	}
+	if _, _, fg := r.Flagged(); fg != 1 {
+		t.Errorf("flagged groups = %d, want 1", fg)
+	}
+}
+
+// TestBuildNeedsGroups checks that Build refuses a state read without
+// groups: a review that silently showed no groups would understate access.
+func TestBuildNeedsGroups(t *testing.T) {
+	c := startSandbox(t)
+	st, err := live.Read(context.Background(), c, live.Scope{Trustees: true, Trustors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report.Build(context.Background(), c, st, report.Options{NoAudit: true}); err == nil || !strings.Contains(err.Error(), "with groups") {
+		t.Errorf("Build without groups read: %v", err)
+	}
 }
 
 func TestBuildAuditForbidden(t *testing.T) {
 	c := startSandbox(t)
 	ctx := context.Background()
-	st, err := live.Read(ctx, c, live.Scope{Trustees: true, Trustors: true})
+	st, err := live.Read(ctx, c, live.Scope{Trustees: true, TrusteeGroups: true, Trustors: true, TrustorGroups: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,8 +27,10 @@ type (
 	jsonSummary struct {
 		Trusts        int `json:"trusts"`
 		Users         int `json:"users"`
+		Groups        int `json:"groups"`
 		FlaggedTrusts int `json:"flagged_trusts"`
 		FlaggedUsers  int `json:"flagged_users"`
+		FlaggedGroups int `json:"flagged_groups"`
 	}
 	jsonParty struct {
 		ID   string `json:"id"`
@@ -50,6 +52,15 @@ type (
 		Flags      []string    `json:"flags"`
 		LastChange *jsonChange `json:"last_change"`
 		Users      []jsonUser  `json:"users"`
+		Groups     []jsonGroup `json:"groups"`
+	}
+	jsonGroup struct {
+		ID             string      `json:"id"`
+		Name           string      `json:"name"`
+		MemberCount    *int64      `json:"member_count"`
+		Roles          []jsonParty `json:"roles"`
+		Flags          []string    `json:"flags"`
+		ForbiddenRoles []string    `json:"forbidden_roles"`
 	}
 	jsonUser struct {
 		ID             string      `json:"id"`
@@ -65,7 +76,7 @@ type (
 
 // WriteJSON writes the report as one JSON document.
 func WriteJSON(w io.Writer, r *Report) error {
-	ft, fu := r.Flagged()
+	ft, fu, fg := r.Flagged()
 	doc := jsonReport{
 		ReportVersion: Version,
 		Organization:  jsonParty{ID: r.Organization.ID, Name: r.Organization.Name},
@@ -73,29 +84,29 @@ func WriteJSON(w io.Writer, r *Report) error {
 		WarnDays:      r.WarnDays,
 		ConfigFiles:   r.ConfigFiles,
 		AuditNote:     r.AuditNote,
-		Summary:       jsonSummary{Trusts: len(r.Trusts), FlaggedTrusts: ft, FlaggedUsers: fu},
+		Summary:       jsonSummary{Trusts: len(r.Trusts), FlaggedTrusts: ft, FlaggedUsers: fu, FlaggedGroups: fg},
 		Trusts:        []jsonTrust{},
 	}
 	for _, t := range r.Trusts {
 		jt := jsonTrust{
 			Direction: t.Direction, Org: jsonParty{ID: t.Org.ID, Name: t.Org.Name}, Enabled: t.Enabled,
 			Expires: timeStr(t.Expires), DaysLeft: t.DaysLeft, Flags: nonNil(t.Flags), LastChange: jsonChangeOf(t.LastChange),
-			Users: []jsonUser{},
+			Users: []jsonUser{}, Groups: []jsonGroup{},
 		}
 		for _, u := range t.Users {
 			doc.Summary.Users++
 			ju := jsonUser{ID: u.ID, Name: u.Name, AddedAt: timeStr(u.AddedAt), Flags: nonNil(u.Flags),
 				ForbiddenRoles: nonNil(u.ForbiddenRoles), LastChange: jsonChangeOf(u.LastChange)}
-			if u.Roles != nil {
-				ju.Roles = []jsonParty{}
-				for _, ro := range u.Roles {
-					ju.Roles = append(ju.Roles, jsonParty{ID: ro.ID, Name: ro.Name})
-				}
-			}
+			ju.Roles = jsonRoles(u.Roles)
 			if u.AddedBy != nil {
 				ju.AddedBy = &jsonParty{ID: u.AddedBy.ID, Name: u.AddedBy.Name}
 			}
 			jt.Users = append(jt.Users, ju)
+		}
+		for _, g := range t.Groups {
+			doc.Summary.Groups++
+			jt.Groups = append(jt.Groups, jsonGroup{ID: g.ID, Name: g.Name, MemberCount: g.MemberCount, Roles: jsonRoles(g.Roles),
+				Flags: nonNil(g.Flags), ForbiddenRoles: nonNil(g.ForbiddenRoles)})
 		}
 		doc.Trusts = append(doc.Trusts, jt)
 	}
@@ -103,6 +114,18 @@ func WriteJSON(w io.Writer, r *Report) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// jsonRoles is nil (null) where roles cannot be read, a list otherwise.
+func jsonRoles(rs []plan.Role) []jsonParty {
+	if rs == nil {
+		return nil
+	}
+	out := []jsonParty{}
+	for _, ro := range rs {
+		out = append(out, jsonParty{ID: ro.ID, Name: ro.Name})
+	}
+	return out
 }
 
 func jsonChangeOf(c *Change) *jsonChange {
@@ -127,18 +150,21 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// csvHeader is the CSV report's first row: one row follows per user, and
-// one per trust without users.
+// csvHeader is the CSV report's first row: one row follows per user, one
+// per group (member_type group: the user_* cells hold the group's id, name
+// and flags), and one per trust without either. The last two columns were
+// added after the others, so a reader of the older columns is unaffected.
 var csvHeader = []string{
 	"direction", "org_id", "org_name", "enabled", "expires", "days_left", "trust_flags",
 	"trust_last_change_at", "trust_last_change_by", "trust_last_change_action",
 	"user_id", "user_name", "roles", "added_at", "added_by", "user_flags", "forbidden_roles",
 	"user_last_change_at", "user_last_change_by", "user_last_change_action",
+	"member_type", "member_count",
 }
 
-// WriteCSV writes the report as CSV (RFC 4180), one row per user in a
-// trust. Cells that a spreadsheet would read as a formula are prefixed
-// with an apostrophe.
+// WriteCSV writes the report as CSV (RFC 4180), one row per user and per
+// group in a trust. Cells that a spreadsheet would read as a formula are
+// prefixed with an apostrophe.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -147,7 +173,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 	for _, t := range r.Trusts {
 		trust := []string{t.Direction, t.Org.ID, t.Org.Name, strconv.FormatBool(t.Enabled), timeText(t.Expires), intText(t.DaysLeft), strings.Join(t.Flags, " ")}
 		trust = append(trust, changeCells(t.LastChange)...)
-		if len(t.Users) == 0 {
+		if len(t.Users) == 0 && len(t.Groups) == 0 {
 			row := append(append([]string{}, trust...), make([]string, len(csvHeader)-len(trust))...)
 			if err := cw.Write(cells(row)); err != nil {
 				return err
@@ -158,6 +184,14 @@ func WriteCSV(w io.Writer, r *Report) error {
 			row := append(append([]string{}, trust...), u.ID, u.Name, roleNames(u.Roles, "; "), timeText(u.AddedAt), partyText(u.AddedBy),
 				strings.Join(u.Flags, " "), strings.Join(u.ForbiddenRoles, "; "))
 			row = append(row, changeCells(u.LastChange)...)
+			row = append(row, "user", "")
+			if err := cw.Write(cells(row)); err != nil {
+				return err
+			}
+		}
+		for _, g := range t.Groups {
+			row := append(append([]string{}, trust...), g.ID, g.Name, roleNames(g.Roles, "; "), "", "",
+				strings.Join(g.Flags, " "), strings.Join(g.ForbiddenRoles, "; "), "", "", "", "group", int64Text(g.MemberCount))
 			if err := cw.Write(cells(row)); err != nil {
 				return err
 			}
@@ -201,6 +235,13 @@ func intText(n *int) string {
 	return strconv.Itoa(*n)
 }
 
+func int64Text(n *int64) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
 func partyText(p *Party) string {
 	switch {
 	case p == nil:
@@ -232,18 +273,19 @@ func roleNames(rs []plan.Role, sep string) string {
 }
 
 // WriteMarkdown writes the report for a GitHub issue or pull request:
-// a summary, then one section per direction with a table of users per
-// trust.
+// a summary, then one section per direction with a table of users and one
+// of groups per trust.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	var b strings.Builder
-	ft, fu := r.Flagged()
-	users := 0
+	ft, fu, fg := r.Flagged()
+	users, groups := 0, 0
 	for _, t := range r.Trusts {
 		users += len(t.Users)
+		groups += len(t.Groups)
 	}
 	fmt.Fprintf(&b, "# Access review: %s `%s`\n\n", md(orDash(r.Organization.Name)), code(r.Organization.ID))
-	fmt.Fprintf(&b, "As of %s: %s, %s. To look at: %s, %s.\n\n", r.At.UTC().Format(time.RFC3339),
-		count(len(r.Trusts), "trust"), count(users, "user"), count(ft, "trust"), count(fu, "user"))
+	fmt.Fprintf(&b, "As of %s: %s, %s, %s. To look at: %s, %s, %s.\n\n", r.At.UTC().Format(time.RFC3339),
+		count(len(r.Trusts), "trust"), count(users, "user"), count(groups, "group"), count(ft, "trust"), count(fu, "user"), count(fg, "group"))
 	if r.ConfigFiles != nil {
 		fmt.Fprintf(&b, "Compared with %s.\n\n", md(strings.Join(r.ConfigFiles, ", ")))
 	}
@@ -283,29 +325,14 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			b.WriteString("\n")
 			if len(t.Users) == 0 {
 				b.WriteString("No users.\n\n")
-				continue
+			} else {
+				writeUsers(&b, t.Users)
 			}
-			b.WriteString("| user | roles | added | added by | flags | last change |\n|---|---|---|---|---|---|\n")
-			for _, u := range t.Users {
-				roles := "(roles of the other org)"
-				if u.Roles != nil {
-					roles = md(roleNames(u.Roles, ", "))
-					if len(u.Roles) == 0 {
-						roles = "(none)"
-					}
-				}
-				flags := flagList(u.Flags)
-				if len(u.ForbiddenRoles) > 0 {
-					flags += " (" + md(strings.Join(u.ForbiddenRoles, ", ")) + ")"
-				}
-				last := ""
-				if c := u.LastChange; c != nil {
-					last = md(c.Action) + " by " + md(byText(c)) + " at " + c.At.UTC().Format(time.RFC3339)
-				}
-				fmt.Fprintf(&b, "| %s `%s` | %s | %s | %s | %s | %s |\n", md(orDash(u.Name)), code(u.ID), roles,
-					orDash(timeText(u.AddedAt)), md(orDash(partyText(u.AddedBy))), orDash(flags), orDash(last))
+			if len(t.Groups) == 0 {
+				b.WriteString("No groups.\n\n")
+			} else {
+				writeGroups(&b, t.Groups)
 			}
-			b.WriteString("\n")
 		}
 		if n == 0 {
 			b.WriteString("None.\n\n")
@@ -313,6 +340,54 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
 	return err
+}
+
+// writeGroups writes a trust's groups as a table: each group's member
+// count shows how many people its roles reach.
+func writeGroups(b *strings.Builder, groups []Group) {
+	b.WriteString("| group | members | roles | flags |\n|---|---|---|---|\n")
+	for _, g := range groups {
+		members := "unknown"
+		if g.MemberCount != nil {
+			members = strconv.FormatInt(*g.MemberCount, 10)
+		}
+		flags := flagList(g.Flags)
+		if len(g.ForbiddenRoles) > 0 {
+			flags += " (" + md(strings.Join(g.ForbiddenRoles, ", ")) + ")"
+		}
+		fmt.Fprintf(b, "| %s `%s` | %s | %s | %s |\n", md(orDash(g.Name)), code(g.ID), members, rolesCell(g.Roles), orDash(flags))
+	}
+	b.WriteString("\n")
+}
+
+// rolesCell is a member's roles for a table cell.
+func rolesCell(rs []plan.Role) string {
+	switch {
+	case rs == nil:
+		return "(roles of the other org)"
+	case len(rs) == 0:
+		return "(none)"
+	}
+	return md(roleNames(rs, ", "))
+}
+
+// writeUsers writes a trust's users as a table.
+func writeUsers(b *strings.Builder, users []User) {
+	b.WriteString("| user | roles | added | added by | flags | last change |\n|---|---|---|---|---|---|\n")
+	for _, u := range users {
+		roles := rolesCell(u.Roles)
+		flags := flagList(u.Flags)
+		if len(u.ForbiddenRoles) > 0 {
+			flags += " (" + md(strings.Join(u.ForbiddenRoles, ", ")) + ")"
+		}
+		last := ""
+		if c := u.LastChange; c != nil {
+			last = md(c.Action) + " by " + md(byText(c)) + " at " + c.At.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(b, "| %s `%s` | %s | %s | %s | %s | %s |\n", md(orDash(u.Name)), code(u.ID), roles,
+			orDash(timeText(u.AddedAt)), md(orDash(partyText(u.AddedBy))), orDash(flags), orDash(last))
+	}
+	b.WriteString("\n")
 }
 
 func flagList(fs []string) string {
