@@ -90,7 +90,7 @@ func sample() *report.Report {
 			{Direction: report.Trustee, Org: report.Party{ID: orgLapsed, Name: "Lapsed Partners"}, Enabled: true,
 				Expires: ptr(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)), DaysLeft: ptr(-5), Flags: []string{report.FlagExpired, report.FlagNotInConfig}},
 			{Direction: report.Trustor, Org: report.Party{ID: copperID, Name: "Copperfield Consulting"}, Enabled: true,
-				Flags: []string{report.FlagNotInConfig},
+				Flags:  []string{report.FlagNotInConfig},
 				Users:  []report.User{{ID: userOscar, Name: "Oscar Ortega", AddedBy: &report.Party{ID: "copperfield-demo-client", Name: "copperfield-demo-client"}}},
 				Groups: []report.Group{{ID: groupOurs, Name: "Northwind Consultants", MemberCount: ptr(int64(2))}}},
 		},
