@@ -2,6 +2,7 @@ package proof
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,27 @@ func TestGroupEntries(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: plan.KindTrustee, TrusteeID: orgB, TrustorID: orgA}}}
 	if covered(p, m) {
 		t.Error("a group entry counts as covered by a change to its trust")
+	}
+	p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: plan.KindTrusteeGroup, TrusteeID: orgB, TrustorID: orgA, GroupID: userU})
+	if covered(p, m) {
+		t.Error("a group entry counts as covered by a change to another group")
+	}
+	p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: plan.KindTrusteeGroup, TrusteeID: orgB, TrustorID: orgA, GroupID: group})
+	if !covered(p, m) {
+		t.Error("a group entry is not covered by the change that adds the group")
+	}
+	created := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: plan.KindTrustee, TrusteeID: orgB, TrustorID: orgA,
+		After: &plan.Value{Groups: []plan.Group{{ID: group}}}}}}
+	if !covered(created, m) {
+		t.Error("a group entry is not covered by the creation of a trust that lists the group")
+	}
+	// A group grant beyond both states is an access violation, as a
+	// user's is.
+	grown := one(true, june)
+	grown[trustKey{orgA, orgB}].Users[groupKey(group)] = []string{roleZ}
+	old, want := one(true, june), one(true, june)
+	want[trustKey{orgA, orgB}].Users[groupKey(group)] = []string{roleX}
+	if v := boundViolations(grown, old, want); len(v) != 1 || !strings.Contains(v[0], "role "+roleZ) {
+		t.Errorf("boundViolations of a group's extra role = %q", v)
 	}
 }

@@ -165,22 +165,24 @@ func boundViolations(a, old, want access) []string {
 // covered reports whether an audit entry is about an object one of p's
 // changes names.
 func covered(p *plan.Plan, m sandbox.AuditLogMessage) bool {
-	trustor, trustee, user := m.Context["trustorOrgId"], m.Context["trusteeOrgId"], m.Context["userId"]
-	if m.Context["groupId"] != "" {
-		// The harness's desired states leave groups unmanaged.
-		return false
-	}
+	trustor, trustee := m.Context["trustorOrgId"], m.Context["trusteeOrgId"]
+	user, group := m.Context["userId"], m.Context["groupId"]
 	for _, c := range p.Changes {
 		if c.TrusteeID != trustee || c.TrustorID != trustor {
 			continue
 		}
 		switch {
-		case user == "" && (c.Kind == plan.KindTrustee || c.Kind == plan.KindTrustor):
+		case user == "" && group == "" && (c.Kind == plan.KindTrustee || c.Kind == plan.KindTrustor):
 			return true
 		case user != "" && c.UserID == user:
 			return true
-		case user != "" && c.Kind == plan.KindTrustee && c.Action == plan.Create && c.After != nil:
-			if slices.ContainsFunc(c.After.Users, func(u plan.User) bool { return u.ID == user }) {
+		case group != "" && c.GroupID == group:
+			return true
+		case c.Kind == plan.KindTrustee && c.Action == plan.Create && c.After != nil:
+			if user != "" && slices.ContainsFunc(c.After.Users, func(u plan.User) bool { return u.ID == user }) {
+				return true
+			}
+			if group != "" && slices.ContainsFunc(c.After.Groups, func(g plan.Group) bool { return g.ID == group }) {
 				return true
 			}
 		}
@@ -189,6 +191,6 @@ func covered(p *plan.Plan, m sandbox.AuditLogMessage) bool {
 }
 
 func describeEntry(m sandbox.AuditLogMessage) string {
-	return fmt.Sprintf("%s %s trustor=%.8s trustee=%.8s user=%.8s %v", m.Action, m.EntityType,
-		m.Context["trustorOrgId"], m.Context["trusteeOrgId"], m.Context["userId"], m.PropertyChanges)
+	return fmt.Sprintf("%s %s trustor=%.8s trustee=%.8s user=%.8s group=%.8s %v", m.Action, m.EntityType,
+		m.Context["trustorOrgId"], m.Context["trusteeOrgId"], m.Context["userId"], m.Context["groupId"], m.PropertyChanges)
 }

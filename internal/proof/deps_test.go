@@ -90,9 +90,10 @@ func newClient(t testing.TB, url string, creds sandbox.ClientCredentials, hc *ht
 	return c
 }
 
-// createPairing creates a pairing as the trustee org api belongs to.
-func createPairing(ctx context.Context, api *client.Client, userIDs []string) (string, error) {
-	tr, err := api.CreatePairing(ctx, client.TrustRequestCreate{UserIDs: userIDs})
+// createPairing creates a pairing of users and groups as the trustee org
+// api belongs to.
+func createPairing(ctx context.Context, api *client.Client, userIDs, groupIDs []string) (string, error) {
+	tr, err := api.CreatePairing(ctx, client.TrustRequestCreate{UserIDs: userIDs, GroupIDs: groupIDs})
 	if err != nil {
 		return "", fmt.Errorf("create pairing: %w", err)
 	}
@@ -114,8 +115,11 @@ func loadDesired(t testing.TB, path string) *config.Config {
 // computePlan reads live state through api and plans cfg: the harness's
 // one use of internal/live and internal/plan.
 func computePlan(ctx context.Context, api *client.Client, cfg *config.Config) (*plan.Plan, error) {
-	st, err := live.Read(ctx, api, live.Scope{Trustees: cfg.ManageTrustees, Trustors: cfg.ManageTrustors,
-		Then: func(st *live.State) live.Checks { return plan.ChecksToRead(cfg, st) }})
+	st, err := live.Read(ctx, api, live.Scope{
+		Trustees: cfg.ManageTrustees, TrusteeGroups: plan.ManagesTrusteeGroups(cfg),
+		Trustors: cfg.ManageTrustors, TrustorGroups: plan.ManagesTrustorGroups(cfg),
+		Then: func(st *live.State) live.Checks { return plan.ChecksToRead(cfg, st) },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read live state: %w", err)
 	}

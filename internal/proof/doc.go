@@ -9,14 +9,18 @@
 //   - TestSoak applies seeded random desired states to seeded random
 //     starting states through a sandbox that loses 30 % of its answers
 //     (before and after the write committed), adds latency and enforces a
-//     rate limit, until apply succeeds. It checks that live state ends equal
+//     rate limit, until apply succeeds. Half the seeds manage groups
+//     (trustee groups and their roles, our groups in trustor trusts); the
+//     others leave the groups in trusts unmanaged, so no write may touch
+//     them. It checks that live state ends equal
 //     to the files, that the audit log names no object outside the plans,
 //     and that no widening write happened once a narrowing change had failed
 //     or while one was still running.
 //   - TestCrash abandons applies at seeded points, as a killed process
 //     would, and checks that the next apply converges and that replaying
 //     the audit log never shows more access than the old or the new state
-//     grants. TestCrashKill9 does the same to the built binary with
+//     grants (a user's or group's membership or role, an enabled trust, a
+//     later expiry). TestCrashKill9 does the same to the built binary with
 //     SIGKILL, at a seeded write, and checks the record it left behind.
 //   - TestPlanFile flips, drops and inserts bytes of a saved plan and checks
 //     that a changed plan is refused, and that the CLI's apply makes no

@@ -103,8 +103,8 @@ func newScenarioOf(t *testing.T, w *world, opts sandbox.Options) *scenario {
 	pairings := map[trustKey]string{}
 	for _, k := range w.creates {
 		api := newClient(t, svc.ts.URL, w.creds(k.Trustee), &http.Client{Transport: patient{}}, 0)
-		users := slices.Sorted(maps.Keys(w.want[k].Users))
-		id, err := createPairing(context.Background(), api, users)
+		users, groups := w.want[k].members()
+		id, err := createPairing(context.Background(), api, users, groups)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
@@ -303,6 +303,11 @@ type tally struct {
 	runs     map[int64]int
 	requests int64
 	byStatus map[string]int64
+	// groupSeeds counts the seeds whose desired state manages groups;
+	// trusteeGroupWrites and trustorGroupWrites the audit entries of their
+	// runs about trustee groups and about our groups in trustor trusts.
+	groupSeeds                             int
+	trusteeGroupWrites, trustorGroupWrites int
 }
 
 func (t *tally) add(seed int64, runs int) {
@@ -314,11 +319,25 @@ func (t *tally) add(seed int64, runs int) {
 	t.runs[seed] = runs
 }
 
-// count adds what the sandbox of s answered.
+// count adds what the sandbox of s answered and the group writes of its
+// runs.
 func (t *tally) count(s *scenario) {
 	st := s.svc.srv.Stats()
+	entries := s.svc.audit()[s.base:]
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if s.w.manageGroups {
+		t.groupSeeds++
+	}
+	for _, m := range entries {
+		switch {
+		case m.Context["groupId"] == "":
+		case m.Context["trusteeOrgId"] == s.w.home:
+			t.trustorGroupWrites++
+		default:
+			t.trusteeGroupWrites++
+		}
+	}
 	if t.byStatus == nil {
 		t.byStatus = map[string]int64{}
 	}
@@ -354,5 +373,10 @@ func (t *tally) report(tb testing.TB, what string) {
 		what, t.requests, faults, t.byStatus["429"])
 	if faults == 0 {
 		tb.Errorf("%s: no request met a fault; the soak proved nothing", what)
+	}
+	tb.Logf("%s: %d seeds managed groups: %d audit entries about trustee groups, %d about our groups in trustor trusts",
+		what, t.groupSeeds, t.trusteeGroupWrites, t.trustorGroupWrites)
+	if t.groupSeeds > 0 && (t.trusteeGroupWrites == 0 || t.trustorGroupWrites == 0) {
+		tb.Errorf("%s: the seeds that manage groups wrote no trustee group or no trustor group; the groups were not proved", what)
 	}
 }

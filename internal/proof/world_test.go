@@ -120,6 +120,12 @@ type world struct {
 	// creates are the trusts the desired state creates; each needs a
 	// pairing from its trustee.
 	creates []trustKey
+	// manageGroups is true when the desired state manages groups: the
+	// trustee entries and trustor entries have a groups key, and the
+	// desired state adds, changes and removes groups. Otherwise the groups
+	// in trusts are left unmanaged and no plan may touch them.
+	manageGroups bool
+	groups       map[string][]string // org id → group ids
 }
 
 // creds returns the OAuth client of org.
@@ -133,18 +139,22 @@ func (w *world) creds(org string) sandbox.ClientCredentials {
 }
 
 // uuid builds a valid, readable id: kind picks the first digit (a org,
-// b user, c role), org and n the rest.
+// b user, c role, d group), org and n the rest.
 func uuid(kind byte, org, n int) string {
 	return fmt.Sprintf("%c%07x-0000-4000-8000-%012x", kind, org, n)
 }
 
-// newWorld generates the scenario of seed: a home org with roles and users,
-// three to five trustee orgs, one or two trustor orgs, a Genesys Customer
-// Care org, random trusts among them, and a desired state that adds,
-// changes and removes trusts, users, roles, expiries and trustor members.
+// newWorld generates the scenario of seed: a home org with roles, users
+// and two groups, three to five trustee orgs with two groups each, one or
+// two trustor orgs, a Genesys Customer Care org, random trusts among them
+// (holding groups too), and a desired state that adds, changes and removes
+// trusts, users, roles, expiries and trustor members — and, for even
+// seeds (half of them), trustee groups, their roles and our groups in
+// trustor trusts.
 func newWorld(seed int64) *world {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x70726f6f66))
-	w := &world{seed: seed, fx: &sandbox.Fixture{}, users: map[string][]string{}, old: access{}}
+	w := &world{seed: seed, fx: &sandbox.Fixture{}, users: map[string][]string{}, groups: map[string][]string{}, old: access{},
+		manageGroups: seed%2 == 0}
 	day := time.Now().UTC().Truncate(24 * time.Hour)
 	expiry := func() time.Time {
 		if rng.IntN(3) == 0 {
@@ -152,7 +162,7 @@ func newWorld(seed int64) *world {
 		}
 		return day.AddDate(0, 0, 30+rng.IntN(300))
 	}
-	addOrg := func(name string, nRoles, nUsers int, care bool, groups bool) string {
+	addOrg := func(name string, nRoles, nUsers int, care bool, nGroups int) string {
 		i := len(w.fx.Orgs)
 		o := sandbox.FixtureOrg{
 			ID:      uuid('a', i+1, 0),
@@ -168,21 +178,23 @@ func newWorld(seed int64) *world {
 			o.Users = append(o.Users, sandbox.FixtureUser{ID: id, Name: fmt.Sprintf("User %d.%d", i, u), Email: fmt.Sprintf("u%d.%d@proof.example", i, u)})
 			w.users[o.ID] = append(w.users[o.ID], id)
 		}
-		if groups {
-			o.Groups = []sandbox.FixtureGroup{{ID: uuid('d', i+1, 1), Name: fmt.Sprintf("Group %d", i), Members: w.users[o.ID][:1]}}
+		for g := range nGroups {
+			id := uuid('d', i+1, g+1)
+			o.Groups = append(o.Groups, sandbox.FixtureGroup{ID: id, Name: fmt.Sprintf("Group %d.%d", i, g), Members: w.users[o.ID][:g+1]})
+			w.groups[o.ID] = append(w.groups[o.ID], id)
 		}
 		w.fx.Orgs = append(w.fx.Orgs, o)
 		return o.ID
 	}
-	w.home = addOrg("Home", 6, 5, false, false)
+	w.home = addOrg("Home", 6, 5, false, 2)
 	w.homeRoles = rolesOf(w.fx.Orgs[0])
 	for range 3 + rng.IntN(3) {
-		w.trustees = append(w.trustees, addOrg("Trustee", 1, 3+rng.IntN(4), false, true))
+		w.trustees = append(w.trustees, addOrg("Trustee", 1, 3+rng.IntN(4), false, 2))
 	}
 	for range 1 + rng.IntN(2) {
-		w.trustors = append(w.trustors, addOrg("Trustor", 3, 2, false, false))
+		w.trustors = append(w.trustors, addOrg("Trustor", 3, 2, false, 0))
 	}
-	w.care = addOrg("Customer Care", 1, 2, true, false)
+	w.care = addOrg("Customer Care", 1, 2, true, 0)
 
 	subset := func(of []string, p float64) []string {
 		var out []string
@@ -204,21 +216,29 @@ func newWorld(seed int64) *world {
 		return m
 	}
 
-	// The old state: the fixture's trusts. Half the trustee trusts hold
-	// the trustee's group too, which the desired state does not manage
-	// (no groups key), so no plan may touch it.
+	// The old state: the fixture's trusts. Trustee trusts hold each of the
+	// trustee's groups half the time and trustor trusts each of ours 40 %
+	// of the time; unless the desired state manages groups (no groups
+	// key), no plan may touch them.
 	for _, t := range w.trustees {
 		if rng.Float64() < 0.7 {
 			members := roleMap(subset(w.users[t], 0.6), w.homeRoles)
-			if rng.IntN(2) == 0 {
-				members[groupKey(w.fx.Orgs[orgIndex(w.fx, t)].Groups[0].ID)] = sortedRoles(subset(w.homeRoles, 0.35))
+			for _, g := range w.groups[t] {
+				if rng.IntN(2) == 0 {
+					members[groupKey(g)] = sortedRoles(subset(w.homeRoles, 0.35))
+				}
 			}
 			put(w.old, trustKey{w.home, t}, rng.Float64() < 0.8, expiry(), members)
 		}
 	}
 	for _, s := range w.trustors {
 		if rng.Float64() < 0.8 {
-			put(w.old, trustKey{s, w.home}, true, expiry(), roleMap(subset(w.users[w.home], 0.5), rolesOf(w.fx.Orgs[orgIndex(w.fx, s)])))
+			roles := rolesOf(w.fx.Orgs[orgIndex(w.fx, s)])
+			members := roleMap(subset(w.users[w.home], 0.5), roles)
+			for _, g := range subset(w.groups[w.home], 0.4) {
+				members[groupKey(g)] = sortedRoles(subset(roles, 0.35))
+			}
+			put(w.old, trustKey{s, w.home}, true, expiry(), members)
 		}
 	}
 	// Bystanders no plan may touch: the Customer Care trust and a trust
@@ -237,7 +257,13 @@ func newWorld(seed int64) *world {
 			if len(users) == 0 {
 				users = w.users[t][:1]
 			}
-			put(w.want, k, rng.Float64() < 0.85, expiry(), roleMap(users, w.homeRoles))
+			members := roleMap(users, w.homeRoles)
+			if w.manageGroups {
+				for _, g := range subset(w.groups[t], 0.4) {
+					members[groupKey(g)] = sortedRoles(subset(w.homeRoles, 0.35))
+				}
+			}
+			put(w.want, k, rng.Float64() < 0.85, expiry(), members)
 			w.creates = append(w.creates, k)
 		case cur == nil:
 		case rng.Float64() < 0.15:
@@ -261,6 +287,21 @@ func newWorld(seed int64) *world {
 					cur.Users[u] = sortedRoles(subset(w.homeRoles, 0.35))
 				}
 			}
+			if !w.manageGroups {
+				continue
+			}
+			for _, g := range w.groups[t] {
+				_, member := cur.Users[groupKey(g)]
+				r := rng.Float64()
+				switch {
+				case member && r < 0.25:
+					delete(cur.Users, groupKey(g))
+				case member && r < 0.6:
+					cur.Users[groupKey(g)] = sortedRoles(subset(w.homeRoles, 0.35))
+				case !member && r < 0.4:
+					cur.Users[groupKey(g)] = sortedRoles(subset(w.homeRoles, 0.35))
+				}
+			}
 		}
 	}
 	for _, s := range w.trustors {
@@ -278,6 +319,20 @@ func newWorld(seed int64) *world {
 					delete(cur.Users, u)
 				case !member && r < 0.3:
 					cur.Users[u] = []string{}
+				}
+			}
+			if !w.manageGroups {
+				continue
+			}
+			// Our group joins a trustor's trust without roles (the
+			// trustor org grants them); one that stays keeps its roles.
+			for _, g := range w.groups[w.home] {
+				_, member := cur.Users[groupKey(g)]
+				switch r := rng.Float64(); {
+				case member && r < 0.3:
+					delete(cur.Users, groupKey(g))
+				case !member && r < 0.35:
+					cur.Users[groupKey(g)] = []string{}
 				}
 			}
 		}
@@ -301,6 +356,19 @@ func newWorld(seed int64) *world {
 		return strings.Compare(a.Trustor+a.Trustee, b.Trustor+b.Trustee)
 	})
 	return w
+}
+
+// members splits a trust's members into user ids and group ids, each
+// sorted.
+func (t *trustState) members() (users, groups []string) {
+	for _, k := range slices.Sorted(maps.Keys(t.Users)) {
+		if g, ok := groupID(k); ok {
+			groups = append(groups, g)
+			continue
+		}
+		users = append(users, k)
+	}
+	return users, groups
 }
 
 func rolesOf(o sandbox.FixtureOrg) []string {
@@ -345,20 +413,25 @@ func (w *world) desiredYAML(pairings map[trustKey]string) string {
 		if !ts.Expires.IsZero() {
 			fmt.Fprintf(&b, "    expires: %s\n", ts.Expires.Format("2006-01-02"))
 		}
-		var users []string
-		for u := range ts.Users {
-			if _, group := groupID(u); !group {
-				users = append(users, u)
-			}
-		}
-		slices.Sort(users)
+		users, groups := ts.members()
 		if len(users) == 0 {
 			b.WriteString("    users: []")
+		} else {
+			b.WriteString("    users:")
+			for _, u := range users {
+				fmt.Fprintf(&b, "\n      - id: %s\n        roles: [%s]", u, strings.Join(ts.Users[u], ", "))
+			}
+		}
+		if !w.manageGroups {
 			continue
 		}
-		b.WriteString("    users:")
-		for _, u := range users {
-			fmt.Fprintf(&b, "\n      - id: %s\n        roles: [%s]", u, strings.Join(ts.Users[u], ", "))
+		if len(groups) == 0 {
+			b.WriteString("\n    groups: []")
+			continue
+		}
+		b.WriteString("\n    groups:")
+		for _, g := range groups {
+			fmt.Fprintf(&b, "\n      - id: %s\n        roles: [%s]", g, strings.Join(ts.Users[groupKey(g)], ", "))
 		}
 	}
 	if n == 0 {
@@ -372,7 +445,11 @@ func (w *world) desiredYAML(pairings map[trustKey]string) string {
 			continue
 		}
 		n++
-		fmt.Fprintf(&b, "\n  - id: %s\n    users: [%s]", s, strings.Join(slices.Sorted(maps.Keys(ts.Users)), ", "))
+		users, groups := ts.members()
+		fmt.Fprintf(&b, "\n  - id: %s\n    users: [%s]", s, strings.Join(users, ", "))
+		if w.manageGroups {
+			fmt.Fprintf(&b, "\n    groups: [%s]", strings.Join(groups, ", "))
+		}
 	}
 	if n == 0 {
 		b.WriteString(" []")
