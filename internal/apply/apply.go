@@ -342,142 +342,113 @@ func isTrustorKind(k plan.Kind) bool {
 // action, a missing id, or a trust creation without what POST /trustees
 // needs.
 func validateChange(c plan.Change) error {
-	need := func(what, v string) error {
-		if v == "" {
-			return fmt.Errorf("%s %s change has no %s", c.Kind, c.Action, what)
+	rule, ok := executable[c.Kind]
+	if !ok {
+		return fmt.Errorf("unknown change kind %q", c.Kind)
+	}
+	for _, id := range rule.ids {
+		if id.of(c) == "" {
+			return fmt.Errorf("%s %s change has no %s", c.Kind, c.Action, id.name)
 		}
+	}
+	need, ok := rule.actions[c.Action]
+	if !ok {
+		if c.Kind == plan.KindTrustor {
+			return fmt.Errorf("apply cannot %s a trustor trust: it can only be left (deleted) from this side", c.Action)
+		}
+		return fmt.Errorf("apply cannot %s a %s", c.Action, c.Kind)
+	}
+	if need == nil {
 		return nil
 	}
-	switch c.Kind {
-	case plan.KindTrustee:
-		if err := need("trustee id", c.TrusteeID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create:
-			if c.After == nil || c.After.PairingID == "" {
-				return errors.New("creating a trust needs the pairingId the trustee org gave you")
-			}
-			for _, u := range c.After.Users {
-				if u.ID == "" {
-					return errors.New("a user of the new trust has no id")
-				}
-			}
-			for _, g := range c.After.Groups {
-				if g.ID == "" {
-					return errors.New("a group of the new trust has no id")
-				}
-			}
-			if len(c.After.Users) == 0 && len(c.After.Groups) == 0 {
-				return errors.New("a new trust needs at least one user or group: POST /trustees creates a trust with exactly the members it names, and the service refuses one with none")
-			}
-			return nil
-		case plan.Update:
-			if c.After == nil || c.After.Enabled == nil {
+	return need(c.After)
+}
+
+// changeID is one of the ids a change must carry.
+type changeID struct {
+	name string
+	of   func(plan.Change) string
+}
+
+var (
+	trusteeID = changeID{"trustee id", func(c plan.Change) string { return c.TrusteeID }}
+	trustorID = changeID{"trustor id", func(c plan.Change) string { return c.TrustorID }}
+	userID    = changeID{"user id", func(c plan.Change) string { return c.UserID }}
+	groupID   = changeID{"group id", func(c plan.Change) string { return c.GroupID }}
+)
+
+// executableKind says what apply needs of a change of one kind: the ids it
+// must carry, and the actions it can execute, each with the check of the
+// after value it writes (nil when the action writes none).
+type executableKind struct {
+	ids     []changeID
+	actions map[plan.Action]func(after *plan.Value) error
+}
+
+// executable lists every change apply can execute.
+var executable = map[plan.Kind]executableKind{
+	plan.KindTrustee: {ids: []changeID{trusteeID}, actions: map[plan.Action]func(*plan.Value) error{
+		plan.Create: checkNewTrust,
+		plan.Update: func(after *plan.Value) error {
+			if after == nil || after.Enabled == nil {
 				return errors.New("trust update has no complete after value (enabled)")
 			}
 			return nil
-		case plan.Delete:
-			return nil
+		},
+		plan.Delete: nil,
+	}},
+	plan.KindTrusteeUser: {ids: []changeID{trusteeID, userID}, actions: map[plan.Action]func(*plan.Value) error{
+		plan.Create: needAfter("adding a trustee user needs its after value"),
+		plan.Delete: nil,
+	}},
+	plan.KindTrusteeUserRoles: {ids: []changeID{trusteeID, userID}, actions: roleSetActions},
+	plan.KindTrusteeGroup: {ids: []changeID{trusteeID, groupID}, actions: map[plan.Action]func(*plan.Value) error{
+		plan.Create: needAfter("adding a trustee group needs its after value"),
+		plan.Delete: nil,
+	}},
+	plan.KindTrusteeGroupRoles: {ids: []changeID{trusteeID, groupID}, actions: roleSetActions},
+	plan.KindTrustor:           {ids: []changeID{trustorID}, actions: map[plan.Action]func(*plan.Value) error{plan.Delete: nil}},
+	plan.KindTrustorUser:       {ids: []changeID{trustorID, userID}, actions: map[plan.Action]func(*plan.Value) error{plan.Create: nil, plan.Delete: nil}},
+	plan.KindTrustorGroup:      {ids: []changeID{trustorID, groupID}, actions: map[plan.Action]func(*plan.Value) error{plan.Create: nil, plan.Delete: nil}},
+}
+
+// roleSetActions are those of a member's role set: set (to the complete
+// set after the change) or clear.
+var roleSetActions = map[plan.Action]func(*plan.Value) error{
+	plan.Create: needAfter("a role change needs the complete role set after it"),
+	plan.Update: needAfter("a role change needs the complete role set after it"),
+	plan.Delete: nil,
+}
+
+func needAfter(msg string) func(*plan.Value) error {
+	return func(after *plan.Value) error {
+		if after == nil {
+			return errors.New(msg)
 		}
-	case plan.KindTrusteeUser:
-		if err := need("trustee id", c.TrusteeID); err != nil {
-			return err
-		}
-		if err := need("user id", c.UserID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create:
-			if c.After == nil {
-				return errors.New("adding a trustee user needs its after value")
-			}
-			return nil
-		case plan.Delete:
-			return nil
-		}
-	case plan.KindTrusteeUserRoles:
-		if err := need("trustee id", c.TrusteeID); err != nil {
-			return err
-		}
-		if err := need("user id", c.UserID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create, plan.Update:
-			if c.After == nil {
-				return errors.New("a role change needs the complete role set after it")
-			}
-			return nil
-		case plan.Delete:
-			return nil
-		}
-	case plan.KindTrusteeGroup:
-		if err := need("trustee id", c.TrusteeID); err != nil {
-			return err
-		}
-		if err := need("group id", c.GroupID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create:
-			if c.After == nil {
-				return errors.New("adding a trustee group needs its after value")
-			}
-			return nil
-		case plan.Delete:
-			return nil
-		}
-	case plan.KindTrusteeGroupRoles:
-		if err := need("trustee id", c.TrusteeID); err != nil {
-			return err
-		}
-		if err := need("group id", c.GroupID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create, plan.Update:
-			if c.After == nil {
-				return errors.New("a role change needs the complete role set after it")
-			}
-			return nil
-		case plan.Delete:
-			return nil
-		}
-	case plan.KindTrustorGroup:
-		if err := need("trustor id", c.TrustorID); err != nil {
-			return err
-		}
-		if err := need("group id", c.GroupID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create, plan.Delete:
-			return nil
-		}
-	case plan.KindTrustor:
-		if err := need("trustor id", c.TrustorID); err != nil {
-			return err
-		}
-		if c.Action == plan.Delete {
-			return nil
-		}
-		return fmt.Errorf("apply cannot %s a trustor trust: it can only be left (deleted) from this side", c.Action)
-	case plan.KindTrustorUser:
-		if err := need("trustor id", c.TrustorID); err != nil {
-			return err
-		}
-		if err := need("user id", c.UserID); err != nil {
-			return err
-		}
-		switch c.Action {
-		case plan.Create, plan.Delete:
-			return nil
-		}
-	default:
-		return fmt.Errorf("unknown change kind %q", c.Kind)
+		return nil
 	}
-	return fmt.Errorf("apply cannot %s a %s", c.Action, c.Kind)
+}
+
+// checkNewTrust checks what POST /trustees needs: the pairing id and at
+// least one member, each with an id.
+func checkNewTrust(after *plan.Value) error {
+	if after == nil || after.PairingID == "" {
+		return errors.New("creating a trust needs the pairingId the trustee org gave you")
+	}
+	for _, u := range after.Users {
+		if u.ID == "" {
+			return errors.New("a user of the new trust has no id")
+		}
+	}
+	for _, g := range after.Groups {
+		if g.ID == "" {
+			return errors.New("a group of the new trust has no id")
+		}
+	}
+	if len(after.Users) == 0 && len(after.Groups) == 0 {
+		return errors.New("a new trust needs at least one user or group: POST /trustees creates a trust with exactly the members it names, and the service refuses one with none")
+	}
+	return nil
 }
 
 // Run executes p against api after [Check] passes. It returns an error, and
