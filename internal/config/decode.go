@@ -204,22 +204,26 @@ func (d *decoder) mapping(n *yaml.Node, p path, what string, fields []field) boo
 	}
 	for i, f := range fields {
 		if f.required && seen[i] == nil && !slices.Contains(suggested, f.name) {
+			name := strings.Clone(f.name) // see names
 			if p == "" {
-				d.errorAt(site, p, fmt.Sprintf("missing required top-level key %q", f.name), "add `"+f.name+": 1` as the first line")
+				d.errorAt(site, p, fmt.Sprintf("missing required top-level key %q", name), "add `"+name+": 1` as the first line")
 				continue
 			}
-			d.errorAt(site, p, fmt.Sprintf("missing required key %q in %s", f.name, what), "")
+			d.errorAt(site, p, fmt.Sprintf("missing required key %q in %s", name, what), "")
 		}
 	}
 	return true
 }
 
-// names lists the keys a mapping may hold, for suggestions.
+// names lists the keys a mapping may hold, for suggestions. The names are
+// copies: a name that reaches a diagnostic then does not make the compiler
+// keep fields, and the decode closures in it, on the heap, which for a large
+// file is several allocations per list entry.
 func names(fields []field) []string {
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {
 		if !f.hidden {
-			out = append(out, f.name)
+			out = append(out, strings.Clone(f.name))
 		}
 	}
 	return out
