@@ -18,8 +18,10 @@ type loc struct {
 }
 
 // at returns the location of the merged value at p.
-func (l *loader) at(cfg *Config, p path) loc {
-	pos := cfg.Positions[string(p)]
+func (l *loader) at(cfg *Config, p path) loc { return l.atPos(cfg.Positions[string(p)], p) }
+
+// atPos returns the location of the merged value at p, written at pos.
+func (l *loader) atPos(pos Pos, p path) loc {
 	return loc{pos: pos, ptr: l.offsets[pos.File].filePtr(p)}
 }
 
@@ -197,18 +199,21 @@ func (c *checker) trusteeMember(p path, kind, id string, roles []RoleRef, seen f
 		c.l.warnAt(c.at(p.key("roles")), fmt.Sprintf("no roles: the %s is in the trust but cannot do anything in this organization", kind),
 			"give the "+kind+" a role, or remove the "+kind)
 	}
-	rs := firstSeen{}
+	// A member's roles have their positions on them, not in
+	// Config.Positions.
+	rs := make(map[string]Pos, len(roles))
 	for k, r := range roles {
 		if r.Ref == "" {
 			continue
 		}
-		rp := p.key("roles").index(k)
-		if first, dup := rs.dup(r.Ref, rp); dup {
-			c.l.errorAt(c.at(rp), fmt.Sprintf("role %q is listed twice for this %s; first at %s", r.Ref, kind, c.pos(first)), "list each role once")
+		at := c.l.atPos(r.Pos, p.key("roles").index(k))
+		if first, dup := rs[r.Ref]; dup {
+			c.l.errorAt(at, fmt.Sprintf("role %q is listed twice for this %s; first at %s", r.Ref, kind, first), "list each role once")
 			continue
 		}
+		rs[r.Ref] = r.Pos
 		if fp, bad := c.forbidden[strings.ToLower(r.Ref)]; bad {
-			c.l.errorAt(c.at(rp), fmt.Sprintf("role %q is forbidden by policy.forbiddenRoles (at %s)", r.Ref, c.pos(fp)),
+			c.l.errorAt(at, fmt.Sprintf("role %q is forbidden by policy.forbiddenRoles (at %s)", r.Ref, c.pos(fp)),
 				"forbidden roles are never granted to another organization's users; remove the role")
 		}
 	}

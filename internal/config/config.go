@@ -32,10 +32,12 @@ import (
 
 // Positions says where the values of a Config were written. Keys are JSON
 // pointers (RFC 6901) into the Config as it is encoded, for example
-// "/trustees/0", "/trustees/0/expires" or "/trustees/0/users/1/roles/0";
+// "/trustees/0", "/trustees/0/expires" or "/trustees/0/users/1/roles";
 // "" is the first file's top level. A value taken from a default has no
-// entry. When several files set the same scalar (an organization key or a
-// policy value), the first file's position is kept.
+// entry, and neither has a role of a trustee user or group: its position
+// is its [RoleRef.Pos] (those roles are a third of a large file's values).
+// When several files set the same scalar (an organization key or a policy
+// value), the first file's position is kept.
 type Positions map[string]Pos
 
 // At returns the position of the value at ptr, or the zero Pos.

@@ -389,8 +389,10 @@ func (d *decoder) roleRef(n *yaml.Node, p path) (RoleRef, bool) {
 
 // roleList reads a list of roles. Roles that fail their checks are kept
 // with an empty Ref, so that indexes match the file. It returns nil when n
-// is not a list.
-func (d *decoder) roleList(n *yaml.Node, p path, off int) []RoleRef {
+// is not a list. Each role's position is its RoleRef.Pos; with record it
+// is kept in Config.Positions as well (policy.forbiddenRoles: a handful),
+// not for the roles of members, a third of a large file's values.
+func (d *decoder) roleList(n *yaml.Node, p path, off int, record bool) []RoleRef {
 	items, ok := d.seq(n, p)
 	if !ok {
 		return nil
@@ -398,7 +400,9 @@ func (d *decoder) roleList(n *yaml.Node, p path, off int) []RoleRef {
 	out := make([]RoleRef, 0, len(items))
 	for i, item := range items {
 		ip := p.index(off + i)
-		d.record(item, ip)
+		if record {
+			d.record(item, ip)
+		}
 		r, _ := d.roleRef(item, ip)
 		out = append(out, r)
 	}
@@ -582,7 +586,7 @@ func (d *decoder) policy(n *yaml.Node, p path) {
 	fields := []field{
 		{name: "requireExpiry", ownPos: true, decode: boolSetting(&pol.RequireExpiry)},
 		{name: "forbiddenRoles", decode: func(_, v *yaml.Node, p path) {
-			pol.ForbiddenRoles = append(pol.ForbiddenRoles, d.roleList(v, p, d.off.forbidden)...)
+			pol.ForbiddenRoles = append(pol.ForbiddenRoles, d.roleList(v, p, d.off.forbidden, true)...)
 		}},
 		{name: "forbidFullAccess", ownPos: true, decode: boolSetting(&pol.ForbidFullAccess)},
 	}
@@ -678,7 +682,7 @@ func (d *decoder) trusteeMember(n *yaml.Node, p path, what, idWhat string) (id, 
 	if !d.mapping(n, p, what, []field{
 		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) { id, _ = d.uuid(v, p, idWhat) }},
 		{name: "name", decode: func(_, v *yaml.Node, p path) { name, _ = d.name(v, p) }},
-		{name: "roles", required: true, decode: func(_, v *yaml.Node, p path) { roles = d.roleList(v, p, 0) }},
+		{name: "roles", required: true, decode: func(_, v *yaml.Node, p path) { roles = d.roleList(v, p, 0, false) }},
 		{name: "divisions", hidden: true, decode: func(k, _ *yaml.Node, p path) { d.divisionsError(k, path(strings.TrimSuffix(string(p), "/divisions"))) }},
 	}) {
 		d.l.notMapping[string(p)] = true

@@ -180,8 +180,11 @@ func loadWith(srcs []source, now time.Time, which checks, cutFrom int) (_ *Confi
 		}
 		if which&checkGo != 0 {
 			if i == 0 {
-				// About half the values are keys; the rest get a position.
-				cfg.Positions = make(Positions, nodes/2)
+				// About half the nodes are keys, and a member's roles
+				// keep their positions on them: about a quarter of the
+				// nodes get an entry (a map sized for more holds the
+				// room for them all the same).
+				cfg.Positions = make(Positions, nodes/4)
 			}
 			d.document(root)
 		}

@@ -14,6 +14,42 @@ import (
 // with, our own users named in trustors entries, and the policy against
 // trusts with full access.
 
+// The positions of cfg.Positions that Compute cites, beside the Pos
+// fields of the entries themselves; TrimPositions keeps exactly these.
+func pairingPointer(i int) string { return config.Pointer("trustees", i, "pairingId") }
+
+func memberPointers(i int) [2]string {
+	return [2]string{config.Pointer("trustees", i, "users"), config.Pointer("trustees", i, "groups")}
+}
+
+func forbidFullAccessPointer() string { return config.Pointer("policy", "forbidFullAccess") }
+
+// TrimPositions replaces cfg.Positions by the few entries Compute cites
+// (the Pos fields of entries, users and roles stay), so that a large
+// configuration does not hold the position of every value it was loaded
+// with while live state is read: for 100,000 trust users that map is most
+// of the loaded configuration. Call it once the configuration's own
+// diagnostics are made; Compute gives the same plan before and after.
+func TrimPositions(cfg *config.Config) {
+	if cfg == nil || cfg.Positions == nil {
+		return
+	}
+	kept := make(config.Positions)
+	keep := func(ptr string) {
+		if p, ok := cfg.Positions[ptr]; ok {
+			kept[ptr] = p
+		}
+	}
+	for i := range cfg.Trustees {
+		keep(pairingPointer(i))
+		for _, ptr := range memberPointers(i) {
+			keep(ptr)
+		}
+	}
+	keep(forbidFullAccessPointer())
+	cfg.Positions = kept
+}
+
 // ChecksToRead returns what the plan-time checks need read once the live
 // trusts st holds are known (for [live.Scope.Then]): the pairing of every
 // managed trustee entry that does not exist live, and every one of our
@@ -118,7 +154,7 @@ func newPairingHint(t config.Trustee) string {
 // show, and warns about configured members it does not offer; nil when
 // the pairing cannot be used.
 func (b *builder) checkPairing(i int, t config.Trustee) *Pairing {
-	pos := b.cfg.Positions.At(config.Pointer("trustees", i, "pairingId"))
+	pos := b.cfg.Positions.At(pairingPointer(i))
 	if pos.Line == 0 {
 		pos = t.Pos
 	}
@@ -203,8 +239,8 @@ func (b *builder) checkMembers(i int, t config.Trustee) {
 		return
 	}
 	pos := t.Pos
-	for _, key := range []string{"users", "groups"} {
-		if p := b.cfg.Positions.At(config.Pointer("trustees", i, key)); p.Line != 0 {
+	for _, ptr := range memberPointers(i) {
+		if p := b.cfg.Positions.At(ptr); p.Line != 0 {
 			pos = p
 			break
 		}
@@ -243,7 +279,7 @@ func (b *builder) forbidFullAccess() {
 	}
 	protected := orgSet(b.cfg.Protect.Trustees)
 	where := ""
-	if p := b.cfg.Positions.At(config.Pointer("policy", "forbidFullAccess")); p.Line != 0 {
+	if p := b.cfg.Positions.At(forbidFullAccessPointer()); p.Line != 0 {
 		where = " at " + p.String()
 	}
 	seen := map[string]bool{}

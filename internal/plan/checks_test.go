@@ -161,6 +161,20 @@ func TestComputeChecks(t *testing.T) {
 				t.Fatalf("Compute succeeded with %q, want errors", summarize(p.Changes))
 			}
 			probs := Problems(err)
+			// Trimmed to what Compute cites, the positions give the
+			// same problems.
+			if cfg.Positions != nil {
+				cfg.Positions[config.Pointer("trustees", 1, "users", 0, "roles", 0)] = config.Pos{File: "trusts.yaml", Line: 45, Col: 9}
+			}
+			kept := len(cfg.Positions)
+			TrimPositions(cfg)
+			if cfg.Positions != nil && len(cfg.Positions) != kept-1 {
+				t.Errorf("TrimPositions kept %v, want all but the role's position", cfg.Positions)
+			}
+			_, again := Compute(cfg, st)
+			if diff := cmp.Diff(problemTexts(probs), problemTexts(Problems(again))); diff != "" {
+				t.Errorf("problems after TrimPositions (-before +after):\n%s", diff)
+			}
 			if len(probs) != len(tt.want) {
 				t.Fatalf("problems = %v, want %d", err, len(tt.want))
 			}
@@ -174,6 +188,15 @@ func TestComputeChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// problemTexts returns each problem with its hints, for comparing.
+func problemTexts(probs []Problem) []string {
+	var out []string
+	for _, p := range probs {
+		out = append(out, p.Error()+"\n"+strings.Join(p.Hints, "\n"))
+	}
+	return out
 }
 
 // TestComputeChecksPass: what passes the checks, and what the plan shows.

@@ -172,6 +172,9 @@ func Plan(ctx context.Context, t Target, opts PlanOptions, rep Reporter) (*Plann
 	if err != nil {
 		return nil, err
 	}
+	// The configuration's diagnostics are made: only the positions the
+	// plan cites are kept while live state is read.
+	plan.TrimPositions(cfg)
 	region := ""
 	if cfg.Organization != nil {
 		region = cfg.Organization.Region
