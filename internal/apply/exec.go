@@ -398,23 +398,13 @@ func (e *execution) step() (step, error) {
 	case plan.KindTrustorUser:
 		switch c.Action {
 		case plan.Create:
-			return step{
-				write: func(ctx context.Context) (client.Outcome, error) {
+			return e.membership(
+				func(ctx context.Context) (client.Outcome, error) {
 					_, o, err := api.AddTrustorUser(ctx, c.TrustorID, c.UserID)
 					return o, err
 				},
-				check: func(ctx context.Context) (liveState, string, error) {
-					_, err := api.GetTrustorUser(ctx, c.TrustorID, c.UserID)
-					if client.IsNotFound(err) {
-						return stateNotDone, "the user is not in the trust", nil
-					}
-					if err != nil {
-						return 0, "", err
-					}
-					return stateDone, "", nil
-				},
-				confirmable: isConflict,
-			}, nil
+				func(ctx context.Context) error { _, err := api.GetTrustorUser(ctx, c.TrustorID, c.UserID); return err },
+				"the user is not in the trust"), nil
 		case plan.Delete:
 			return e.deletion(
 				func(ctx context.Context) (client.Outcome, error) {
@@ -426,23 +416,16 @@ func (e *execution) step() (step, error) {
 	case plan.KindTrustorGroup:
 		switch c.Action {
 		case plan.Create:
-			return step{
-				write: func(ctx context.Context) (client.Outcome, error) {
+			return e.membership(
+				func(ctx context.Context) (client.Outcome, error) {
 					_, o, err := api.AddTrustorGroup(ctx, c.TrustorID, c.GroupID)
 					return o, err
 				},
-				check: func(ctx context.Context) (liveState, string, error) {
+				func(ctx context.Context) error {
 					_, err := api.GetTrustorGroup(ctx, c.TrustorID, c.GroupID)
-					if client.IsNotFound(err) {
-						return stateNotDone, "the group is not in the trust", nil
-					}
-					if err != nil {
-						return 0, "", err
-					}
-					return stateDone, "", nil
+					return err
 				},
-				confirmable: isConflict,
-			}, nil
+				"the group is not in the trust"), nil
 		case plan.Delete:
 			return e.deletion(
 				func(ctx context.Context) (client.Outcome, error) {
@@ -460,6 +443,26 @@ func (e *execution) step() (step, error) {
 }
 
 // deletion builds a delete whose read-back expects a 404.
+// membership is the step that adds a member to a trust with add, where
+// get reads the member back (a 404 meaning it is not there, missing saying
+// so) and a 409 counts as done once the read-back confirms it.
+func (e *execution) membership(add func(context.Context) (client.Outcome, error), get func(context.Context) error, missing string) step {
+	return step{
+		write: add,
+		check: func(ctx context.Context) (liveState, string, error) {
+			err := get(ctx)
+			if client.IsNotFound(err) {
+				return stateNotDone, missing, nil
+			}
+			if err != nil {
+				return 0, "", err
+			}
+			return stateDone, "", nil
+		},
+		confirmable: isConflict,
+	}
+}
+
 func (e *execution) deletion(del func(context.Context) (client.Outcome, error), get func(context.Context) error, stillThere string) step {
 	return step{
 		write: del,
