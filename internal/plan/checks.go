@@ -273,10 +273,7 @@ func (b *builder) forbidFullAccess() {
 	if !b.cfg.Policy.ForbidFullAccess || !b.cfg.ManageTrustees {
 		return
 	}
-	liveByID := make(map[string]*live.Trustee, len(b.st.Trustees))
-	for i := range b.st.Trustees {
-		liveByID[strings.ToLower(b.st.Trustees[i].OrgID)] = &b.st.Trustees[i]
-	}
+	liveByID := byID(b.st.Trustees, func(x *live.Trustee) string { return x.OrgID })
 	protected := orgSet(b.cfg.Protect.Trustees)
 	where := ""
 	if p := b.cfg.Positions.At(forbidFullAccessPointer()); p.Line != 0 {
@@ -305,10 +302,7 @@ func flags(lt *live.Trustee) (full, trusted *bool) {
 
 // protectedFlags sets the flags of the protected trustee trusts.
 func (b *builder) protectedFlags() {
-	liveByID := make(map[string]*live.Trustee, len(b.st.Trustees))
-	for i := range b.st.Trustees {
-		liveByID[strings.ToLower(b.st.Trustees[i].OrgID)] = &b.st.Trustees[i]
-	}
+	liveByID := byID(b.st.Trustees, func(x *live.Trustee) string { return x.OrgID })
 	for i := range b.plan.Protected {
 		pr := &b.plan.Protected[i]
 		if pr.Kind != KindTrustee {

@@ -337,10 +337,7 @@ func (b *builder) liveTrusteeGroups(gs []live.TrusteeGroup) []Group {
 // does not list, which is removed.
 func (b *builder) trusteeGroups(t config.Trustee, lt *live.Trustee, name, addr string, want [][]Role) {
 	orgID := b.st.Org.ID
-	liveGroups := make(map[string]*live.TrusteeGroup, len(lt.Groups))
-	for i := range lt.Groups {
-		liveGroups[strings.ToLower(lt.Groups[i].ID)] = &lt.Groups[i]
-	}
+	liveGroups := byID(lt.Groups, func(x *live.TrusteeGroup) string { return x.ID })
 	wanted := make(map[string]config.Pos, len(t.Groups))
 	for i, g := range t.Groups {
 		key := strings.ToLower(g.ID)
@@ -537,10 +534,7 @@ func (b *builder) trustee(t config.Trustee, lt *live.Trustee) {
 	if !t.ManageUsers || !rolesOK {
 		return
 	}
-	liveUsers := make(map[string]*live.TrusteeUser, len(lt.Users))
-	for i := range lt.Users {
-		liveUsers[strings.ToLower(lt.Users[i].ID)] = &lt.Users[i]
-	}
+	liveUsers := byID(lt.Users, func(x *live.TrusteeUser) string { return x.ID })
 	wanted := make(map[string]config.Pos, len(t.Users))
 	for i, u := range t.Users {
 		key := strings.ToLower(u.ID)
@@ -713,10 +707,7 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 	if !t.ManageUsers {
 		return
 	}
-	liveUsers := make(map[string]*live.User, len(lt.Users))
-	for i := range lt.Users {
-		liveUsers[strings.ToLower(lt.Users[i].ID)] = &lt.Users[i]
-	}
+	liveUsers := byID(lt.Users, func(x *live.User) string { return x.ID })
 	wanted := make(map[string]config.Pos, len(t.Users))
 	for _, u := range t.Users {
 		ukey := strings.ToLower(u.ID)
@@ -757,10 +748,7 @@ func (b *builder) trustor(t config.Trustor, lt *live.Trustor) {
 // not list is removed.
 func (b *builder) trustorGroups(t config.Trustor, lt *live.Trustor, name, addr string) {
 	orgID := b.st.Org.ID
-	liveGroups := make(map[string]*live.Group, len(lt.Groups))
-	for i := range lt.Groups {
-		liveGroups[strings.ToLower(lt.Groups[i].ID)] = &lt.Groups[i]
-	}
+	liveGroups := byID(lt.Groups, func(x *live.Group) string { return x.ID })
 	wanted := make(map[string]config.Pos, len(t.Groups))
 	for _, g := range t.Groups {
 		key := strings.ToLower(g.ID)
@@ -878,6 +866,16 @@ func displayOrg(name, id string) string {
 		return id
 	}
 	return fmt.Sprintf("%s (%s)", name, id)
+}
+
+// byID indexes items by their id, lowercased (ids are UUIDs and compare
+// case-insensitively).
+func byID[T any](items []T, id func(*T) string) map[string]*T {
+	m := make(map[string]*T, len(items))
+	for i := range items {
+		m[strings.ToLower(id(&items[i]))] = &items[i]
+	}
+	return m
 }
 
 func idSet(ids []string) map[string]bool {

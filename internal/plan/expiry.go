@@ -74,10 +74,7 @@ func (b *builder) expiryWarnings() {
 	if b.cfg.ManageTrustees && b.st.TrusteesRead {
 		protected := orgSet(b.cfg.Protect.Trustees)
 		configured := make(map[string]bool, len(b.cfg.Trustees))
-		liveByID := make(map[string]*live.Trustee, len(b.st.Trustees))
-		for i := range b.st.Trustees {
-			liveByID[strings.ToLower(b.st.Trustees[i].OrgID)] = &b.st.Trustees[i]
-		}
+		liveByID := byID(b.st.Trustees, func(x *live.Trustee) string { return x.OrgID })
 		for _, t := range b.cfg.Trustees {
 			key := strings.ToLower(t.ID)
 			if configured[key] || protected[key] {
