@@ -168,9 +168,12 @@ func loadWith(srcs []source, now time.Time, which checks, cutFrom int) (_ *Confi
 			nodes = len(src.data) / 8 // about one value per 16 bytes; half get a position
 			skip = make(map[string]bool)
 			d.lists = make(map[string]<-chan parsed)
+			// Values parsed by blockyaml are substrings of text: one
+			// copy of the file instead of one per value.
+			text := string(src.data)
 			for key, spans := range sp.lists {
 				skip[key] = true
-				d.lists[key] = parseEntries(entries{file: src.name, key: key, data: src.data, spans: spans, schema: which&checkSchema != 0}, stop)
+				d.lists[key] = parseEntries(entries{file: src.name, key: key, text: text, spans: spans, schema: which&checkSchema != 0}, stop)
 			}
 		}
 		if which&checkSchema != 0 {

@@ -34,6 +34,7 @@ var compiledSchema = sync.OnceValues(func() (*compiled, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	c.UseRegexpEngine(compilePattern)
 	if err := c.AddResource(schema.URL, doc); err != nil {
 		return nil, fmt.Errorf("add embedded schema: %w", err)
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/trustsync/trustsync/internal/blockyaml"
 )
 
 // A large desired state is one long `trustees` (or `trustors`) list.
@@ -158,7 +161,7 @@ type parsed struct {
 // entries says which list's entries to parse and how to check them.
 type entries struct {
 	file, key string
-	data      []byte
+	text      string // the file
 	spans     []span
 	schema    bool // validate each entry against the schema
 }
@@ -178,8 +181,9 @@ func parseEntries(e entries, stop <-chan struct{}) <-chan parsed {
 	jobs := make(chan job, 4*workers)
 	for range workers {
 		go func() {
+			var bp blockyaml.Parser
 			for j := range jobs {
-				j.res <- e.parse(j.i)
+				j.res <- e.parse(j.i, &bp)
 			}
 		}()
 	}
@@ -213,17 +217,22 @@ func parseEntries(e entries, stop <-chan struct{}) <-chan parsed {
 
 // parse parses entry i, with the file's line numbers, checks the limits
 // checkLimits checks (an entry is at depth 2) and, when asked, the schema.
-func (e entries) parse(i int) parsed {
+// An entry in the plain block style is parsed by package blockyaml, which
+// builds the tree yaml.v3 would; any other by yaml.v3.
+func (e entries) parse(i int, bp *blockyaml.Parser) parsed {
 	s := e.spans[i]
-	var doc yaml.Node
-	if err := decodeNode(yaml.NewDecoder(bytes.NewReader(e.data[s.start:s.end])), &doc); err != nil {
-		return parsed{err: err}
+	item, ok := bp.Item(e.text, s.start, s.end, s.line)
+	if !ok {
+		var doc yaml.Node
+		if err := decodeNode(yaml.NewDecoder(strings.NewReader(e.text[s.start:s.end])), &doc); err != nil {
+			return parsed{err: err}
+		}
+		if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != 1 {
+			return parsed{err: fmt.Errorf("entry at line %d is not one list item", s.line)}
+		}
+		item = doc.Content[0].Content[0]
+		shiftLines(item, s.line-1)
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != 1 {
-		return parsed{err: fmt.Errorf("entry at line %d is not one list item", s.line)}
-	}
-	item := doc.Content[0].Content[0]
-	shiftLines(item, s.line-1)
 	c := converter{quiet: true, active: make(map[*yaml.Node]bool)}
 	if c.convert(item, item, 2); c.failed {
 		return parsed{err: fmt.Errorf("entry at line %d breaks a limit", s.line)}

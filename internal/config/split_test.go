@@ -65,3 +65,27 @@ func text(d Diagnostics) string {
 	_ = d.WriteText(&b)
 	return b.String()
 }
+
+// FuzzCutAgreesWithWhole loads arbitrary files both ways, cut into their
+// entries (each parsed by blockyaml or yaml.v3) and parsed whole by
+// yaml.v3: the configurations and the diagnostics must be the same.
+//
+//	go test ./internal/config -run '^$' -fuzz FuzzCutAgreesWithWhole -fuzztime 30s
+func FuzzCutAgreesWithWhole(f *testing.F) {
+	f.Add([]byte(largeState(3)))
+	f.Add([]byte("version: 1\norganization: {id: a0000000-0000-4000-8000-000000000001}\ntrustees:\n- id: b0000000-0000-4000-8000-000000000001\n  users:\n  - id: c0000000-0000-4000-8000-000000000001\n    roles: ['x', \"y\"]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src := []source{{name: "f.yaml", data: data}}
+		whole, wholeDiags, _ := loadWith(src, testNow, checkAll, -1)
+		cut, cutDiags, ok := loadWith(src, testNow, checkAll, 0)
+		if !ok {
+			return // refused: the whole file is what loads
+		}
+		if diff := cmp.Diff(whole, cut, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("configurations differ (-whole +cut):\n%s", diff)
+		}
+		if diff := cmp.Diff(text(wholeDiags), text(cutDiags)); diff != "" {
+			t.Errorf("diagnostics differ (-whole +cut):\n%s", diff)
+		}
+	})
+}
