@@ -76,6 +76,7 @@ type parser struct {
 	src   string
 	lines []line
 	i     int // the line being parsed
+	depth int // collections open
 
 	// Nodes and content slices are carved from slabs, and children are
 	// gathered on one stack: a few allocations per entry instead of
@@ -153,6 +154,18 @@ func (p *parser) finish(n *yaml.Node, mark int) {
 	p.stack = p.stack[:mark]
 }
 
+// maxDepth bounds the nesting of collections, far below yaml.v3's limit
+// (10,000 indentation levels), so that nothing yaml.v3 refuses for depth
+// is accepted.
+const maxDepth = 1000
+
+// enter counts a collection opened, or returns false beyond maxDepth.
+// Every successful enter is paired with p.depth-- when the collection ends.
+func (p *parser) enter() bool {
+	p.depth++
+	return p.depth <= maxDepth
+}
+
 // block parses the node that starts on the current line, indented deeper
 // than its parent: a sequence or a mapping.
 func (p *parser) block() (*yaml.Node, bool) {
@@ -166,6 +179,10 @@ func (p *parser) block() (*yaml.Node, bool) {
 // sequence parses the block sequence whose items start at indentation n on
 // the current line.
 func (p *parser) sequence(n int) (*yaml.Node, bool) {
+	if !p.enter() {
+		return nil, false
+	}
+	defer func() { p.depth-- }()
 	seq := p.node(yaml.SequenceNode, "!!seq", p.lines[p.i].num, n+1)
 	mark := len(p.stack)
 	for p.i < len(p.lines) {
@@ -213,6 +230,10 @@ func (p *parser) item(l line, n int) (*yaml.Node, bool) {
 // mapping parses the block mapping whose keys are at indentation (column)
 // m, the first of them on line first (maybe after "- ").
 func (p *parser) mapping(first line, m int) (*yaml.Node, bool) {
+	if !p.enter() {
+		return nil, false
+	}
+	defer func() { p.depth-- }()
 	mp := p.node(yaml.MappingNode, "!!map", first.num, m+1)
 	mark := len(p.stack)
 	for {

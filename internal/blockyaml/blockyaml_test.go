@@ -3,6 +3,7 @@ package blockyaml
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -32,6 +33,33 @@ func reference(data string) (item *yaml.Node) {
 	return seq.Content[0]
 }
 
+// equal compares two trees field by field (cmp.Diff, used to show a
+// difference, takes time exponential in the depth to find none).
+func equal(a, b *yaml.Node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Kind != b.Kind || a.Style != b.Style || a.Tag != b.Tag || a.Value != b.Value || a.Anchor != b.Anchor ||
+		a.HeadComment != b.HeadComment || a.LineComment != b.LineComment || a.FootComment != b.FootComment ||
+		a.Line != b.Line || a.Column != b.Column || !equal(a.Alias, b.Alias) ||
+		(a.Content == nil) != (b.Content == nil) || len(a.Content) != len(b.Content) {
+		return false
+	}
+	for i := range a.Content {
+		if !equal(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestEqualSeesEveryField keeps equal in step with yaml.Node.
+func TestEqualSeesEveryField(t *testing.T) {
+	if n := reflect.TypeFor[yaml.Node]().NumField(); n != 12 {
+		t.Errorf("yaml.Node has %d fields; equal compares 12", n)
+	}
+}
+
 func shift(n *yaml.Node, by int) {
 	n.Line += by
 	for _, c := range n.Content {
@@ -55,7 +83,8 @@ func agree(t *testing.T, data string) (accepted bool) {
 		t.Fatalf("Item accepted what yaml.v3 does not parse as one item:\n%s", data)
 	}
 	shift(want, 1)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if !equal(want, got) {
+		diff := cmp.Diff(want, got)
 		t.Fatalf("Item and yaml.v3 differ (-yaml.v3 +Item) on:\n%s\n%s", data, diff)
 	}
 	return true
@@ -127,6 +156,25 @@ func TestDeclines(t *testing.T) {
 		if _, ok := new(Parser).Item(src, 0, len(src), 1); ok {
 			t.Errorf("Item accepted:\n%s", data)
 		}
+	}
+}
+
+func TestDepth(t *testing.T) {
+	var b strings.Builder
+	for d := range maxDepth + 1 {
+		b.WriteString(strings.Repeat(" ", d) + "-\n")
+	}
+	b.WriteString(strings.Repeat(" ", maxDepth+1) + "- x\n")
+	if _, ok := new(Parser).Item(b.String(), 0, b.Len(), 1); ok {
+		t.Errorf("Item accepted %d nested sequences", maxDepth+2)
+	}
+	b.Reset()
+	for d := range 50 {
+		b.WriteString(strings.Repeat(" ", d) + "-\n")
+	}
+	b.WriteString(strings.Repeat(" ", 50) + "- x\n")
+	if !agree(t, b.String()) {
+		t.Error("Item declined 51 nested sequences")
 	}
 }
 
