@@ -12,7 +12,10 @@
 //     same credentials (requested one after another over the first
 //     second, never in a burst) and sends each request with the token
 //     that is not paused and can send soonest within its pace (the least
-//     busy of those that can send at once);
+//     busy of those that can send at once); once any token has met a
+//     limit, a token that has not yet holds at most its share of
+//     [Config.Concurrency] in flight, so the share of a paused token waits
+//     rather than meeting another token's unknown limit;
 //   - is the one bound on requests in flight ([Config.Concurrency], across
 //     the pool): callers start work freely and wait here; optionally it
 //     bounds the request rate of each token ([Config.RateLimit]);
@@ -145,6 +148,9 @@ type Client struct {
 	// says more), each with its own pacing, pause and rate ceiling.
 	lanes []*lane
 	pool  poolClock
+	room  roomSignal
+	// limitSeen is set by the first 429 of any token (see share).
+	limitSeen atomic.Bool
 
 	stats struct {
 		requests, retries, rateLimited, tokenRequests atomic.Int64

@@ -18,6 +18,12 @@ const tokenSpacing = time.Second
 // lane is one token of the pool: its access token, its pacing learnt from
 // 429s, its Retry-After pause and its RateLimit ceiling. Requests are
 // spread over the open lanes that are not paused, the least busy first.
+//
+// Until a lane has met its limit (no pace learnt yet) it holds at most
+// its share of the client's concurrency in flight (see Client.share): a
+// lane that meets an unknown limit with k requests in flight gets about k
+// 429s, and without the share the requests of a paused (or not yet open)
+// lane would all pile onto the lanes whose limits are still unknown.
 type lane struct {
 	index     int
 	opensAt   time.Duration // after the pool's first request
@@ -63,17 +69,75 @@ func (l *lane) pauseState(now time.Time) (gen uint64, paused bool) {
 }
 
 // admitIfNo429Since reports whether no 429 arrived on the lane since
-// pauseState returned gen, and if so counts the request in flight. Taken
-// under pauseMu, the answer orders the request against onRateLimited:
-// admitted now, it counts as in flight for any later 429.
-func (l *lane) admitIfNo429Since(gen uint64, now time.Time) bool {
+// pauseState returned gen and the lane has room (see full), and if so
+// counts the request in flight. Taken under pauseMu, the answer orders the
+// request against onRateLimited: admitted now, it counts as in flight for
+// any later 429. In-flight counts rise only here, under pauseMu, so the
+// share holds against concurrent admissions.
+func (l *lane) admitIfNo429Since(gen uint64, now time.Time, share int64) bool {
 	l.pauseMu.Lock()
 	defer l.pauseMu.Unlock()
-	if l.pauseGen != gen || now.Before(l.pauseUntil) {
+	if l.pauseGen != gen || now.Before(l.pauseUntil) || l.full(share) {
 		return false
 	}
 	l.inFlight.Add(1)
 	return true
+}
+
+// full reports whether the lane, having learnt no pace yet, already has
+// share requests in flight. A lane with a pace is held back by it instead.
+func (l *lane) full(share int64) bool {
+	return l.inFlight.Load() >= share && l.pacer.limit() == 0
+}
+
+// share is the most requests a lane that has not yet met its limit holds
+// in flight, elapsed after the pool's first request: an even share of
+// Concurrency, rounded up, over the lanes open by then or, once any token
+// of the pool has met a limit, over all the lanes of the pool. So until a
+// 429 shows that the tokens have limits, the lanes open so far may use
+// every slot (a pool without limits runs as fast as one token); from then
+// on the share of a lane that is paused or not yet open waits for it
+// rather than meeting another lane's unknown limit.
+func (c *Client) share(elapsed time.Duration) int64 {
+	n := len(c.lanes)
+	if !c.limitSeen.Load() {
+		n = 0
+		for _, l := range c.lanes {
+			if elapsed >= l.opensAt {
+				n++
+			}
+		}
+		n = max(n, 1)
+	}
+	return int64((cap(c.sem) + n - 1) / n)
+}
+
+// roomSignal wakes the requests waiting for a lane with room (see
+// lane.full) when a request ends.
+type roomSignal struct {
+	mu sync.Mutex
+	ch chan struct{} // closed at the next release; nil: nobody waits
+}
+
+// wait returns a channel closed at the next release. Take it before
+// looking at the lanes, so that a release in between is not missed.
+func (r *roomSignal) wait() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch == nil {
+		r.ch = make(chan struct{})
+	}
+	return r.ch
+}
+
+// release wakes every request waiting for room.
+func (r *roomSignal) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch != nil {
+		close(r.ch)
+		r.ch = nil
+	}
 }
 
 // onRateLimited records a 429 on lane l: it pauses every request of that
@@ -84,6 +148,7 @@ func (l *lane) admitIfNo429Since(gen uint64, now time.Time) bool {
 func (c *Client) onRateLimited(l *lane, e *APIError) {
 	c.stats.rateLimited.Add(1)
 	l.stats.rateLimited.Add(1)
+	c.limitSeen.Store(true)
 	wait := min(e.RetryAfter, maxRetryAfter)
 	if wait <= 0 {
 		wait = time.Second
@@ -118,15 +183,18 @@ func limiterDelay(lim *rate.Limiter, now time.Time) time.Duration {
 	return time.Duration((1 - tokens) / float64(lim.Limit()) * float64(time.Second))
 }
 
-// pick returns the open, unpaused lane that can send soonest within its
-// pace and RateLimit (counting the requests already booked on it, so that
-// requests waiting for one paced token do not pile onto it while another
-// token is free), and of those the one with the fewest requests in
-// flight; or nil with how long until one may be: the end of the shortest
-// pause (and the 429 behind it) or the opening of the next lane.
-func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
+// pick returns the open, unpaused lane with room (see lane.full) that can
+// send soonest within its pace and RateLimit (counting the requests
+// already booked on it, so that requests waiting for one paced token do
+// not pile onto it while another token is free), and of those the one
+// with the fewest requests in flight; or nil with how long until one may
+// be: the end of the shortest pause (and the 429 behind it) or the opening
+// of the next lane (-1: none), and whether a lane is only full, so that
+// the end of a request may make room sooner.
+func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError, full bool) {
 	now := c.now()
 	elapsed := c.pool.since(now)
+	share := c.share(elapsed)
 	n := len(c.lanes)
 	off := int(c.pool.rr.Add(1) % uint64(n))
 	wait = -1
@@ -149,6 +217,10 @@ func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 			consider(until.Sub(now), why)
 			continue
 		}
+		if l.full(share) {
+			full = true
+			continue
+		}
 		d := l.delay(now)
 		switch {
 		case best == nil, d < bestDelay,
@@ -156,18 +228,26 @@ func (c *Client) pick() (best *lane, wait time.Duration, cause *APIError) {
 			best, bestDelay = l, d
 		}
 	}
-	return best, wait, cause
+	return best, wait, cause, full
 }
 
-// waitLane waits until some lane may take a request. A pause that ends
-// after ctx's deadline (every open lane paused that long) fails at once
-// with a *pauseTooLongError that wraps the 429, instead of waiting for the
-// deadline to fail bare.
+// waitLane waits until some lane may take a request: until a pause ends,
+// a lane opens or, when a lane is only full, a request ends. A pause that
+// ends after ctx's deadline (every open lane paused that long, none full)
+// fails at once with a *pauseTooLongError that wraps the 429, instead of
+// waiting for the deadline to fail bare.
 func (c *Client) waitLane(ctx context.Context) error {
 	for {
-		l, wait, cause := c.pick()
-		if l != nil {
+		room := c.room.wait()
+		l, wait, cause, full := c.pick()
+		switch {
+		case l != nil:
 			return ctx.Err()
+		case full:
+			if err := c.sleepOrRoom(ctx, wait, room); err != nil {
+				return err
+			}
+			continue
 		}
 		if dl, ok := ctx.Deadline(); ok && cause != nil && time.Until(dl) < wait {
 			return &pauseTooLongError{left: wait, last: cause}
@@ -176,6 +256,31 @@ func (c *Client) waitLane(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// sleepOrRoom waits until room closes or, for wait >= 0, wait has passed.
+func (c *Client) sleepOrRoom(ctx context.Context, wait time.Duration, room <-chan struct{}) error {
+	if wait < 0 {
+		select {
+		case <-room:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-room:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	if err := c.sleep(wctx, wait); err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
 }
 
 // admit blocks until a request may be sent, and returns the lane (token)
@@ -201,7 +306,7 @@ func (c *Client) admit(ctx context.Context) (*lane, func(), error) {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		}
-		l, _, _ := c.pick()
+		l, _, _, _ := c.pick()
 		if l == nil {
 			<-c.sem
 			continue
@@ -224,10 +329,11 @@ func (c *Client) admit(ctx context.Context) (*lane, func(), error) {
 				<-c.sem
 				return nil, nil, err
 			}
-			if l.admitIfNo429Since(gen, c.now()) {
-				return l, func() { l.inFlight.Add(-1); <-c.sem }, nil
+			if l.admitIfNo429Since(gen, c.now(), c.share(c.pool.since(c.now()))) {
+				return l, func() { l.inFlight.Add(-1); <-c.sem; c.room.release() }, nil
 			}
-			// The token was taken at the pace before the 429.
+			// The token was taken at the pace before the 429, or another
+			// request took the lane's last room.
 			cancel(c.now())
 		}
 		<-c.sem

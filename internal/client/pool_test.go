@@ -12,17 +12,45 @@ import (
 	"github.com/trustsync/trustsync/internal/sandbox"
 )
 
-// poolWire records, in a synctest bubble, when each token request came and
-// how many API requests each bearer token carried; limitFirst, when set,
-// answers the first API request of the first token with a 429 asking for
-// a 30-second pause.
+// poolWire records, in a synctest bubble, when each token request came,
+// how many API requests each bearer token carried and the most it had in
+// flight at once; limitFirst, when set, answers the first API request of
+// the first token with a 429 asking for a 30-second pause.
 type poolWire struct {
 	mu         sync.Mutex
 	tokenTimes []time.Time
 	byToken    map[string]int
+	inFlight   map[string]int
+	peak       map[string]int
 	firstToken string
 	limitFirst bool
 	limited    bool
+}
+
+// answered ends tok's request in flight: called when its answer starts,
+// before the client can have read it and sent the next request.
+func (p *poolWire) answered(tok string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inFlight[tok]--
+}
+
+// answerWriter calls done once, when the answer's status or body is first
+// written.
+type answerWriter struct {
+	http.ResponseWriter
+	once sync.Once
+	done func()
+}
+
+func (a *answerWriter) WriteHeader(code int) {
+	a.once.Do(a.done)
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerWriter) Write(b []byte) (int, error) {
+	a.once.Do(a.done)
+	return a.ResponseWriter.Write(b)
 }
 
 func (p *poolWire) wrap(next http.Handler) http.Handler {
@@ -36,15 +64,20 @@ func (p *poolWire) wrap(next http.Handler) http.Handler {
 		}
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if p.byToken == nil {
-			p.byToken = map[string]int{}
+			p.byToken, p.inFlight, p.peak = map[string]int{}, map[string]int{}, map[string]int{}
 			p.firstToken = tok
 		}
 		p.byToken[tok]++
+		p.inFlight[tok]++
+		p.peak[tok] = max(p.peak[tok], p.inFlight[tok])
 		limit := p.limitFirst && !p.limited && tok == p.firstToken
 		if limit {
 			p.limited = true
 		}
 		p.mu.Unlock()
+		aw := &answerWriter{ResponseWriter: w, done: func() { p.answered(tok) }}
+		defer aw.once.Do(aw.done)
+		w = aw
 		if limit {
 			w.Header().Set("Retry-After", "30")
 			writeJSON(w, http.StatusTooManyRequests, `{"message":"Rate limit exceeded","code":"too.many.requests.retry.after","status":429}`)
@@ -136,12 +169,39 @@ func TestTokenPoolPausesOneToken(t *testing.T) {
 		if st.Tokens[0].RateLimited != 1 || st.RateLimited != 1 {
 			t.Errorf("Stats = %+v, want the one 429 on the first token", st)
 		}
+		// The paused token's share of the 16 requests in flight is not
+		// piled onto the others, whose limits are still unknown: each
+		// has at most (and, with 400 calls, reaches) 16 ÷ 4 in flight.
+		for tok, peak := range wire.peak {
+			if tok != wire.firstToken && peak != 4 {
+				t.Errorf("a token that met no limit had up to %d requests in flight, want its share 4", peak)
+			}
+		}
 	})
 	// The same with one token waits the pause out.
 	synctest.Test(t, func(t *testing.T) {
 		_, took := runPool(t, &poolWire{limitFirst: true}, 1, 3)
 		if took < 30*time.Second {
 			t.Errorf("a pool of one took %v, want the 30-second pause waited out", took)
+		}
+	})
+}
+
+// TestTokenPoolWithoutLimits: until a token meets a limit, the tokens
+// open so far may fill every slot, so a pool is as fast as one token
+// while its later tokens are still opening: 400 calls at 16 in flight and
+// 100 ms take 2.5 s (holding each token to a quarter of the slots from
+// the start would take 2.875 s, the first 750 ms at a quarter, half and
+// three quarters of the slots).
+func TestTokenPoolWithoutLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		wire := &poolWire{}
+		c, took := runPool(t, wire, 4, 400)
+		if bound := 400 * 100 * time.Millisecond / 16; took > bound+bound/20 {
+			t.Errorf("400 calls took %v, want about %v (16 in flight from the start)", took, bound)
+		}
+		if st := c.Stats(); st.RateLimited != 0 || wire.peak[wire.firstToken] != 16 {
+			t.Errorf("429s %d, first token's peak in flight %d; want 0 and all 16 slots", st.RateLimited, wire.peak[wire.firstToken])
 		}
 	})
 }
