@@ -207,7 +207,11 @@ func near(a, b rate.Limit) bool {
 // pace from its own 429s, and requests go to the token that can send
 // soonest within its pace, so none waits for a busy token while another
 // is free: 429s stay at most 5 % of the calls and the throughput close to
-// 4 × 300 a minute.
+// 4 × 300 a minute. The 429s are each token's first burst, one per
+// request it had in flight when it met the limit: the first token, alone
+// while the others open, up to all 8; each later one, opened after that
+// 429 showed the tokens have limits, at most its share 8 ÷ 4 (while the
+// first is paused, its share waits rather than meeting their limits).
 func TestPoolPacingUnderSteadyLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const calls, size = 600, 4
@@ -237,6 +241,15 @@ func TestPoolPacingUnderSteadyLimit(t *testing.T) {
 		t.Logf("%d requests, %d 429s (%.1f %%) in %v; tokens %+v", s.Requests, s.RateLimited, 100*share, elapsed, s.Tokens)
 		if share > 0.05 {
 			t.Errorf("429s = %d for %d calls (%.1f %%), want at most 5 %%", s.RateLimited, calls, 100*share)
+		}
+		for i, ts := range s.Tokens {
+			most := int64(8 / size)
+			if i == 0 {
+				most = 8
+			}
+			if ts.RateLimited > most {
+				t.Errorf("token %d met the limit %d times, want at most %d", i+1, ts.RateLimited, most)
+			}
 		}
 		perMinute := calls / elapsed.Minutes()
 		if perMinute > size*300*1.02 || perMinute < size*300*0.87 {
