@@ -40,8 +40,9 @@ import (
 // an exact estimate); the next 429 (met only by the requests in flight
 // then) lowers it to the new estimate, at most paceSafety times the rate
 // that met the limit. The pace follows a sawtooth just below the limit,
-// costing one short burst of 429s every two or three windows. A limit that grows (a quieter org, another token) is found
-// again at 10 % a window: twice the rate takes about eight minutes.
+// costing one short burst of 429s every two or three windows. A limit
+// that grows (a quieter org, another token) is found again at 10 % a
+// window: twice the rate takes about eight minutes.
 type pacer struct {
 	window time.Duration
 
