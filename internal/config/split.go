@@ -15,8 +15,9 @@ import (
 // Parsed whole, its node tree alone takes about twenty times the file's
 // size, and yaml.v3 parses on one core. A file in the plain block style
 // that such files are written in is therefore cut into its list entries:
-// each entry is parsed on its own, on every core, decoded and checked in
-// file order, and dropped. The rest of the file (the header) is parsed with
+// each entry is parsed on its own, on every core (by package blockyaml
+// when the entry is in the style it parses, which is most of the time, else
+// by yaml.v3), decoded and checked in file order, and dropped. The rest of the file (the header) is parsed with
 // each cut list holding one null entry in its place. Any doubt (anchors or
 // aliases, tabs, several documents, an entry that does not parse as
 // exactly one list item) means the file is parsed whole instead, so the
