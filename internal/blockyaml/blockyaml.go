@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/trustsync/trustsync/internal/ids"
 )
 
 // A Parser parses items, reusing its buffers from one item to the next.
@@ -495,7 +497,8 @@ func resolve(s string) (string, bool) {
 	}
 	switch c := s[0]; {
 	case c >= '0' && c <= '9':
-		if isUUID(s) {
+		// A UUID is never a number or a timestamp to yaml.v3.
+		if ids.IsUUID(s) {
 			return "!!str", true
 		}
 		if isDate(s) {
@@ -506,28 +509,6 @@ func resolve(s string) (string, bool) {
 		return "", false
 	}
 	return "!!str", true
-}
-
-// isUUID reports whether s is hex digits in groups of 8-4-4-4-12: never a
-// number or a timestamp to yaml.v3.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // isDate reports whether s is a date YYYY-MM-DD that yaml.v3 resolves to a

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/trustsync/trustsync/internal/ids"
 	"github.com/trustsync/trustsync/internal/printable"
 )
 
@@ -326,35 +327,13 @@ func (d *decoder) seq(n *yaml.Node, p path) ([]*yaml.Node, bool) {
 	return v.Content, true
 }
 
-// isUUID reports whether s is 32 hex digits in groups of 8-4-4-4-12, the
-// form of every Genesys Cloud id (and of the schema's uuid pattern).
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // uuid reads an id, returning it in lowercase (the form the API uses).
 func (d *decoder) uuid(n *yaml.Node, p path, what string) (string, bool) {
 	s, ok := d.str(n, p)
 	if !ok {
 		return "", false
 	}
-	if !isUUID(s) {
+	if !ids.IsUUID(s) {
 		d.errorAt(n, p, fmt.Sprintf("%q is not a valid %s (a UUID)", shorten(s), what),
 			"ids look like 3fa85f64-5717-4562-b3fc-2c963f66afa6: 32 hex digits in groups of 8-4-4-4-12")
 		return "", false

@@ -4,6 +4,8 @@ import (
 	"regexp"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/trustsync/trustsync/internal/ids"
 )
 
 // The schema's patterns are checked once per id and role of every entry,
@@ -20,7 +22,7 @@ const (
 func handMatcher(expr string) func(string) bool {
 	switch expr {
 	case uuidPattern:
-		return isUUID
+		return ids.IsUUID
 	case trimmedPattern:
 		return isTrimmed
 	}
