@@ -622,32 +622,16 @@ func (d *decoder) trustee(n *yaml.Node, p path) Trustee {
 		}},
 		{name: "expires", decode: func(_, v *yaml.Node, p path) { t.Expires = d.expires(v, p) }},
 		{name: "users", decode: func(_, v *yaml.Node, p path) {
-			items, ok := d.seq(v, p)
-			if !ok {
-				return
-			}
-			t.ManageUsers = true
-			t.Users = make([]TrusteeUser, 0, len(items))
-			for i, item := range items {
-				ip := p.index(i)
-				d.record(item, ip)
+			t.Users, t.ManageUsers = members(d, v, p, func(item *yaml.Node, ip path) TrusteeUser {
 				id, name, roles := d.trusteeMember(item, ip, "a trustee user", "user id")
-				t.Users = append(t.Users, TrusteeUser{ID: id, Name: name, Roles: roles, Pos: d.pos(item)})
-			}
+				return TrusteeUser{ID: id, Name: name, Roles: roles, Pos: d.pos(item)}
+			})
 		}},
 		{name: "groups", decode: func(_, v *yaml.Node, p path) {
-			items, ok := d.seq(v, p)
-			if !ok {
-				return
-			}
-			t.ManageGroups = true
-			t.Groups = make([]TrusteeGroup, 0, len(items))
-			for i, item := range items {
-				ip := p.index(i)
-				d.record(item, ip)
+			t.Groups, t.ManageGroups = members(d, v, p, func(item *yaml.Node, ip path) TrusteeGroup {
 				id, name, roles := d.trusteeMember(item, ip, "a trustee group", "group id")
-				t.Groups = append(t.Groups, TrusteeGroup{ID: id, Name: name, Roles: roles, Pos: d.pos(item)})
-			}
+				return TrusteeGroup{ID: id, Name: name, Roles: roles, Pos: d.pos(item)}
+			})
 		}},
 	})
 	if !ok {
@@ -669,38 +653,39 @@ func (d *decoder) trusteeMember(n *yaml.Node, p path, what, idWhat string) (id, 
 	return id, name, roles
 }
 
+// members decodes the list of a trust's users or groups at v, recording
+// each entry's position and decoding it with entry; managed is false when
+// v is not a list (the error is reported).
+func members[T any](d *decoder, v *yaml.Node, p path, entry func(item *yaml.Node, ip path) T) (_ []T, managed bool) {
+	items, ok := d.seq(v, p)
+	if !ok {
+		return nil, false
+	}
+	out := make([]T, 0, len(items))
+	for i, item := range items {
+		ip := p.index(i)
+		d.record(item, ip)
+		out = append(out, entry(item, ip))
+	}
+	return out, true
+}
+
 func (d *decoder) trustor(n *yaml.Node, p path) Trustor {
 	t := Trustor{Pos: d.pos(n)}
 	ok := d.mapping(n, p, "a trustor", []field{
 		{name: "id", required: true, decode: func(_, v *yaml.Node, p path) { t.ID, _ = d.uuid(v, p, "org id") }},
 		{name: "name", decode: func(_, v *yaml.Node, p path) { t.Name, _ = d.name(v, p) }},
 		{name: "users", decode: func(_, v *yaml.Node, p path) {
-			items, ok := d.seq(v, p)
-			if !ok {
-				return
-			}
-			t.ManageUsers = true
-			t.Users = make([]TrustorUser, 0, len(items))
-			for i, item := range items {
-				ip := p.index(i)
-				d.record(item, ip)
+			t.Users, t.ManageUsers = members(d, v, p, func(item *yaml.Node, ip path) TrustorUser {
 				id, name := d.trustorMember(item, ip, "a trustor user", "user")
-				t.Users = append(t.Users, TrustorUser{ID: id, Name: name, Pos: d.pos(item)})
-			}
+				return TrustorUser{ID: id, Name: name, Pos: d.pos(item)}
+			})
 		}},
 		{name: "groups", decode: func(_, v *yaml.Node, p path) {
-			items, ok := d.seq(v, p)
-			if !ok {
-				return
-			}
-			t.ManageGroups = true
-			t.Groups = make([]TrustorGroup, 0, len(items))
-			for i, item := range items {
-				ip := p.index(i)
-				d.record(item, ip)
+			t.Groups, t.ManageGroups = members(d, v, p, func(item *yaml.Node, ip path) TrustorGroup {
 				id, name := d.trustorMember(item, ip, "a trustor group", "group")
-				t.Groups = append(t.Groups, TrustorGroup{ID: id, Name: name, Pos: d.pos(item)})
-			}
+				return TrustorGroup{ID: id, Name: name, Pos: d.pos(item)}
+			})
 		}},
 	})
 	if !ok {
