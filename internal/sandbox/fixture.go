@@ -399,36 +399,31 @@ func (fx *Fixture) validate() error {
 				seenRole[r] = true
 			}
 		}
+		// checkMember checks the id of entry j of the trust's users or
+		// groups (kind "user" or "group").
+		checkMember := func(kind string, seen map[string]bool, id string, j int) {
+			list := kind + "s"
+			o, ok := ids[id]
+			switch {
+			case id == "":
+				add("trust "+kind+" id is required", "trusts", i, list, j)
+			case !ok || o.kind != kind:
+				add(fmt.Sprintf("%s %q is not a %s of this fixture", kind, id, kind), "trusts", i, list, j, "id")
+			case okE && o.org != trustee:
+				add(fmt.Sprintf("%s %q belongs to %q, not to the trustee org %q", kind, id, fx.Orgs[o.org].ID, t.Trustee), "trusts", i, list, j, "id")
+			case seen[id]:
+				add(fmt.Sprintf("%s %q is listed twice in this trust", kind, id), "trusts", i, list, j, "id")
+			}
+			seen[id] = true
+		}
 		seenGroup := map[string]bool{}
 		for j, g := range t.Groups {
-			o, ok := ids[g.ID]
-			switch {
-			case g.ID == "":
-				add("trust group id is required", "trusts", i, "groups", j)
-			case !ok || o.kind != "group":
-				add(fmt.Sprintf("group %q is not a group of this fixture", g.ID), "trusts", i, "groups", j, "id")
-			case okE && o.org != trustee:
-				add(fmt.Sprintf("group %q belongs to %q, not to the trustee org %q", g.ID, fx.Orgs[o.org].ID, t.Trustee), "trusts", i, "groups", j, "id")
-			case seenGroup[g.ID]:
-				add(fmt.Sprintf("group %q is listed twice in this trust", g.ID), "trusts", i, "groups", j, "id")
-			}
-			seenGroup[g.ID] = true
+			checkMember("group", seenGroup, g.ID, j)
 			checkRoles(g.Roles, "trusts", i, "groups", j)
 		}
 		seen := map[string]bool{}
 		for j, u := range t.Users {
-			o, ok := ids[u.ID]
-			switch {
-			case u.ID == "":
-				add("trust user id is required", "trusts", i, "users", j)
-			case !ok || o.kind != "user":
-				add(fmt.Sprintf("user %q is not a user of this fixture", u.ID), "trusts", i, "users", j, "id")
-			case okE && o.org != trustee:
-				add(fmt.Sprintf("user %q belongs to %q, not to the trustee org %q", u.ID, fx.Orgs[o.org].ID, t.Trustee), "trusts", i, "users", j, "id")
-			case seen[u.ID]:
-				add(fmt.Sprintf("user %q is listed twice in this trust", u.ID), "trusts", i, "users", j, "id")
-			}
-			seen[u.ID] = true
+			checkMember("user", seen, u.ID, j)
 			checkRoles(u.Roles, "trusts", i, "users", j)
 			checkDate(u.DateCreated, "dateCreated", "trusts", i, "users", j, "dateCreated")
 			checkActor(u.CreatedBy, []int{trustor, trustee}, "trusts", i, "users", j, "createdBy")
